@@ -1,0 +1,29 @@
+# zhenxing — every target sets up what it needs first (scripts/setup.sh is idempotent).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+VENV := .venv/bin
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: ## create .venv and install pinned packages and the CJK font (only when missing)
+	@scripts/setup.sh
+
+report: setup ## render the bundled sample county end to end into outputs/
+	$(VENV)/zhenxing run
+
+test: ## install everything the tests need, then run the whole test suite (what CI runs)
+	@scripts/setup.sh --test
+	$(VENV)/python -m pytest
+
+notebooks: setup ## re-run the committed notebooks on the sample and store their outputs (nbval reference)
+	$(VENV)/python -m zhenxing.notebooks refresh
+
+lab: setup ## open JupyterLab on notebooks/ with the project's kernel
+	$(VENV)/python -m pip install -q -r requirements-lab.txt
+	$(VENV)/jupyter lab notebooks/
+
+bench: setup ## run the benchmarks (on demand; prints ratios, writes docs/performance.md)
+	$(VENV)/python bench/run.py
+
+.PHONY: help setup report test notebooks lab bench
