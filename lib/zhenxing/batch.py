@@ -1,0 +1,199 @@
+"""Batch runs: every township of a dataset for a year → notebooks, reports, roll-up, index.
+
+One validation per dataset version (contract.prepare caches it), then one task per
+township: its five topic notebooks under papermill, the summary assembled from their
+outputs and rendered. Tasks run in parallel processes; a failing township never stops
+the others; every township's folder is built in a temporary folder and renamed into
+place only when complete.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import contract, params, paths, report
+from .notebook import TOPICS, atomic_write
+
+STAMP = ".zhenxing-run.json"
+
+
+@dataclass
+class Outcome:
+    township: str
+    county: str
+    status: str                      # written | skipped | failed
+    step: str = ""
+    error: str = ""
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _safe_error(e: BaseException) -> str:
+    """An error for the failure table: its kind and a masked message (no raw ids)."""
+    from papermill.exceptions import PapermillExecutionError
+    if isinstance(e, PapermillExecutionError):
+        return f"笔记本第{e.exec_count or e.cell_index}个单元格出错：{e.ename}: {contract.mask_text(str(e.evalue))[:300]}"
+    return f"{type(e).__name__}: {contract.mask_text(str(e))[:500]}"
+
+
+def run_township(dataset: str, township: str, county: str, year: int, report_date: str, out: str,
+                 formats: tuple[str, ...], force: bool, fingerprint: str, dataset_hash: str) -> Outcome:
+    """Everything for one (township, year); returns an Outcome, never raises."""
+    import papermill as pm
+
+    t0 = time.perf_counter()
+    final = Path(out) / str(year) / county / township
+    stamp = {"dataset": dataset_hash, "township": township, "year": year, "report_date": report_date,
+             "formats": sorted(formats), "code": fingerprint,
+             "notes": _file_hash(params.notes_file(year, county, township)),
+             "policy": params.policy(county, year)}
+    stamp_key = hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    if not force and (final / STAMP).exists():
+        try:
+            if json.loads((final / STAMP).read_text(encoding="utf-8")).get("key") == stamp_key:
+                return Outcome(township, county, "skipped", seconds=time.perf_counter() - t0)
+        except ValueError:
+            pass
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{township}.tmp-"))
+    step = "notebooks"
+    try:
+        parameters = {"dataset": str(dataset), "township": township, "year": int(year),
+                      "report_date": report_date, "out_dir": str(work)}
+        for topic in TOPICS:
+            step = f"{topic}.ipynb"
+            pm.execute_notebook(str(paths.NOTEBOOKS / f"{topic}.ipynb"), str(work / f"{topic}.ipynb"),
+                                parameters=parameters, kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS),
+                                progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+        step = "report"
+        title, md = report.assemble(work, dataset_name=Path(dataset).name, dataset_hash=dataset_hash,
+                                    parameters={k: v for k, v in parameters.items() if k != "out_dir"},
+                                    notes=params.notes_file(year, county, township))
+        atomic_write(work / "report.md", md)
+        step = "render"
+        from . import render
+        render.render(md, work, title=title, formats=formats, resources=work)
+        atomic_write(work / STAMP, json.dumps({"key": stamp_key, **stamp}, ensure_ascii=False, indent=1))
+        _replace_dir(work, final)
+        files = sorted(p.name for p in final.iterdir() if p.is_file() and not p.name.startswith("."))
+        return Outcome(township, county, "written", files=files, seconds=time.perf_counter() - t0)
+    except BaseException as e:  # noqa: BLE001 — isolate every failure
+        keep = Path(out) / "failed" / str(year) / county / township
+        if keep.exists():
+            shutil.rmtree(keep, ignore_errors=True)
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(work), str(keep))  # the executed notebooks stay for diagnosis
+        return Outcome(township, county, "failed", step=step, error=_safe_error(e),
+                       seconds=time.perf_counter() - t0)
+
+
+def _file_hash(p: Path) -> str | None:
+    return hashlib.sha256(p.read_bytes()).hexdigest()[:16] if p.exists() else None
+
+
+def _replace_dir(src: Path, dst: Path) -> None:
+    """Put a complete folder in place of another in two renames."""
+    old = None
+    if dst.exists():
+        old = dst.with_name(f".{dst.name}.old-{os.getpid()}")
+        os.replace(dst, old)
+    os.replace(src, dst)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class Progress:
+    def __init__(self, total: int):
+        self.total, self.done, self.failed = total, 0, 0
+        self.tty = sys.stderr.isatty()
+
+    def update(self, o: Outcome):
+        self.done += 1
+        self.failed += o.status == "failed"
+        line = f"[{self.done}/{self.total}] {o.township}: {o.status} ({o.seconds:.1f}s)" + \
+               (f"，失败 {self.failed}" if self.failed else "")
+        if self.tty:
+            print("\r\033[K" + line, end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
+
+
+def run(dataset: Path, *, year: int | None = None, townships: list[str] | None = None,
+        report_date: str = "", out: Path = paths.OUTPUTS, formats=("html", "pdf", "docx"),
+        workers: int | None = None, force: bool = False) -> tuple[list[Outcome], dict]:
+    dataset = Path(dataset).resolve()
+    meta = contract.prepare(dataset)
+    if year is None:
+        year = max(meta["years"]) if meta["years"] else dt.date.today().year
+    all_towns = meta["townships"]
+    wanted = townships or list(all_towns)
+    outcomes: list[Outcome] = []
+    tasks = []
+    bad = set(meta["bad_townships"])
+    for t in wanted:
+        if t not in all_towns:
+            outcomes.append(Outcome(t, "", "failed", "check", f"数据集中没有乡镇“{t}” [unknown_township]"))
+        elif "*" in bad or t in bad:
+            errs = [e for e in meta["errors"] if e["township"] in (t, None)]
+            first = errs[0]["message"] if errs else ""
+            outcomes.append(Outcome(t, all_towns[t], "failed", "check",
+                                    f"数据不符合规范（{len(errs)}处），如：{first}"))
+        else:
+            tasks.append(t)
+    fingerprint = report.code_fingerprint()
+    args = dict(dataset=str(dataset), year=int(year), report_date=report_date or "", out=str(out),
+                formats=tuple(formats), force=force, fingerprint=fingerprint, dataset_hash=meta["hash"])
+    progress = Progress(len(tasks))
+    n = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
+    if n == 1:
+        for t in tasks:
+            o = run_township(township=t, county=all_towns[t], **args)
+            outcomes.append(o)
+            progress.update(o)
+    else:
+        with ProcessPoolExecutor(max_workers=n) as pool:
+            futs = {pool.submit(run_township, township=t, county=all_towns[t], **args): t for t in tasks}
+            for f in as_completed(futs):
+                try:
+                    o = f.result()
+                except BaseException as e:  # a worker died
+                    t = futs[f]
+                    o = Outcome(t, all_towns[t], "failed", "worker", _safe_error(e))
+                outcomes.append(o)
+                progress.update(o)
+    from . import site
+    site.write_rollups(Path(out), year, meta, outcomes, formats)
+    return outcomes, {"year": year, "meta": meta}
+
+
+def run_cli(a) -> int:
+    formats = tuple(f.strip() for f in a.formats.split(",") if f.strip())
+    unknown = set(formats) - {"html", "pdf", "docx"}
+    if unknown:
+        print(f"不支持的格式：{','.join(sorted(unknown))}（可选 html,pdf,docx）[bad_format]", file=sys.stderr)
+        return 2
+    try:
+        outcomes, info = run(Path(a.dataset), year=a.year, townships=a.township, report_date=a.report_date or "",
+                             out=Path(a.out), formats=formats, workers=a.workers, force=a.force)
+    except (contract.StructureError, FileNotFoundError) as e:
+        print(contract.mask_text(str(e)), file=sys.stderr)
+        return 1
+    written = [o for o in outcomes if o.status == "written"]
+    skipped = [o for o in outcomes if o.status == "skipped"]
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"{info['year']}年：生成 {len(written)} 个乡镇报告，未变化跳过 {len(skipped)} 个，失败 {len(failed)} 个；输出目录 {a.out}")
+    if failed:
+        print("\n失败清单 [failures]:", file=sys.stderr)
+        print("乡镇\t步骤\t原因", file=sys.stderr)
+        for o in failed:
+            print(f"{o.township}\t{o.step}\t{o.error}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,604 @@
+"""Indicators of one township and report year, as defined in
+``shared/spec/indicators.md``.
+
+Pure functions: they take the validated tables (``docs/architecture.md``), a
+township, a report year, a report date and a policy dict, and return plain
+JSON-serialisable Python values (int, float, str, None, dict, list). No I/O.
+
+``tables`` may hold several townships; every function filters to the township
+itself. A topic whose required tables are absent returns ``None``.
+
+Money is summed with :class:`decimal.Decimal` (``Decimal(str(x))``) and only
+converted to ``float`` at the end, so 120.25 + 80.5 + 35.125 + 120.0 gives
+exactly 355.875.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from decimal import Decimal
+
+import pandas as pd
+
+from . import text
+
+# Categories of the data contract (every category map holds all of them).
+CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
+RISK_TYPES = (
+    "因病", "因残", "因学", "因灾", "因意外事故", "因产业项目失败", "因务工就业不稳",
+    "因缺劳动力", "因住房安全", "因饮水安全", "其他",
+)
+LABOR_FORCE = ("技能劳动力", "普通劳动力", "弱劳动力或半劳动力")
+REGIONS = ("县内", "省内县外", "省外")
+SOURCES = (
+    "中央衔接资金", "省级衔接资金", "市级衔接资金", "县级衔接资金", "东西部协作资金",
+    "社会帮扶资金", "其他资金",
+)
+PROJECT_TYPES = ("产业发展", "就业帮扶", "乡村建设", "基础设施", "其他")
+ASSET_CLASSES = ("经营性资产", "公益性资产", "到户类资产")
+INDUSTRY = "产业发展"
+NOT_PERFORMING = "不履职"
+BLANK = "未填写"  # key used for a blank value in an open-text breakdown
+INCOME_PARTS = {
+    "工资性": ("工资性收入",),
+    "生产经营性": ("生产经营性收入", "-生产经营性支出"),
+    "财产性": ("财产性收入",),
+    "转移性": ("转移性收入",),
+}
+
+# For tests and examples only: callers pass the policy read from parameter files.
+DEFAULT_POLICY = {
+    "identification_days_max": 15,
+    "income_thresholds": [8000, 10000],
+    "industry_share_min": {"中央衔接资金": 60, "省级衔接资金": 52},
+    "spend_progress": {"03-31": 25, "06-30": 50, "09-30": 75, "11-30": 100},
+    "monitoring_threshold": None,
+    "rural_benchmark_growth": None,
+}
+
+TOPICS = ("monitoring", "income", "employment", "funds", "posts")
+
+
+# ---------------------------------------------------------------- helpers
+def _ts(d) -> pd.Timestamp:
+    return pd.Timestamp(d).normalize()
+
+
+def _has(tables: dict, *names: str) -> bool:
+    return all(tables.get(n) is not None for n in names)
+
+
+def _nonblank(s: pd.Series) -> pd.Series:
+    return s.notna() & (s.astype("string").str.strip().fillna("") != "")
+
+
+def _true(s: pd.Series) -> pd.Series:
+    """是/否 column → plain bool mask (NA → False)."""
+    return s.astype("boolean").fillna(False).astype(bool)
+
+
+def _month_only(df: pd.DataFrame, col: str) -> pd.Series:
+    flag = col + "_仅月"
+    if flag in df.columns:
+        return df[flag].astype("boolean").fillna(False).astype(bool)
+    return pd.Series(False, index=df.index)
+
+
+def _on_or_before(s: pd.Series, d: pd.Timestamp) -> pd.Series:
+    return s.notna() & (s <= d)
+
+
+def _in_year(s: pd.Series, year: int, d: pd.Timestamp) -> pd.Series:
+    return s.notna() & (s.dt.year == year) & (s <= d)
+
+
+def _int(x) -> int:
+    return int(0 if pd.isna(x) else x)
+
+
+def _hp(df: pd.DataFrame) -> dict:
+    """{households, persons} of household rows (persons = Σ家庭人口数)."""
+    return {
+        "households": int(len(df)),
+        "persons": _int(df["家庭人口数"].sum()) if len(df) else 0,
+    }
+
+
+def _hp_by(df: pd.DataFrame, col: str, keys) -> dict:
+    out = {k: {"households": 0, "persons": 0} for k in keys}
+    if len(df):
+        vals = df[col].where(_nonblank(df[col]), BLANK)
+        for k, g in df.groupby(vals, sort=True):
+            out[str(k)] = _hp(g)
+    return out
+
+
+def _hp_with(df: pd.DataFrame, col: str, keys) -> dict:
+    out = _hp(df)
+    out["by_category"] = _hp_by(df, col, keys)
+    return out
+
+
+def _dsum(values) -> Decimal:
+    total = Decimal(0)
+    for v in values:
+        if v is not None and not pd.isna(v):
+            total += Decimal(str(float(v)))
+    return total
+
+
+def _wan(values) -> float:
+    """Σ of 万元 amounts, in decimal arithmetic."""
+    return float(_dsum(values))
+
+
+def _yuan_to_wan(values) -> float:
+    return float(_dsum(values) / Decimal(10000))
+
+
+def _pct_of(part, whole) -> float | None:
+    if part is None or whole is None or whole == 0:
+        return None
+    return float(part) / float(whole) * 100
+
+
+def _change(new, old) -> float | None:
+    """Percent change (new − old) / old × 100; None when old is 0 or missing."""
+    if new is None or old is None or old == 0:
+        return None
+    return (float(new) - float(old)) / float(old) * 100
+
+
+def _key(threshold) -> str:
+    f = float(threshold)
+    return str(int(f)) if f.is_integer() else str(f)
+
+
+def _households(tables: dict, township: str) -> pd.DataFrame:
+    hh = tables["households"]
+    return hh[hh["乡镇"] == township]
+
+
+def _monitored_mask(hh: pd.DataFrame, d: pd.Timestamp) -> pd.Series:
+    return _nonblank(hh["监测对象类别"]) & _on_or_before(hh["纳入监测日期"], d)
+
+
+def _covered_mask(hh: pd.DataFrame, d: pd.Timestamp) -> pd.Series:
+    return _true(hh["是否脱贫户"]) | _monitored_mask(hh, d)
+
+
+# ---------------------------------------------------------------- basic
+def basic(tables: dict, township: str, report_date) -> dict | None:
+    """Basic situation: villages, households, persons, 脱贫户 and monitoring objects."""
+    if not _has(tables, "households"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    villages = hh["村"][_nonblank(hh["村"])].nunique()
+    out = {"villages": int(villages)}
+    out.update(_hp(hh))
+    out["exited_poor"] = _hp(hh[_true(hh["是否脱贫户"])])
+    out["monitoring_objects"] = _hp(hh[_monitored_mask(hh, d)])
+    return out
+
+
+# ---------------------------------------------------------------- monitoring
+def monitoring(tables: dict, township: str, year: int, report_date, policy: dict | None = None) -> dict | None:
+    """防止返贫动态监测. ``policy`` gives ``identification_days_max`` (DEFAULT_POLICY when None)."""
+    if not _has(tables, "households"):
+        return None
+    if policy is None:
+        policy = DEFAULT_POLICY
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    cat = "监测对象类别"
+    mon = hh[_monitored_mask(hh, d)]
+    elim_mask = _on_or_before(mon["风险消除日期"], d)
+    eliminated = mon[elim_mask]
+    unresolved = mon[~elim_mask]
+    new = mon[_in_year(mon["纳入监测日期"], year, d)]
+    elim_year = mon[_in_year(mon["风险消除日期"], year, d)]
+
+    # identification days: new objects having both dates, month-only dates excluded
+    both = new[new["风险发现日期"].notna() & new["纳入监测日期"].notna()]
+    month_only = _month_only(both, "风险发现日期") | _month_only(both, "纳入监测日期")
+    exact = both[~month_only]
+    days = [int(x) for x in (exact["纳入监测日期"] - exact["风险发现日期"]).dt.days]
+    limit = policy.get("identification_days_max")
+    ident = {
+        "median": float(statistics.median(days)) if days else None,
+        "max": max(days) if days else None,
+        "over_limit": (sum(1 for x in days if x > limit) if limit is not None else None),
+        "counted": len(days),
+        "excluded_month_only": int(month_only.sum()),
+    }
+
+    by_village = {}
+    villages = sorted(str(v) for v in hh["村"][_nonblank(hh["村"])].unique())
+    for v in villages:
+        by_village[v] = {
+            "total": _hp(mon[mon["村"] == v]),
+            "unresolved": _hp(unresolved[unresolved["村"] == v]),
+        }
+
+    relocated = None
+    if "是否易地扶贫搬迁" in hh.columns:
+        relocated = _hp(hh[_true(hh["是否易地扶贫搬迁"])])
+
+    return {
+        "total": _hp(mon),
+        "unresolved": _hp_with(unresolved, cat, CATEGORIES),
+        "eliminated": _hp_with(eliminated, cat, CATEGORIES),
+        "new_in_year": _hp_with(new, cat, CATEGORIES),
+        "eliminated_in_year": _hp_with(elim_year, cat, CATEGORIES),
+        "identification_days": ident,
+        "by_risk_type": (_hp_by(unresolved, "主要风险类型", RISK_TYPES)
+                         if "主要风险类型" in hh.columns else None),
+        "by_village": by_village,
+        "exited_poor": _hp(hh[_true(hh["是否脱贫户"])]),
+        "relocated": relocated,
+    }
+
+
+# ---------------------------------------------------------------- income
+def _household_income(tables: dict, hh: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Income rows of year for households ``hh``: columns 户编号, size, net and the parts."""
+    inc = tables["income"]
+    inc = inc[(inc["年度"] == year).fillna(False) & inc["户编号"].isin(hh["户编号"])].copy()
+    size_now = hh.set_index("户编号")["家庭人口数"]
+    size = inc["家庭人口数"] if "家庭人口数" in inc.columns else pd.Series(pd.NA, index=inc.index)
+    inc["size"] = size.astype("Int64").fillna(inc["户编号"].map(size_now).astype("Int64"))
+    for name, cols in INCOME_PARTS.items():
+        part = pd.Series(0.0, index=inc.index)
+        for c in cols:
+            sign = -1.0 if c.startswith("-") else 1.0
+            part = part + sign * inc[c.lstrip("-")].fillna(0.0).astype(float)
+        inc[name] = part
+    inc["net"] = sum(inc[name] for name in INCOME_PARTS)
+    inc["per_capita"] = inc["net"] / inc["size"].astype(float)
+    return inc
+
+
+def _per_capita(inc: pd.DataFrame, ids) -> float | None:
+    rows = inc[inc["户编号"].isin(ids)]
+    size = _int(rows["size"].sum()) if len(rows) else 0
+    if size == 0:
+        return None
+    return float(rows["net"].sum()) / size
+
+
+def income(tables: dict, township: str, year: int, report_date, policy: dict) -> dict | None:
+    """脱贫人口和监测对象收入."""
+    if not _has(tables, "households", "income"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    groups = {
+        "exited_poor": hh[_true(hh["是否脱贫户"])],
+        "monitored": hh[_monitored_mask(hh, d)],
+        "covered": hh[_covered_mask(hh, d)],
+    }
+    cur = _household_income(tables, hh, year)
+    prev = _household_income(tables, hh, year - 1)
+    pcn = {g: _per_capita(cur, df["户编号"]) for g, df in groups.items()}
+    pcp = {g: _per_capita(prev, df["户编号"]) for g, df in groups.items()}
+    growth = {g: _change(pcn[g], pcp[g]) for g in groups}
+
+    covered = groups["covered"]
+    cov_cur = cur[cur["户编号"].isin(covered["户编号"])]
+    total_net = float(cov_cur["net"].sum()) if len(cov_cur) else 0.0
+    composition = {name: _pct_of(float(cov_cur[name].sum()), total_net) for name in INCOME_PARTS}
+
+    thresholds = list(policy.get("income_thresholds") or [])
+    if policy.get("monitoring_threshold") is not None:
+        thresholds.append(policy["monitoring_threshold"])
+    pc_cur = cov_cur.set_index("户编号")["per_capita"]
+    below = {}
+    for t in sorted(set(float(x) for x in thresholds)):
+        ids = pc_cur.index[pc_cur < t]
+        below[_key(t)] = _hp(covered[covered["户编号"].isin(ids)])
+
+    pc_prev = prev[prev["户编号"].isin(covered["户编号"])].set_index("户编号")["per_capita"]
+    both = pc_cur.index.intersection(pc_prev.index)
+    fell = [h for h in both if pc_cur[h] < pc_prev[h]]
+    declined = _hp(covered[covered["户编号"].isin(fell)])
+
+    bench = policy.get("rural_benchmark_growth")
+    bench = float(bench) if bench is not None else None
+    gap = growth["covered"] - bench if (bench is not None and growth["covered"] is not None) else None
+    return {
+        "per_capita_net": pcn,
+        "per_capita_net_prev": pcp,
+        "growth": growth,
+        "composition": composition,
+        "below": below,
+        "declined": declined,
+        "rural_benchmark_growth": bench,
+        "growth_gap": gap,
+    }
+
+
+# ---------------------------------------------------------------- employment
+def _workers(work: pd.DataFrame, ids, year: int) -> pd.DataFrame:
+    w = work[(work["年度"] == year).fillna(False) & work["证件号码"].isin(ids)]
+    return w.drop_duplicates("证件号码")
+
+
+def employment(tables: dict, township: str, year: int, report_date) -> dict | None:
+    """就业 of members of covered households."""
+    if not _has(tables, "households", "members", "work"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    covered = hh[_covered_mask(hh, d)]
+    members = tables["members"]
+    mem = members[members["户编号"].isin(covered["户编号"])]
+    work = tables["work"]
+    labor = mem[mem["劳动技能"].isin(LABOR_FORCE)]
+    w = _workers(work, mem["证件号码"], year)
+    by_region = {r: 0 for r in REGIONS}
+    for r, n in w.groupby("务工地域")["证件号码"].nunique().items():
+        by_region[str(r)] = int(n)
+    n_workers = int(w["证件号码"].nunique())
+
+    # previous year: null when the township has no work rows at all for Y−1
+    all_mem = members[members["户编号"].isin(hh["户编号"])]
+    any_prev = ((work["年度"] == year - 1).fillna(False) & work["证件号码"].isin(all_mem["证件号码"])).any()
+    n_prev = int(_workers(work, mem["证件号码"], year - 1)["证件号码"].nunique()) if any_prev else None
+
+    with_labor = set(labor["户编号"])
+    with_worker = set(mem.loc[mem["证件号码"].isin(w["证件号码"]), "户编号"])
+    zero = len(with_labor - with_worker)
+
+    return {
+        "labor_force": int(len(labor)),
+        "workers": {"total": n_workers, "by_region": by_region},
+        "workers_prev": n_prev,
+        "workers_growth": _change(n_workers, n_prev),
+        "zero_employment_households": int(zero),
+        "wage_income": _yuan_to_wan(w["务工收入"]) if "务工收入" in w.columns else None,
+    }
+
+
+# ---------------------------------------------------------------- funds
+def _checkpoints(policy: dict, year: int, d: pd.Timestamp) -> list[tuple[pd.Timestamp, float]]:
+    out = []
+    for mmdd, target in (policy.get("spend_progress") or {}).items():
+        m, day = (int(x) for x in str(mmdd).split("-"))
+        cp = pd.Timestamp(year, m, day)
+        if cp <= d:
+            out.append((cp, target))
+    return sorted(out)
+
+
+def funds(tables: dict, township: str, year: int, report_date, policy: dict) -> dict | None:
+    """衔接资金 of the township's projects of year Y."""
+    if not _has(tables, "projects"):
+        return None
+    d = _ts(report_date)
+    pr = tables["projects"]
+    pr = pr[(pr["乡镇"] == township) & (pr["年度"] == year).fillna(False)]
+    n_projects = int(pr["项目编号"].nunique())
+    approved_total = _dsum(pr["批复金额"])
+    approved = {
+        "total": float(approved_total),
+        "by_source": {s: 0.0 for s in SOURCES},
+        "by_type": {t: 0.0 for t in PROJECT_TYPES},
+    }
+    for s, g in pr.groupby("资金来源"):
+        approved["by_source"][str(s)] = _wan(g["批复金额"])
+    for t, g in pr.groupby("项目类型"):
+        approved["by_type"][str(t)] = _wan(g["批复金额"])
+
+    ind = pr[pr["项目类型"] == INDUSTRY]
+    share = {"overall": _pct_of(_dsum(ind["批复金额"]), approved_total)}
+    for s, g in pr.groupby("资金来源"):
+        share[str(s)] = _pct_of(_dsum(g.loc[g["项目类型"] == INDUSTRY, "批复金额"]), _dsum(g["批复金额"]))
+
+    paid = paid_rate = progress = None
+    if _has(tables, "payments"):
+        pay = tables["payments"]
+        keys = set(zip(pr["项目编号"], pr["资金来源"]))
+        mine = pay[[k in keys for k in zip(pay["项目编号"], pay["资金来源"])]]
+        paid_dec = _dsum(mine.loc[_on_or_before(mine["拨付日期"], d), "拨付金额"])
+        paid = float(paid_dec)
+        paid_rate = _pct_of(paid_dec, approved_total)
+        progress = []
+        for cp, target in _checkpoints(policy, year, d):
+            upto = _dsum(mine.loc[_on_or_before(mine["拨付日期"], cp), "拨付金额"])
+            progress.append({
+                "date": cp.date().isoformat(),
+                "paid_rate": _pct_of(upto, approved_total),
+                "target": float(target),
+            })
+
+    started = int(pr.loc[_on_or_before(pr["开工日期"], d), "项目编号"].nunique()) if "开工日期" in pr else 0
+    completed = int(pr.loc[_on_or_before(pr["完工日期"], d), "项目编号"].nunique()) if "完工日期" in pr else 0
+
+    assets = {a: {"projects": 0, "amount": 0.0} for a in ASSET_CLASSES}
+    if "资产类别" in pr.columns:
+        for a, g in pr[_nonblank(pr["资产类别"])].groupby("资产类别"):
+            assets[str(a)] = {"projects": int(g["项目编号"].nunique()), "amount": _wan(g["批复金额"])}
+
+    return {
+        "projects": n_projects,
+        "approved": approved,
+        "industry_share": share,
+        "paid": paid,
+        "paid_rate": paid_rate,
+        "progress": progress,
+        "started": started,
+        "completed": completed,
+        "start_rate": _pct_of(started, n_projects),
+        "completion_rate": _pct_of(completed, n_projects),
+        "assets": assets,
+    }
+
+
+# ---------------------------------------------------------------- posts
+def posts(tables: dict, township: str, year: int, report_date) -> dict | None:
+    """公益性岗位 of the township."""
+    if not _has(tables, "posts"):
+        return None
+    d = _ts(report_date)
+    po = tables["posts"]
+    po = po[po["乡镇"] == township]
+    types = sorted(str(t) for t in po["岗位类型"].dropna().unique())
+    on = po[_on_or_before(po["聘用日期"], d) & ~_on_or_before(po["解聘日期"], d)]
+
+    in_post = {"total": int(on["证件号码"].nunique()), "by_type": {t: 0 for t in types}}
+    for t, g in on.groupby("岗位类型"):
+        in_post["by_type"][str(t)] = int(g["证件号码"].nunique())
+
+    def cost(df):
+        months = df["补贴周期"].map(lambda c: 12 if str(c).strip() == "月" else 1)
+        amounts = [Decimal(str(float(a))) * m for a, m in zip(df["补贴标准"], months) if not pd.isna(a)]
+        return float(sum(amounts, Decimal(0)) / Decimal(10000))
+
+    annual = {"total": cost(on), "by_type": {t: 0.0 for t in types}}
+    for t, g in on.groupby("岗位类型"):
+        annual["by_type"][str(t)] = cost(g)
+
+    def counted(df):
+        out = {"total": int(len(df)), "by_type": {t: 0 for t in types}}
+        for t, g in df.groupby("岗位类型"):
+            out["by_type"][str(t)] = int(len(g))
+        return out
+
+    hired = counted(po[_in_year(po["聘用日期"], year, d)])
+    gone = po[_in_year(po["解聘日期"], year, d)]
+    dismissed = counted(gone)
+    reasons = gone["解聘原因"].where(_nonblank(gone["解聘原因"]), BLANK) if "解聘原因" in gone else pd.Series(BLANK, index=gone.index)
+    dismissed["by_reason"] = {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()}
+
+    covered_share = None
+    if _has(tables, "members", "households"):
+        allhh = tables["households"]
+        poor = allhh[_true(allhh["是否脱贫户"]) | _nonblank(allhh["监测对象类别"])]
+        mem = tables["members"]
+        ids = set(mem.loc[mem["户编号"].isin(poor["户编号"]), "证件号码"])
+        persons = set(on["证件号码"])
+        covered_share = _pct_of(len(persons & ids), len(persons))
+
+    return {
+        "in_post": in_post,
+        "annual_cost": annual,
+        "hired_in_year": hired,
+        "dismissed_in_year": dismissed,
+        "covered_share": covered_share,
+    }
+
+
+# ---------------------------------------------------------------- flags
+def _flag(topic, rule, severity, message) -> dict:
+    return {"topic": topic, "rule": rule, "severity": severity, "message": message}
+
+
+def _cn_date(iso: str) -> str:
+    return text.date_cn(iso)
+
+
+def flags(ind: dict, policy: dict) -> list[dict]:
+    """Flags (存在问题) from comparing the indicators with the policy targets.
+
+    A flag is raised only on data that is present; missing data never raises one.
+    """
+    out: list[dict] = []
+    mon = ind.get("monitoring")
+    inc = ind.get("income")
+    emp = ind.get("employment")
+    fu = ind.get("funds")
+    po = ind.get("posts")
+
+    if mon:
+        unres = mon.get("unresolved") or {}
+        if unres.get("households"):
+            parts = [text.hp(v, label=k) for k, v in (unres.get("by_category") or {}).items() if v["households"]]
+            detail = f"（{'、'.join(parts)}）" if parts else ""
+            out.append(_flag("monitoring", "unresolved", "medium",
+                             f"尚有{text.hp(unres)}监测对象风险未消除{detail}，需持续落实帮扶措施。"))
+        idd = mon.get("identification_days") or {}
+        limit = policy.get("identification_days_max")
+        if limit is not None and idd.get("over_limit"):
+            out.append(_flag("monitoring", "identification_days", "medium",
+                             f"本年度新识别监测对象中，有{idd['over_limit']}户从发现风险到纳入监测超过{limit}天，"
+                             f"最长{idd['max']}天，识别时效有待提高。"))
+
+    if inc:
+        below = inc.get("below") or {}
+        keys = sorted(below, key=float)
+        for i, k in enumerate(keys):
+            v = below[k]
+            if v and v.get("households"):
+                out.append(_flag("income", "below_threshold", "high" if i == 0 else "medium",
+                                 f"脱贫户和监测对象中，人均纯收入低于{text.yuan(float(k))}的有{text.hp(v)}，"
+                                 f"增收基础仍不稳固。"))
+        dec = inc.get("declined")
+        if dec and dec.get("households"):
+            out.append(_flag("income", "declined", "medium",
+                             f"脱贫户和监测对象中，有{text.hp(dec)}人均纯收入较上年下降。"))
+        g = (inc.get("growth") or {}).get("covered")
+        bench = inc.get("rural_benchmark_growth")
+        if bench is None:
+            bench = policy.get("rural_benchmark_growth")
+        if g is not None and bench is not None and g < bench:
+            out.append(_flag("income", "growth_below_benchmark", "medium",
+                             f"脱贫户和监测对象人均纯收入增长{text.pct(g)}，低于全县农村居民人均可支配收入"
+                             f"增长{text.pct(bench)}。"))
+
+    if emp:
+        z = emp.get("zero_employment_households")
+        if z:
+            out.append(_flag("employment", "zero_employment", "high",
+                             f"脱贫户和监测对象中，有劳动力但无人务工的零就业家庭{text.count(z, '户')}。"))
+
+    if fu:
+        for p in fu.get("progress") or []:
+            r, t = p.get("paid_rate"), p.get("target")
+            if r is not None and t is not None and r < t:
+                out.append(_flag("funds", "spend_progress", "high",
+                                 f"截至{_cn_date(p['date'])}，衔接资金累计拨付率为{text.pct(r)}，"
+                                 f"低于{text.pct(t)}的进度要求。"))
+        share = fu.get("industry_share") or {}
+        for src, minimum in (policy.get("industry_share_min") or {}).items():
+            s = share.get(src)
+            if s is not None and s < minimum:
+                out.append(_flag("funds", "industry_share", "medium",
+                                 f"{src}用于产业发展的比例为{text.pct(s)}，低于{text.pct(minimum)}的要求。"))
+
+    if po:
+        n = ((po.get("dismissed_in_year") or {}).get("by_reason") or {}).get(NOT_PERFORMING)
+        if n:
+            out.append(_flag("posts", "dismissed_not_performing", "low",
+                             f"本年度有{text.persons(n)}因不履职被解聘公益性岗位，岗位日常管理有待加强。"))
+    return out
+
+
+# ---------------------------------------------------------------- all
+def county_of(tables: dict, township: str) -> str | None:
+    for name in ("households", "projects", "posts"):
+        df = tables.get(name)
+        if df is not None and "县" in df.columns:
+            vals = df.loc[df["乡镇"] == township, "县"].dropna()
+            if len(vals):
+                return str(vals.mode().iloc[0])
+    return None
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict) -> dict:
+    """The full content of indicators.json for (township, year) at report_date."""
+    if isinstance(report_date, dt.datetime):
+        report_date = report_date.date()
+    ind = {
+        "township": township,
+        "county": county_of(tables, township),
+        "year": int(year),
+        "report_date": report_date.isoformat(),
+        "monitoring": monitoring(tables, township, year, report_date, policy),
+        "income": income(tables, township, year, report_date, policy),
+        "employment": employment(tables, township, year, report_date),
+        "funds": funds(tables, township, year, report_date, policy),
+        "posts": posts(tables, township, year, report_date),
+    }
+    ind["flags"] = flags(ind, policy)
+    return ind

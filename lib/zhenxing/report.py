@@ -1,0 +1,156 @@
+"""Assemble the annual summary from executed topic notebooks (never re-executing them).
+
+Only the *outputs* of cells tagged `basic`, `report` and `annex` are taken — no code,
+no injected-parameters cell, no notebook chrome — plus `indicators.json` for the
+problems and next steps. The result is pandoc Markdown that `render.render` turns
+into HTML, PDF and DOCX.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import nbformat
+
+from . import __version__, params, paths, text
+from .notebook import TOPIC_TITLES, TOPICS
+
+CN_NUM = "一二三四五六七八九十"
+ALT_TWIN = re.compile(r"^<small>图示说明：.*</small>$", re.S)
+
+
+def title(township: str, year: int) -> str:
+    return f"{township}{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结"
+
+
+def code_version() -> str:
+    """The project's git commit (with -dirty when the tree has changes), else the package version."""
+    try:
+        rev = subprocess.run(["git", "-C", str(paths.ROOT), "rev-parse", "--short=12", "HEAD"],
+                             capture_output=True, text=True, timeout=5)
+        if rev.returncode == 0:
+            dirty = subprocess.run(["git", "-C", str(paths.ROOT), "status", "--porcelain", "--", "lib", "notebooks", "params"],
+                                   capture_output=True, text=True, timeout=5).stdout.strip()
+            return rev.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return f"v{__version__}"
+
+
+def code_fingerprint() -> str:
+    """A hash of the code and notebooks that make a report (for skipping unchanged runs)."""
+    h = hashlib.sha256(__version__.encode())
+    for p in sorted([*paths.LIB.rglob("*.py"), *paths.LIB.rglob("templates/*"), *paths.NOTEBOOKS.glob("*.ipynb"),
+                     paths.PARAMS / "defaults.yaml", *(paths.PARAMS / "policy").glob("*.yaml")]):
+        if p.is_file():
+            h.update(p.name.encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+class _Counter:
+    def __init__(self):
+        self.table = 0
+        self.figure = 0
+
+
+def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str]:
+    """Markdown blocks from the outputs of the cells carrying `tag`."""
+    blocks = []
+    for ci, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or tag not in cell.metadata.get("tags", []):
+            continue
+        for oi, out in enumerate(cell.get("outputs", [])):
+            data = out.get("data", {})
+            if "image/png" in data:
+                n.figure += 1
+                f = charts_dir / f"{stem}_{ci}_{oi}.png"
+                f.parent.mkdir(parents=True, exist_ok=True)
+                f.write_bytes(base64.b64decode(data["image/png"]))
+                alt = (out.get("metadata", {}).get("image/png", {}) or {}).get("alt", "")
+                blocks.append(f"![图{n.figure}　{alt}](charts/{f.name})")
+            elif "text/markdown" in data:
+                md = data["text/markdown"].strip()
+                if not md or ALT_TWIN.match(md):
+                    continue  # the chart's text alternative is already its caption
+                if "\nTable: " in md:
+                    n.table += 1
+                    md = md.replace("\nTable: ", f"\nTable: 表{n.table}　", 1)
+                blocks.append(md)
+    return blocks
+
+
+def sub_heading(i: int) -> str:
+    return f"（{CN_NUM[i]}）"
+
+
+def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters: dict,
+             notes: Path | None = None) -> tuple[str, str]:
+    """Return (title, markdown) of the summary for the executed notebooks in run_dir."""
+    ind = json.loads((run_dir / "indicators.json").read_text(encoding="utf-8"))
+    town, year = ind["township"], ind["year"]
+    charts_dir = run_dir / "charts"
+    n, annex_n = _Counter(), _Counter()
+    nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS if (run_dir / f"{t}.ipynb").exists()}
+
+    md = [
+          f"{year}年，{town}围绕巩固拓展脱贫攻坚成果同乡村振兴有效衔接，持续做好防止返贫动态监测和帮扶、"
+          f"衔接资金项目管理、就业帮扶和公益性岗位管理等工作。本总结中的数字均由监测数据按统一口径计算，"
+          f"统计截止日期为{text.date_cn(ind['report_date'])}。现将有关情况总结如下。"]
+
+    md.append("## 一、基本情况")
+    basic = _outputs(nbs["monitoring"], "basic", charts_dir, "monitoring", n) if "monitoring" in nbs else []
+    md += basic or [text.paragraph_basic(ind, ind.get("basic"))]
+
+    md.append("## 二、工作开展情况及成效")
+    for i, topic in enumerate(TOPICS):
+        md.append(f"### {sub_heading(i)}{TOPIC_TITLES[topic]}")
+        if topic in nbs:
+            md += _outputs(nbs[topic], "report", charts_dir, topic, n)
+        else:
+            md.append(f"本次未生成{TOPIC_TITLES[topic]}专题。")
+
+    flags = ind.get("flags", [])
+    md.append("## 三、存在问题")
+    md += [f"{i}. {s}" for i, s in enumerate(text.problems(flags), 1)] if flags else text.problems(flags)
+
+    md.append("## 四、下一步工作打算")
+    if notes and notes.exists():
+        md.append(notes.read_text(encoding="utf-8").strip())
+    else:
+        md += [f"{i}. {s}" for i, s in enumerate(text.next_steps(flags), 1)]
+
+    md.append("## 五、附表")
+    k = 0
+    for topic in TOPICS:
+        if topic not in nbs:
+            continue
+        for block in _outputs(nbs[topic], "annex", charts_dir, topic, annex_n):
+            if "\nTable: " in block:
+                k += 1
+                cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1]
+                body = block.split("\nTable: ", 1)[0].rstrip()
+                md.append(f"### 附表{k}　{cap}")
+                md.append(body + f"\n\nTable: 附表{k}　{cap}")
+            else:
+                md.append(block)
+    if k == 0:
+        md.append("无。")
+
+    src = params.sources(ind.get("county"))
+    md.append("## 数据来源与生成信息")
+    prov = [
+        f"数据集：{dataset_name}（内容哈希 {dataset_hash[:16]}）",
+        f"乡镇：{ind.get('county') or ''}{town}；报告年度：{year}年；统计截止日期：{ind['report_date']}",
+        "参数：" + "；".join(f"{k}={v}" for k, v in parameters.items()),
+        "政策目标来源：" + "；".join(f"{k}：{v}" for k, v in src.items() if v),
+        f"程序版本：zhenxing {code_version()}",
+        f"生成时间：{dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+    ]
+    md.append("\n".join(f"- {line}" for line in prov))
+    return title(town, year), "\n\n".join(md) + "\n"

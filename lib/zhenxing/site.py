@@ -1,0 +1,92 @@
+"""County roll-up (county.html/.pdf) and the index of every report (index.html)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+
+from . import charts, tables, text
+
+
+def _load(folder: Path) -> dict | None:
+    f = folder / "indicators.json"
+    return json.loads(f.read_text(encoding="utf-8")) if f.exists() else None
+
+
+def _get(d: dict | None, *path):
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def county_rows(county_dir: Path) -> pd.DataFrame:
+    rows = []
+    for town_dir in sorted(p for p in county_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        ind = _load(town_dir)
+        if ind is None:
+            continue
+        mon, inc, fu, po = ind.get("monitoring"), ind.get("income"), ind.get("funds"), ind.get("posts")
+        rows.append({
+            "乡镇": f"[{town_dir.name}]({quote(town_dir.name)}/report.html)",
+            "_town": town_dir.name,
+            "监测对象（户/人）": text.hp(mon["total"]) if mon else "—",
+            "未消除风险（户/人）": text.hp(mon["unresolved"]) if mon else "—",
+            "_unresolved": (mon or {}).get("unresolved", {}).get("households", 0),
+            "人均纯收入": text.yuan(_get(inc, "per_capita_net", "covered")) if _get(inc, "per_capita_net", "covered") is not None else "—",
+            "衔接资金拨付率": text.pct(fu["paid_rate"]) if fu and fu.get("paid_rate") is not None else "—",
+            "公益性岗位在岗": text.persons(po["in_post"]["total"]) if po else "—",
+            "问题数": len(ind.get("flags", [])),
+        })
+    return pd.DataFrame(rows)
+
+
+def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
+    """Roll-up per county touched by this run, then the index of everything in `out`."""
+    from . import render
+    counties = {o.county for o in outcomes if o.county}
+    for county in sorted(counties):
+        d = out / str(year) / county
+        if not d.is_dir():
+            continue
+        df = county_rows(d)
+        if df.empty:
+            continue
+        failed = [o for o in outcomes if o.county == county and o.status == "failed"]
+        md = [f"本表汇总{county}各乡镇{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接主要指标，"
+              f"共{len(df)}个乡镇，点击乡镇名称查看该乡镇的工作总结。"]
+        show = df.drop(columns=[c for c in df.columns if c.startswith("_")])
+        md.append(tables.markdown(show, f"{county}{year}年各乡镇主要指标"))
+        fig, alt = charts.bar(dict(zip(df["_town"], df["_unresolved"])), "各乡镇未消除风险监测对象（户）", "户")
+        (d / "charts").mkdir(exist_ok=True)
+        (d / "charts" / "county_unresolved.png").write_bytes(charts.png(fig))
+        md.append(f"![图1　{alt}](charts/county_unresolved.png)")
+        if failed:
+            md.append("以下乡镇本次未能生成报告：" + "；".join(f"{o.township}（{o.error[:80]}）" for o in failed) + "。")
+        md.append(f"数据集：{meta['name']}（内容哈希 {meta['hash'][:16]}）。")
+        fmts = tuple(f for f in formats if f in ("html", "pdf")) or ("html",)
+        render.render("\n\n".join(md), d, title=f"{county}{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接乡镇汇总",
+                      formats=fmts, resources=d, basename="county")
+    write_index(out)
+
+
+def write_index(out: Path) -> None:
+    from . import render
+    md = ["本页列出已生成的全部乡镇年度工作总结，按年度和县（市、区）排列。"]
+    for ydir in sorted((p for p in out.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True):
+        md.append(f"## {ydir.name}年")
+        for cdir in sorted(p for p in ydir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            towns = sorted(p.name for p in cdir.iterdir() if p.is_dir() and (p / "report.html").exists())
+            if not towns:
+                continue
+            base = f"{quote(ydir.name)}/{quote(cdir.name)}"
+            line = f"### {cdir.name}\n\n[各乡镇汇总]({base}/county.html)\n\n"
+            line += "\n".join(f"- [{t}]({base}/{quote(t)}/report.html)" +
+                              (f"（[PDF]({base}/{quote(t)}/report.pdf)）" if (cdir / t / "report.pdf").exists() else "")
+                              for t in towns)
+            md.append(line)
+    render.render("\n\n".join(md), out, title="巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结目录",
+                  formats=("html",), resources=out, basename="index")

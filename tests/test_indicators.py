@@ -1,0 +1,482 @@
+"""Indicators on small hand-worked tables of the validated form (docs/architecture.md).
+
+The world: 甲镇 (测试县) with 8 households, plus one household, one post and one
+project of 乙乡 that must never count. Every expected figure below is worked out
+by hand from the rows in the builders.
+"""
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from zhenxing import indicators as I
+
+T = "甲镇"
+Y = 2023
+END = dt.date(2023, 12, 31)
+MID = dt.date(2023, 6, 30)
+
+
+# ---------------------------------------------------------------- builders
+def frame(columns: dict, rows: list[tuple]) -> pd.DataFrame:
+    """Rows → DataFrame of the validated form. ``columns`` maps name → kind:
+    text (object, None blank), int (Int64), num (float64), date (datetime64 plus
+    ``<name>_仅月``; "2023-03" is month-only), bool (boolean)."""
+    names = list(columns)
+    raw = pd.DataFrame([dict(zip(names, r)) for r in rows], columns=names)
+    out = pd.DataFrame(index=raw.index)
+    for name, kind in columns.items():
+        s = raw[name]
+        if kind == "text":
+            out[name] = s.astype(object).where(s.notna(), None)
+        elif kind == "int":
+            out[name] = s.astype("Int64")
+        elif kind == "num":
+            out[name] = s.astype("float64")
+        elif kind == "bool":
+            out[name] = s.astype("boolean")
+        elif kind == "date":
+            month = s.map(lambda v: isinstance(v, str) and len(v) == 7)
+            out[name] = pd.to_datetime(s.map(lambda v: f"{v}-01" if isinstance(v, str) and len(v) == 7 else v))
+            out[name + "_仅月"] = month.astype(bool)
+    out.index = out.index + 2  # as the reader does: spreadsheet row numbers
+    return out
+
+
+HH_COLS = {
+    "户编号": "text", "县": "text", "乡镇": "text", "村": "text", "家庭人口数": "int",
+    "是否脱贫户": "bool", "监测对象类别": "text", "风险发现日期": "date", "纳入监测日期": "date",
+    "风险消除日期": "date", "主要风险类型": "text", "是否易地扶贫搬迁": "bool",
+}
+
+
+def households():
+    return frame(HH_COLS, [
+        # id    county    town  village size  poor   category        found         included      eliminated    risk
+        ("H1", "测试县", T, "一村", 3, True, "脱贫不稳定户", "2023-01-01", "2023-01-11", None, "因病", False),
+        ("H2", "测试县", T, "一村", 2, False, "边缘易致贫户", "2023-02-01", "2023-02-21", "2023-05-01", "因学", False),
+        ("H3", "测试县", T, "二村", 4, False, "突发严重困难户", "2022-05-01", "2022-05-05", "2024-01-10", "因灾", False),
+        ("H4", "测试县", T, "二村", 1, False, "突发严重困难户", "2023-03", "2023-03-10", None, "因病", False),
+        ("H5", "测试县", T, "一村", 5, True, None, None, None, None, None, True),
+        ("H6", "测试县", T, "二村", 2, False, None, None, None, None, None, False),
+        ("H7", "测试县", T, "二村", 3, False, "边缘易致贫户", "2024-01-02", "2024-01-05", None, "因病", False),
+        ("H8", "测试县", T, "一村", 2, False, "边缘易致贫户", "2023-08-01", "2023-08-05", None, "因病", False),
+        ("H9", "测试县", "乙乡", "三村", 6, True, "脱贫不稳定户", "2023-03-01", "2023-04-01", None, "因病", False),
+    ])
+
+
+def members():
+    labour = {
+        "P1": ("H1", "普通劳动力"), "P2": ("H1", "技能劳动力"), "P3": ("H1", "无劳动力"),
+        "P4": ("H2", "弱劳动力或半劳动力"), "P5": ("H2", "丧失劳动力"),
+        "P6": ("H3", "普通劳动力"), "P7": ("H3", "无劳动力"), "P8": ("H3", "无劳动力"), "P9": ("H3", "无劳动力"),
+        "P10": ("H4", "无劳动力"),
+        "P11": ("H5", "普通劳动力"), "P12": ("H5", "普通劳动力"), "P13": ("H5", "无劳动力"),
+        "P14": ("H5", "无劳动力"), "P15": ("H5", "无劳动力"),
+        "P16": ("H8", "普通劳动力"), "P17": ("H8", "无劳动力"),
+        "P18": ("H6", "普通劳动力"),
+        "P19": ("H9", "普通劳动力"),
+    }
+    return frame({"户编号": "text", "证件号码": "text", "劳动技能": "text"},
+                 [(h, p, skill) for p, (h, skill) in labour.items()])
+
+
+def work():
+    return frame({"证件号码": "text", "年度": "int", "务工地域": "text", "务工收入": "num"}, [
+        ("P1", 2023, "县内", 12000.0),
+        ("P2", 2023, "省外", 30000.0),
+        ("P11", 2023, "省内县外", 20000.0),
+        ("P12", 2023, "省外", 10000.5),
+        ("P18", 2023, "县内", 50000.0),  # not a covered household
+        ("P19", 2023, "省外", 40000.0),  # other township
+        ("P1", 2022, "县内", 11000.0),
+        ("P11", 2022, "县内", 9000.0),
+        ("P4", 2022, "县内", 5000.0),
+    ])
+
+
+INC_COLS = {"户编号": "text", "年度": "int", "家庭人口数": "int", "工资性收入": "num", "生产经营性收入": "num",
+            "生产经营性支出": "num", "财产性收入": "num", "转移性收入": "num"}
+
+
+def income_table():
+    return frame(INC_COLS, [
+        ("H1", 2023, None, 24000, 6000, 2000, 0, 2000),   # 30000 / 3 = 10000
+        ("H1", 2022, None, 21000, 6000, 2000, 0, 2000),   # 27000 / 3 = 9000
+        ("H5", 2023, 4, 20000, 0, 0, 0, 8000),            # 28000 / 4 = 7000 (size of that year)
+        ("H5", 2022, 4, 24000, 0, 0, 0, 8000),            # 32000 / 4 = 8000 → declined
+        ("H2", 2023, None, 10000, 0, 0, 0, 5000),         # 15000 / 2 = 7500
+        ("H6", 2023, None, 100000, 0, 0, 0, 0),           # not covered
+        ("H9", 2023, None, 900000, 0, 0, 0, 0),           # other township
+    ])
+
+
+PROJ_COLS = {"项目编号": "text", "年度": "int", "项目名称": "text", "县": "text", "乡镇": "text",
+             "项目类型": "text", "资金来源": "text", "批复金额": "num", "开工日期": "date",
+             "完工日期": "date", "资产类别": "text"}
+
+
+def projects():
+    return frame(PROJ_COLS, [
+        ("J1", 2023, "茶叶加工厂", "测试县", T, "产业发展", "中央衔接资金", 120.25, "2023-03-01", "2023-09-30", "经营性资产"),
+        ("J1", 2023, "茶叶加工厂", "测试县", T, "产业发展", "省级衔接资金", 35.125, "2023-03-01", "2023-09-30", "经营性资产"),
+        ("J2", 2023, "通组道路", "测试县", T, "基础设施", "中央衔接资金", 80.5, "2023-05-01", None, "公益性资产"),
+        ("J3", 2023, "村庄整治", "测试县", T, "乡村建设", "省级衔接资金", 120.0, None, None, None),
+        ("J0", 2022, "旧项目", "测试县", T, "产业发展", "中央衔接资金", 50.0, "2022-03-01", "2022-10-01", None),
+        ("K1", 2023, "乙乡项目", "测试县", "乙乡", "产业发展", "中央衔接资金", 999.0, "2023-03-01", None, None),
+    ])
+
+
+def payments():
+    return frame({"项目编号": "text", "资金来源": "text", "拨付日期": "date", "拨付金额": "num"}, [
+        ("J1", "中央衔接资金", "2023-03-20", 30.0),
+        ("J1", "省级衔接资金", "2023-06-15", 10.125),
+        ("J2", "中央衔接资金", "2023-09-01", 40.0),
+        ("J3", "省级衔接资金", "2024-01-15", 60.0),   # after D
+        ("J0", "中央衔接资金", "2023-04-01", 20.0),   # a 2022 project paid in 2023
+        ("K1", "中央衔接资金", "2023-04-01", 500.0),  # other township
+    ])
+
+
+def posts_table():
+    cols = {"证件号码": "text", "县": "text", "乡镇": "text", "岗位类型": "text", "聘用日期": "date",
+            "解聘日期": "date", "解聘原因": "text", "补贴标准": "num", "补贴周期": "text"}
+    return frame(cols, [
+        ("P1", "测试县", T, "生态护林员", "2021-01-01", None, None, 10000.0, "年"),
+        ("P6", "测试县", T, "生态护林员", "2021-01-01", "2023-12-31", "不履职", 10000.0, "年"),  # left on D
+        ("X1", "测试县", T, "乡村保洁员", "2023-07-01", None, None, 600.0, "月"),  # not in members
+        ("P18", "测试县", T, "乡村保洁员", "2020-01-01", None, None, 500.5, "月"),  # household not covered
+        ("P2", "测试县", T, "生态护林员", "2020-01-01", "2022-06-30", "本人辞职", 10000.0, "年"),
+        ("P19", "测试县", "乙乡", "生态护林员", "2021-01-01", None, None, 10000.0, "年"),
+    ])
+
+
+def all_tables():
+    return {
+        "households": households(), "members": members(), "work": work(), "income": income_table(),
+        "projects": projects(), "payments": payments(), "posts": posts_table(),
+    }
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return all_tables()
+
+
+@pytest.fixture(scope="module")
+def ind(tables):
+    return I.compute(tables, T, Y, END, I.DEFAULT_POLICY)
+
+
+def hp(h, p):
+    return {"households": h, "persons": p}
+
+
+# ---------------------------------------------------------------- compute, keys, types
+def test_compute_header_and_all_spec_keys(ind):
+    assert ind["township"] == T and ind["county"] == "测试县"
+    assert ind["year"] == 2023 and ind["report_date"] == "2023-12-31"
+    assert set(ind["monitoring"]) == {"total", "unresolved", "eliminated", "new_in_year", "eliminated_in_year",
+                                      "identification_days", "by_risk_type", "by_village", "exited_poor", "relocated"}
+    assert set(ind["income"]) == {"per_capita_net", "per_capita_net_prev", "growth", "composition", "below",
+                                  "declined", "rural_benchmark_growth", "growth_gap"}
+    assert set(ind["employment"]) == {"labor_force", "workers", "workers_prev", "workers_growth",
+                                      "zero_employment_households", "wage_income"}
+    assert set(ind["funds"]) == {"projects", "approved", "industry_share", "paid", "paid_rate", "progress",
+                                 "started", "completed", "start_rate", "completion_rate", "assets"}
+    assert set(ind["posts"]) == {"in_post", "annual_cost", "hired_in_year", "dismissed_in_year", "covered_share"}
+    assert isinstance(ind["flags"], list)
+
+
+def test_only_plain_json_types(ind):
+    def walk(x):
+        if isinstance(x, dict):
+            assert all(type(k) is str for k in x)
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+        else:
+            assert x is None or type(x) in (int, float, str, bool), (x, type(x))
+    walk(ind)
+    assert json.loads(json.dumps(ind, ensure_ascii=False)) == ind
+
+
+# ---------------------------------------------------------------- monitoring
+def test_monitoring_totals_at_year_end(ind):
+    m = ind["monitoring"]
+    # H7 is identified only in 2024 and H9 is in 乙乡: neither counts
+    assert m["total"] == hp(5, 12)
+    assert m["eliminated"] == {**hp(1, 2), "by_category": {
+        "脱贫不稳定户": hp(0, 0), "边缘易致贫户": hp(1, 2), "突发严重困难户": hp(0, 0)}}
+    assert m["new_in_year"]["households"] == 4 and m["new_in_year"]["persons"] == 8
+    assert m["eliminated_in_year"]["households"] == 1 and m["eliminated_in_year"]["persons"] == 2
+    assert m["exited_poor"] == hp(2, 8)
+    assert m["relocated"] == hp(1, 5)
+
+
+def test_household_eliminated_after_report_date_is_unresolved(ind):
+    u = ind["monitoring"]["unresolved"]
+    # H3 (突发严重困难户, 4 persons) is eliminated on 2024-01-10, after D
+    assert u == {**hp(4, 10), "by_category": {
+        "脱贫不稳定户": hp(1, 3), "边缘易致贫户": hp(1, 2), "突发严重困难户": hp(2, 5)}}
+
+
+def test_identification_days_exclude_month_only_dates(ind):
+    d = ind["monitoring"]["identification_days"]
+    # H1 10 days, H2 20 days, H8 4 days; H4 has a month-only 风险发现日期
+    assert d == {"median": 10.0, "max": 20, "over_limit": 1, "counted": 3, "excluded_month_only": 1}
+    assert isinstance(d["median"], float)
+
+
+def test_monitoring_breakdowns(ind):
+    m = ind["monitoring"]
+    assert m["by_risk_type"]["因病"] == hp(3, 6)   # H1, H4, H8 unresolved
+    assert m["by_risk_type"]["因灾"] == hp(1, 4)
+    assert m["by_risk_type"]["因学"] == hp(0, 0)   # H2 is eliminated
+    assert len(m["by_risk_type"]) == 11
+    assert m["by_village"] == {
+        "一村": {"total": hp(3, 7), "unresolved": hp(2, 5)},
+        "二村": {"total": hp(2, 5), "unresolved": hp(2, 5)},
+    }
+
+
+def test_monitoring_with_report_date_inside_the_year(tables):
+    m = I.monitoring(tables, T, Y, MID, I.DEFAULT_POLICY)
+    # H8 (identified 2023-08-05) is not yet a monitoring object on 30 June
+    assert m["total"] == hp(4, 10)
+    assert m["new_in_year"]["households"] == 3 and m["new_in_year"]["persons"] == 6
+    assert m["identification_days"]["median"] == 15.0
+    assert m["identification_days"]["counted"] == 2
+
+
+def test_elimination_on_a_later_date_inside_the_year(tables):
+    m = I.monitoring(tables, T, Y, dt.date(2023, 4, 30), I.DEFAULT_POLICY)
+    assert m["eliminated"]["households"] == 0          # H2 is eliminated on 1 May
+    assert m["unresolved"]["by_category"]["边缘易致贫户"] == hp(1, 2)
+
+
+# ---------------------------------------------------------------- income
+def test_income_per_capita_by_group(ind):
+    inc = ind["income"]
+    assert inc["per_capita_net"]["covered"] == pytest.approx(73000 / 9)      # H1, H5 (size 4 that year), H2
+    assert inc["per_capita_net"]["exited_poor"] == pytest.approx(58000 / 7)
+    assert inc["per_capita_net"]["monitored"] == pytest.approx(45000 / 5)
+    assert inc["per_capita_net_prev"]["covered"] == pytest.approx(59000 / 7)  # H2 has no 2022 row
+    assert inc["per_capita_net_prev"]["monitored"] == pytest.approx(9000)
+    assert inc["growth"]["covered"] == pytest.approx((73000 / 9 - 59000 / 7) / (59000 / 7) * 100)
+    assert inc["growth"]["monitored"] == pytest.approx(0.0)
+
+
+def test_income_composition_below_and_declined(ind):
+    inc = ind["income"]
+    assert inc["composition"] == pytest.approx({
+        "工资性": 54000 / 73000 * 100, "生产经营性": 4000 / 73000 * 100,
+        "财产性": 0.0, "转移性": 15000 / 73000 * 100})
+    # persons are households.家庭人口数 (H5 has 5 now); H1 at exactly 10000 is not below
+    assert inc["below"] == {"8000": hp(2, 7), "10000": hp(2, 7)}
+    assert inc["declined"] == hp(1, 5)
+    assert inc["rural_benchmark_growth"] is None and inc["growth_gap"] is None
+
+
+def test_income_monitoring_threshold_and_benchmark(tables):
+    policy = {**I.DEFAULT_POLICY, "monitoring_threshold": 7200, "rural_benchmark_growth": 5.0}
+    inc = I.income(tables, T, Y, END, policy)
+    assert list(inc["below"]) == ["7200", "8000", "10000"]
+    assert inc["below"]["7200"] == hp(1, 5)
+    assert inc["growth_gap"] == pytest.approx(inc["growth"]["covered"] - 5.0)
+
+
+def test_income_without_previous_year(tables):
+    t = dict(tables, income=tables["income"][tables["income"]["年度"] == 2023])
+    inc = I.income(t, T, Y, END, I.DEFAULT_POLICY)
+    assert inc["per_capita_net_prev"]["covered"] is None
+    assert inc["growth"]["covered"] is None
+    assert inc["declined"] == hp(0, 0)
+
+
+# ---------------------------------------------------------------- employment
+def test_employment(ind):
+    e = ind["employment"]
+    assert e["labor_force"] == 7
+    assert e["workers"] == {"total": 4, "by_region": {"县内": 1, "省内县外": 1, "省外": 2}}
+    assert e["workers_prev"] == 3
+    assert e["workers_growth"] == pytest.approx(100 / 3)
+    assert e["zero_employment_households"] == 3        # H2, H3, H8
+    assert e["wage_income"] == 7.20005                 # 72000.5 元, decimal sum
+
+
+# ---------------------------------------------------------------- funds
+def test_funds_amounts_and_counts(ind):
+    f = ind["funds"]
+    assert f["projects"] == 3
+    assert f["approved"]["total"] == 355.875
+    assert f["approved"]["by_source"]["中央衔接资金"] == 200.75
+    assert f["approved"]["by_source"]["省级衔接资金"] == 155.125
+    assert f["approved"]["by_source"]["东西部协作资金"] == 0.0 and len(f["approved"]["by_source"]) == 7
+    assert f["approved"]["by_type"] == {"产业发展": 155.375, "就业帮扶": 0.0, "乡村建设": 120.0,
+                                        "基础设施": 80.5, "其他": 0.0}
+    assert f["started"] == 2 and f["completed"] == 1   # J1 counts once despite two sources
+    assert f["start_rate"] == pytest.approx(200 / 3) and f["completion_rate"] == pytest.approx(100 / 3)
+    assert f["assets"] == {"经营性资产": {"projects": 1, "amount": 155.375},
+                           "公益性资产": {"projects": 1, "amount": 80.5},
+                           "到户类资产": {"projects": 0, "amount": 0.0}}
+
+
+def test_funds_paid_excludes_later_and_other_year_payments(ind):
+    f = ind["funds"]
+    # J3 paid 2024-01-15 (after D), J0 is a 2022 project, K1 is 乙乡
+    assert f["paid"] == 80.125
+    assert f["paid_rate"] == pytest.approx(80.125 / 355.875 * 100)
+
+
+def test_funds_industry_share_and_progress(ind):
+    f = ind["funds"]
+    assert f["industry_share"] == pytest.approx({
+        "overall": 155.375 / 355.875 * 100, "中央衔接资金": 120.25 / 200.75 * 100,
+        "省级衔接资金": 35.125 / 155.125 * 100})
+    assert [p["date"] for p in f["progress"]] == ["2023-03-31", "2023-06-30", "2023-09-30", "2023-11-30"]
+    assert f["progress"][0]["paid_rate"] == pytest.approx(30 / 355.875 * 100)
+    assert f["progress"][1] == {"date": "2023-06-30", "paid_rate": pytest.approx(40.125 / 355.875 * 100),
+                                "target": 50.0}
+
+
+def test_funds_inside_the_year(tables):
+    f = I.funds(tables, T, Y, MID, I.DEFAULT_POLICY)
+    assert f["paid"] == 40.125
+    assert [p["date"] for p in f["progress"]] == ["2023-03-31", "2023-06-30"]
+    assert f["completed"] == 0
+
+
+def test_funds_decimal_sums():
+    rows = [(f"D{i}", 2023, "x", "测试县", T, "其他", "其他资金", a, None, None, None)
+            for i, a in enumerate([10.1, 20.2, 30.3])]
+    f = I.funds({"projects": frame(PROJ_COLS, rows)}, T, Y, END, I.DEFAULT_POLICY)
+    assert sum([10.1, 20.2, 30.3]) != 60.6                          # binary floats drift
+    assert f["approved"]["total"] == float(Decimal("60.6"))
+    assert f["paid"] is None and f["paid_rate"] is None and f["progress"] is None
+
+
+# ---------------------------------------------------------------- posts
+def test_posts_at_year_end(ind):
+    p = ind["posts"]
+    # P6 leaves exactly on D: not in post; P2 left in 2022
+    assert p["in_post"] == {"total": 3, "by_type": {"乡村保洁员": 2, "生态护林员": 1}}
+    assert p["annual_cost"]["total"] == 2.3206                  # 10000 + 600×12 + 500.5×12 元
+    assert p["annual_cost"]["by_type"] == {"乡村保洁员": 1.3206, "生态护林员": 1.0}
+    assert p["hired_in_year"] == {"total": 1, "by_type": {"乡村保洁员": 1, "生态护林员": 0}}
+    assert p["dismissed_in_year"] == {"total": 1, "by_type": {"乡村保洁员": 0, "生态护林员": 1},
+                                      "by_reason": {"不履职": 1}}
+    assert p["covered_share"] == pytest.approx(100 / 3)       # only P1 of P1, X1, P18
+
+
+def test_posts_inside_the_year(tables):
+    p = I.posts(tables, T, Y, MID)
+    assert p["in_post"]["total"] == 3                           # P1, P6, P18; X1 starts 1 July
+    assert p["hired_in_year"]["total"] == 0
+    assert p["dismissed_in_year"]["total"] == 0
+    assert p["covered_share"] == pytest.approx(200 / 3)         # P1 (脱贫户) and P6 (monitoring object)
+
+
+def test_posts_without_members_has_no_covered_share(tables):
+    p = I.posts({"posts": tables["posts"]}, T, Y, END)
+    assert p["in_post"]["total"] == 3 and p["covered_share"] is None
+
+
+# ---------------------------------------------------------------- basic
+def test_basic(tables):
+    b = I.basic(tables, T, END)
+    assert b == {"villages": 2, "households": 8, "persons": 22, "exited_poor": hp(2, 8),
+                 "monitoring_objects": hp(5, 12)}
+    assert I.basic({}, T, END) is None
+
+
+# ---------------------------------------------------------------- missing tables
+@pytest.mark.parametrize("drop, none_topics", [
+    ("households", {"monitoring", "income", "employment"}),
+    ("income", {"income"}),
+    ("members", {"employment"}),
+    ("work", {"employment"}),
+    ("projects", {"funds"}),
+    ("posts", {"posts"}),
+])
+def test_missing_table_gives_none(tables, drop, none_topics):
+    t = {k: v for k, v in tables.items() if k != drop}
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert {k for k in I.TOPICS if ind[k] is None} == none_topics
+    assert all(f["topic"] not in none_topics for f in ind["flags"])
+
+
+def test_nothing_at_all():
+    ind = I.compute({}, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["county"] is None and ind["flags"] == []
+    assert all(ind[k] is None for k in I.TOPICS)
+
+
+def test_county_from_projects_when_households_absent(tables):
+    assert I.compute({"projects": tables["projects"]}, T, Y, END, I.DEFAULT_POLICY)["county"] == "测试县"
+
+
+def test_percent_change_is_none_when_old_is_zero_or_missing():
+    assert I._change(5, 0) is None and I._change(5, None) is None
+    assert I._change(110, 100) == pytest.approx(10.0)
+
+
+# ---------------------------------------------------------------- flags
+def _rules(flags):
+    return sorted((f["topic"], f["rule"]) for f in flags)
+
+
+def test_flags_raised(ind):
+    fl = ind["flags"]
+    assert all(set(f) == {"topic", "rule", "severity", "message"} for f in fl)
+    assert all(f["severity"] in ("high", "medium", "low") for f in fl)
+    assert _rules(fl) == sorted([
+        ("monitoring", "unresolved"), ("monitoring", "identification_days"),
+        ("income", "below_threshold"), ("income", "below_threshold"), ("income", "declined"),
+        ("employment", "zero_employment"),
+        ("funds", "spend_progress"), ("funds", "spend_progress"), ("funds", "spend_progress"),
+        ("funds", "spend_progress"), ("funds", "industry_share"), ("funds", "industry_share"),
+        ("posts", "dismissed_not_performing"),
+    ])
+    msgs = "\n".join(f["message"] for f in fl)
+    assert "4户10人" in msgs                       # unresolved
+    assert "超过15天" in msgs and "最长20天" in msgs
+    assert "低于8000元的有2户7人" in msgs
+    assert "零就业家庭3户" in msgs
+    assert "截至2023年3月31日，衔接资金累计拨付率为8.43%，低于25.00%" in msgs
+    assert "中央衔接资金用于产业发展的比例为59.90%" in msgs
+    assert "1人因不履职" in msgs
+
+
+def test_flag_growth_below_benchmark(tables):
+    policy = {**I.DEFAULT_POLICY, "rural_benchmark_growth": 6.5}
+    fl = I.compute(tables, T, Y, END, policy)["flags"]
+    msg = [f["message"] for f in fl if f["rule"] == "growth_below_benchmark"]
+    assert len(msg) == 1 and "6.50%" in msg[0]
+    # no benchmark → no flag
+    assert not [f for f in I.compute(tables, T, Y, END, I.DEFAULT_POLICY)["flags"]
+                if f["rule"] == "growth_below_benchmark"]
+
+
+def test_no_flags_on_missing_data():
+    ind = {"monitoring": None, "income": None, "employment": None, "funds": None, "posts": None}
+    assert I.flags(ind, I.DEFAULT_POLICY) == []
+    # funds present but payments absent: no spending flag
+    f = I.funds({"projects": projects()}, T, Y, END, I.DEFAULT_POLICY)
+    fl = I.flags({"funds": f}, I.DEFAULT_POLICY)
+    assert "spend_progress" not in {x["rule"] for x in fl}
+    # no prior-year data: no decline flag
+    inc = I.income({"households": households(), "income": income_table().query("年度 == 2023")},
+                   T, Y, END, I.DEFAULT_POLICY)
+    assert "declined" not in {x["rule"] for x in I.flags({"income": inc}, I.DEFAULT_POLICY)}
+
+
+def test_no_flags_when_targets_are_met(tables):
+    policy = {**I.DEFAULT_POLICY, "spend_progress": {"03-31": 5}, "industry_share_min": {"中央衔接资金": 50},
+              "identification_days_max": 30, "income_thresholds": [5000]}
+    rules = {f["rule"] for f in I.compute(tables, T, Y, END, policy)["flags"]}
+    assert not rules & {"spend_progress", "industry_share", "identification_days", "below_threshold"}

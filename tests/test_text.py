@@ -1,0 +1,229 @@
+"""Number formats and paragraphs of the report text."""
+import copy
+import re
+
+import pytest
+
+from zhenxing import text as X
+
+
+# ---------------------------------------------------------------- numbers
+def test_hp_and_persons():
+    assert X.hp(24, 81, "突发严重困难户") == "突发严重困难户24户81人"
+    assert X.hp({"households": 18, "persons": 56}) == "18户56人"
+    assert X.hp({"households": 3, "persons": 9, "by_category": {}}, label="脱贫不稳定户") == "脱贫不稳定户3户9人"
+    assert X.persons(215, "生态护林员") == "生态护林员215人"
+    assert X.persons(42) == "42人"
+    assert X.count(4, "个") == "4个"
+
+
+@pytest.mark.parametrize("x, out", [
+    (753.135, "753.14万元"),    # binary float is 753.13499…: round() would give 753.13
+    (235.5, "235.50万元"),
+    (355.875, "355.88万元"),
+    (0.005, "0.01万元"),
+    (38.64, "38.64万元"),
+    (0, "0.00万元"),
+])
+def test_wan_rounds_half_up_in_decimal(x, out):
+    assert X.wan(x) == out
+
+
+@pytest.mark.parametrize("x, out", [
+    (0.125, "0.13%"),
+    (68.115, "68.12%"),
+    (66.17492096944152, "66.17%"),
+    (11.111111111111116, "11.11%"),
+    (100, "100.00%"),
+    (-0.001, "0.00%"),          # never "-0.00%"
+])
+def test_pct(x, out):
+    assert X.pct(x) == out
+
+
+def test_yuan_whole_half_up():
+    assert X.yuan(10855.981264637003) == "10856元"
+    assert X.yuan(2.5) == "3元"
+    assert X.yuan(8000.0) == "8000元"
+
+
+def test_change_and_dates():
+    assert X.change(6.739688478340766) == "增长6.74%"
+    assert X.change(-1.6552) == "下降1.66%"
+    assert X.change(0.001) == "持平"
+    assert X.date_cn("2023-06-30") == "2023年6月30日"
+    assert X.num(9.5) == "9.5" and X.num(10.0) == "10"
+
+
+# ---------------------------------------------------------------- paragraphs
+def _cat(a, b, c):
+    return {"脱贫不稳定户": {"households": a[0], "persons": a[1]},
+            "边缘易致贫户": {"households": b[0], "persons": b[1]},
+            "突发严重困难户": {"households": c[0], "persons": c[1]}}
+
+
+IND = {
+    "township": "青石镇", "county": "示例县", "year": 2023, "report_date": "2023-12-31",
+    "monitoring": {
+        "total": {"households": 18, "persons": 56},
+        "unresolved": {"households": 14, "persons": 42, "by_category": _cat((3, 9), (6, 17), (5, 16))},
+        "eliminated": {"households": 4, "persons": 14, "by_category": _cat((1, 4), (2, 7), (1, 3))},
+        "new_in_year": {"households": 8, "persons": 25, "by_category": _cat((0, 0), (2, 6), (6, 19))},
+        "eliminated_in_year": {"households": 4, "persons": 14, "by_category": _cat((1, 4), (2, 7), (1, 3))},
+        "identification_days": {"median": 9.5, "max": 20, "over_limit": 1, "counted": 8,
+                                "excluded_month_only": 2},
+        "by_risk_type": {}, "by_village": {},
+        "exited_poor": {"households": 120, "persons": 384}, "relocated": None,
+    },
+    "income": {
+        "per_capita_net": {"exited_poor": 11182.5, "monitored": 7664.5, "covered": 10855.981264637003},
+        "per_capita_net_prev": {"exited_poor": 10389.17, "monitored": 7793.5, "covered": 10170.519906323185},
+        "growth": {"exited_poor": 7.636, "monitored": -1.655, "covered": 6.739688478340766},
+        "composition": {"工资性": 49.9996, "生产经营性": 2.0235, "财产性": 0.8672, "转移性": 47.1097},
+        "below": {"8000": {"households": 24, "persons": 76}, "10000": {"households": 54, "persons": 169}},
+        "declined": {"households": 58, "persons": 187},
+        "rural_benchmark_growth": None, "growth_gap": None,
+    },
+    "employment": {
+        "labor_force": 285, "workers": {"total": 190, "by_region": {"县内": 48, "省内县外": 48, "省外": 94}},
+        "workers_prev": 171, "workers_growth": 11.111111111111116,
+        "zero_employment_households": 40, "wage_income": 695.6416,
+    },
+    "funds": {
+        "projects": 4,
+        "approved": {"total": 355.875,
+                     "by_source": {"中央衔接资金": 215.375, "省级衔接资金": 140.5, "市级衔接资金": 0.0},
+                     "by_type": {"产业发展": 200.75, "基础设施": 95.125, "乡村建设": 60.0}},
+        "industry_share": {"overall": 56.41025641025641, "中央衔接资金": 55.83, "省级衔接资金": 57.30},
+        "paid": 235.5, "paid_rate": 66.17492096944152,
+        "progress": [{"date": "2023-11-30", "paid_rate": 59.15, "target": 100.0}],
+        "started": 3, "completed": 1, "start_rate": 75.0, "completion_rate": 25.0, "assets": {},
+    },
+    "posts": {
+        "in_post": {"total": 42, "by_type": {"乡村保洁员": 12, "生态护林员": 30}},
+        "annual_cost": {"total": 38.64, "by_type": {"乡村保洁员": 8.64, "生态护林员": 30.0}},
+        "hired_in_year": {"total": 2, "by_type": {"乡村保洁员": 2, "生态护林员": 0}},
+        "dismissed_in_year": {"total": 2, "by_type": {"乡村保洁员": 0, "生态护林员": 2}, "by_reason": {"不履职": 2}},
+        "covered_share": 47.61904761904761,
+    },
+    "flags": [],
+}
+
+
+def test_paragraph_monitoring_states_key_figures():
+    p = X.paragraph_monitoring(IND)
+    for s in ("18户56人", "14户42人", "4户14人", "脱贫不稳定户3户9人", "边缘易致贫户6户17人",
+              "突发严重困难户5户16人", "2023年新纳入监测对象8户25人", "年内消除风险4户14人",
+              "中位数为9.5天", "最长20天", "2户"):
+        assert s in p, s
+
+
+def test_paragraph_income():
+    p = X.paragraph_income(IND)
+    assert "人均纯收入10856元" in p and "增长6.74%" in p
+    assert "低于8000元的24户76人" in p and "低于10000元的54户169人" in p
+    assert "下降的58户187人" in p
+    assert "监测对象人均纯收入7665元、下降1.66%" in p
+
+
+def test_paragraph_income_with_benchmark():
+    ind = copy.deepcopy(IND)
+    ind["income"]["rural_benchmark_growth"] = 7.5
+    ind["income"]["growth_gap"] = 6.739688478340766 - 7.5
+    p = X.paragraph_income(ind)
+    assert "增长7.50%" in p and "低于全县农村居民0.76个百分点" in p
+
+
+def test_paragraph_employment():
+    p = X.paragraph_employment(IND)
+    for s in ("劳动力285人", "务工就业190人", "较上年171人增长11.11%", "县内48人", "省内县外48人",
+              "省外94人", "695.64万元", "零就业家庭40户"):
+        assert s in p, s
+    # the growth rate can be checked by hand from the two stated numbers
+    assert X.pct((190 - 171) / 171 * 100) == "11.11%"
+
+
+def test_paragraph_funds_rate_matches_stated_numbers():
+    p = X.paragraph_funds(IND)
+    for s in ("项目4个", "批复资金355.88万元", "中央衔接资金215.38万元", "省级衔接资金140.50万元",
+              "产业发展的资金200.75万元，占56.41%", "已拨付资金235.50万元", "拨付率66.17%",
+              "已开工项目3个", "已完工1个"):
+        assert s in p, s
+    assert "市级衔接资金" not in p          # zero sources are not listed
+    assert X.pct(235.5 / 355.875 * 100) == "66.17%"
+
+
+def test_paragraph_posts():
+    p = X.paragraph_posts(IND)
+    for s in ("在岗42人", "生态护林员30人", "乡村保洁员12人", "38.64万元", "新聘2人", "解聘2人",
+              "不履职2人", "脱贫人口和监测对象20人，占47.62%"):
+        assert s in p, s
+    assert p.index("生态护林员30人") < p.index("乡村保洁员12人")   # larger type first
+
+
+def test_paragraph_basic():
+    basic = {"villages": 4, "households": 534, "persons": 1727,
+             "exited_poor": {"households": 120, "persons": 384},
+             "monitoring_objects": {"households": 18, "persons": 56}}
+    p = X.paragraph_basic(IND, basic)
+    assert "4个村" in p and "534户1727人" in p and "脱贫户120户384人" in p and "18户56人" in p
+    assert X.paragraph_basic(IND, None) == "本年度未提供农户基本信息数据，本节不作统计。"
+
+
+@pytest.mark.parametrize("topic, fn, word", [
+    ("monitoring", X.paragraph_monitoring, "防止返贫动态监测"),
+    ("income", X.paragraph_income, "收入"),
+    ("employment", X.paragraph_employment, "务工就业"),
+    ("funds", X.paragraph_funds, "衔接资金"),
+    ("posts", X.paragraph_posts, "公益性岗位"),
+])
+def test_missing_topic_gives_a_sentence(topic, fn, word):
+    ind = dict(IND, **{topic: None})
+    p = fn(ind)
+    assert p.startswith("本年度未提供") and p.endswith("本节不作统计。") and word in p
+
+
+def test_funds_without_payments_says_so():
+    ind = copy.deepcopy(IND)
+    ind["funds"].update(paid=None, paid_rate=None, progress=None)
+    p = X.paragraph_funds(ind)
+    assert "未提供资金拨付数据" in p and "拨付率" not in p.replace("未提供资金拨付数据，拨付进度不作统计", "")
+
+
+def test_no_unformatted_floats_in_paragraphs():
+    paras = [X.paragraph_monitoring(IND), X.paragraph_income(IND), X.paragraph_employment(IND),
+             X.paragraph_funds(IND), X.paragraph_posts(IND)]
+    for p in paras:
+        assert not re.search(r"\d\.\d{3,}", p), p
+        assert "None" not in p and "—" not in p
+
+
+# ---------------------------------------------------------------- problems, next steps
+FLAGS = [
+    {"topic": "funds", "rule": "spend_progress", "severity": "high",
+     "message": "截至2023年11月30日，衔接资金累计拨付率为59.15%，低于100.00%的进度要求。"},
+    {"topic": "income", "rule": "below_threshold", "severity": "high",
+     "message": "脱贫户和监测对象中，人均纯收入低于8000元的有24户76人，增收基础仍不稳固。"},
+    {"topic": "funds", "rule": "industry_share", "severity": "medium",
+     "message": "中央衔接资金用于产业发展的比例为55.83%，低于60.00%的要求。"},
+    {"topic": "posts", "rule": "dismissed_not_performing", "severity": "low",
+     "message": "本年度有2人因不履职被解聘公益性岗位，岗位日常管理有待加强。"},
+]
+
+
+def test_problems_one_sentence_per_flag():
+    assert X.problems(FLAGS) == [f["message"] for f in FLAGS]
+    none = X.problems([])
+    assert len(none) == 1 and "未发现" in none[0]
+
+
+def test_next_steps_one_action_per_flag():
+    steps = X.next_steps(FLAGS)
+    assert len(steps) == len(FLAGS)
+    assert "2023年11月30日" in steps[0]
+    assert "8000元" in steps[1]
+    assert "中央衔接资金" in steps[2]
+    assert "公益性岗位" in steps[3]
+    assert len(X.next_steps([])) == 1
+    # an unknown rule still gives a line
+    assert X.next_steps([{"topic": "x", "rule": "y", "severity": "low", "message": "某问题。"}])
