@@ -66,6 +66,7 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
             pass
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{township}.tmp-"))
+    work.chmod(0o755)
     step = "notebooks"
     try:
         parameters = {"dataset": str(dataset), "township": township, "year": int(year),

@@ -79,6 +79,7 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as fh:
         fh.write(content.encode("utf-8") if isinstance(content, str) else content)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 

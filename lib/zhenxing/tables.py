@@ -40,22 +40,20 @@ def _hp(o) -> list[int]:
 
 
 def monitoring_by_category(ind: dict) -> pd.DataFrame:
+    """Monitoring objects by category, each cell as N户M人."""
     m = ind.get("monitoring")
     if not m:
         return pd.DataFrame()
+    parts = {"未消除风险": m["unresolved"], "已消除风险": m["eliminated"],
+             "当年新识别": m["new_in_year"], "当年消除风险": m["eliminated_in_year"]}
     rows = []
     for cat in CATEGORIES:
-        un = m["unresolved"]["by_category"].get(cat)
-        el = m["eliminated"]["by_category"].get(cat)
-        new = m["new_in_year"]["by_category"].get(cat)
-        gone = m["eliminated_in_year"]["by_category"].get(cat)
-        tot = [a + b for a, b in zip(_hp(un), _hp(el))]
-        rows.append([cat, *tot, *_hp(un), *_hp(el), *_hp(new), *_hp(gone)])
-    rows.append(["合计", *_hp(m["total"]), *_hp(m["unresolved"]), *_hp(m["eliminated"]),
-                 *_hp(m["new_in_year"]), *_hp(m["eliminated_in_year"])])
-    cols = ["类别"] + [f"{a}{b}" for a in ("监测对象", "未消除风险", "已消除风险", "当年新识别", "当年消除")
-                       for b in HP]
-    return pd.DataFrame(rows, columns=cols)
+        un, el = _hp(m["unresolved"]["by_category"].get(cat)), _hp(m["eliminated"]["by_category"].get(cat))
+        row = [cat, text.hp(un[0] + el[0], un[1] + el[1])]
+        row += [text.hp(*_hp(v["by_category"].get(cat))) for v in parts.values()]
+        rows.append(row)
+    rows.append(["合计", text.hp(*_hp(m["total"]))] + [text.hp(*_hp(v)) for v in parts.values()])
+    return pd.DataFrame(rows, columns=["类别", "监测对象", *parts])
 
 
 def monitoring_by_village(ind: dict) -> pd.DataFrame:
