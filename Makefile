@@ -17,7 +17,7 @@ test: ## install everything the tests need, then run the whole test suite (what 
 	$(VENV)/python -m pytest
 
 notebooks: setup ## re-run the committed notebooks on the sample and store their outputs (nbval reference)
-	$(VENV)/python -m zhenxing.notebooks refresh
+	$(VENV)/zhenxing notebooks
 
 lab: setup ## open JupyterLab on notebooks/ with the project's kernel
 	$(VENV)/python -m pip install -q -r requirements-lab.txt

@@ -32,6 +32,22 @@ def _check(args) -> int:
     return 0
 
 
+def _params(args) -> int:
+    from . import contract, params
+    meta = contract.prepare(Path(args.dataset))
+    year = args.year or max(meta["years"])
+    for f in params.write_run_files(Path(args.dataset).resolve(), year, meta["townships"], args.report_date):
+        print(f)
+    return 0
+
+
+def _notebooks(args) -> int:
+    from .notebook import refresh
+    for f in refresh(args.names or None):
+        print(f"已更新 {f.name}")
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="zhenxing", description="乡镇巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -49,6 +65,14 @@ def main(argv=None) -> int:
     r.add_argument("--scheduler")
     r.add_argument("--force", action="store_true")
     r.set_defaults(func=lambda a: __import__("zhenxing.batch", fromlist=["run_cli"]).run_cli(a))
+    pp = sub.add_parser("params", help="为数据集的每个乡镇写一个 papermill 参数文件（params/<年度>/<县>/<乡镇>.yaml）")
+    pp.add_argument("dataset", nargs="?", default=str(paths.SAMPLE))
+    pp.add_argument("--year", type=int)
+    pp.add_argument("--report-date", default="")
+    pp.set_defaults(func=_params)
+    nb = sub.add_parser("notebooks", help="在示例数据上重新运行笔记本并保存输出（nbval 的比对基准）")
+    nb.add_argument("names", nargs="*")
+    nb.set_defaults(func=_notebooks)
     args = p.parse_args(argv)
     return args.func(args)
 

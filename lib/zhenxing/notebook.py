@@ -104,3 +104,41 @@ def context(dataset: str, township: str, year: int, report_date: str = "", out_d
     ind["basic"] = indicators.basic(t, township, d)
     out = Path(out_dir) if out_dir else paths.OUTPUTS / str(year) / county / township
     return Context(ds, meta["hash"], township, county, int(year), d, pol, t, ind, out)
+
+
+# --- the committed notebooks: clean, and refresh their stored outputs ---------------
+
+def clean(nb) -> None:
+    """Strip what changes on every run (execution counts, timings, papermill metadata);
+    keep outputs and the kernelspec."""
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("ExecuteTime", None)
+        if cell.cell_type == "code":
+            cell.execution_count = None
+            for out in cell.get("outputs", []):
+                if "execution_count" in out:
+                    out["execution_count"] = None
+
+
+def refresh(names: list[str] | None = None) -> list[Path]:
+    """Re-run the committed notebooks on their defaults (the bundled sample) and store
+    the outputs cleanly: these outputs are what nbval compares in CI."""
+    import nbformat
+    import papermill as pm
+    done = []
+    for name in names or list(TOPICS):
+        src = paths.NOTEBOOKS / f"{name}.ipynb"
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / src.name
+            pm.execute_notebook(str(src), str(out), kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS),
+                                progress_bar=False, parameters={"out_dir": str(Path(tmp) / "o")})
+            nb = nbformat.read(out, as_version=4)
+        nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+        clean(nb)
+        atomic_write(src, nbformat.writes(nb) + "\n")
+        done.append(src)
+    return done

@@ -1,0 +1,77 @@
+"""Parameters: every parameter file matches the notebooks' parameters cells."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import papermill as pm
+import pytest
+import yaml
+
+from zhenxing import params, paths
+from zhenxing.notebook import TOPICS
+
+TYPES = {"str": str, "int": int}
+
+
+@pytest.fixture(scope="module")
+def notebook_params() -> dict[str, dict]:
+    return {t: pm.inspect_notebook(str(paths.NOTEBOOKS / f"{t}.ipynb")) for t in TOPICS}
+
+
+def test_every_notebook_declares_the_same_typed_parameters(notebook_params):
+    for topic, ps in notebook_params.items():
+        assert {"dataset", "township", "year", "report_date"} <= set(ps), topic
+        for name, p in ps.items():
+            assert p["inferred_type_name"] in TYPES, f"{topic}.{name} has no type annotation"
+            assert p["help"], f"{topic}.{name} has no comment"
+    first = next(iter(notebook_params.values()))
+    assert all(ps.keys() == first.keys() for ps in notebook_params.values())
+
+
+def check_against_notebooks(file: Path, notebook_params) -> list[str]:
+    data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    problems = []
+    declared = next(iter(notebook_params.values()))
+    for k, v in data.items():
+        if k not in declared:
+            problems.append(f"{file.name}: unknown parameter {k}")
+        elif not isinstance(v, TYPES[declared[k]["inferred_type_name"]]) or isinstance(v, bool):
+            problems.append(f"{file.name}: {k} should be {declared[k]['inferred_type_name']}")
+    return problems
+
+
+def test_committed_parameter_files_match_notebooks(notebook_params):
+    files = [f for f in paths.PARAMS.rglob("*.yaml") if f.parts[-2] != "policy" and f.name != "defaults.yaml"]
+    for f in files:
+        assert check_against_notebooks(f, notebook_params) == []
+
+
+def test_generated_files_match_and_typos_fail(tmp_path, notebook_params):
+    f = params.write_run_files(Path("/data/x"), 2023, {"青石镇": "示例县"}, root=tmp_path)[0]
+    assert f == tmp_path / "2023" / "示例县" / "青石镇.yaml"
+    assert check_against_notebooks(f, notebook_params) == []
+    assert params.check_run_file(f) == []
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("townshp: 青石镇\nyear: '2023'\n", encoding="utf-8")
+    assert len(check_against_notebooks(bad, notebook_params)) == 2
+    assert len(params.check_run_file(bad)) == 2
+
+
+def test_policy_layers_and_sources(tmp_path):
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "defaults.yaml").write_text((paths.PARAMS / "defaults.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "policy" / "某县.yaml").write_text(
+        "policy:\n  rural_benchmark_growth: {value: {2023: 7.5}, source: 某县统计公报}\n"
+        "  identification_days_max: {value: 10, source: 某省细则}\n", encoding="utf-8")
+    p = params.policy("某县", 2023, root=tmp_path)
+    assert p["rural_benchmark_growth"] == 7.5 and p["identification_days_max"] == 10
+    assert p["income_thresholds"] == [8000, 10000]
+    assert params.policy("某县", 2022, root=tmp_path)["rural_benchmark_growth"] is None
+    assert params.policy("别的县", 2023, root=tmp_path)["identification_days_max"] == 15
+    assert params.sources("某县", root=tmp_path)["identification_days_max"] == "某省细则"
+    assert all(params.sources(None).values()), "every default target names its document"
+
+
+def test_report_date_default_is_year_end():
+    assert params.report_date(2023, "").isoformat() == "2023-12-31"
+    assert params.report_date(2023, "2023-06-30").isoformat() == "2023-06-30"
