@@ -16,7 +16,6 @@ import shutil
 import sys
 import tempfile
 import time
-import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from . import contract, params, paths, report
 from .notebook import TOPICS, atomic_write
 
 STAMP = ".zhenxing-run.json"
+CELL_TIMEOUT = int(os.environ.get("ZHENXING_CELL_TIMEOUT", "600"))  # seconds per notebook cell
 
 
 @dataclass
@@ -51,6 +51,8 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
     """Everything for one (township, year); returns an Outcome, never raises."""
     import papermill as pm
 
+    from . import kernels  # noqa: F401 — registers the warm-kernel engine
+    engine = "zhenxing-warm" if os.environ.get("ZHENXING_ENGINE", "warm") == "warm" else None
     t0 = time.perf_counter()
     final = Path(out) / str(year) / county / township
     stamp = {"dataset": dataset_hash, "township": township, "year": year, "report_date": report_date,
@@ -75,7 +77,8 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
             step = f"{topic}.ipynb"
             pm.execute_notebook(str(paths.NOTEBOOKS / f"{topic}.ipynb"), str(work / f"{topic}.ipynb"),
                                 parameters=parameters, kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS),
-                                progress_bar=False, log_output=False, request_save_on_cell_execute=False)
+                                progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                                engine_name=engine, execution_timeout=CELL_TIMEOUT)
         step = "report"
         title, md = report.assemble(work, dataset_name=Path(dataset).name, dataset_hash=dataset_hash,
                                     parameters={k: v for k, v in parameters.items() if k != "out_dir"},
@@ -129,7 +132,7 @@ class Progress:
 
 def run(dataset: Path, *, year: int | None = None, townships: list[str] | None = None,
         report_date: str = "", out: Path = paths.OUTPUTS, formats=("html", "pdf", "docx"),
-        workers: int | None = None, force: bool = False) -> tuple[list[Outcome], dict]:
+        workers: int | None = None, force: bool = False, scheduler: str | None = None) -> tuple[list[Outcome], dict]:
     dataset = Path(dataset).resolve()
     meta = contract.prepare(dataset)
     if year is None:
@@ -153,23 +156,37 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     args = dict(dataset=str(dataset), year=int(year), report_date=report_date or "", out=str(out),
                 formats=tuple(formats), force=force, fingerprint=fingerprint, dataset_hash=meta["hash"])
     progress = Progress(len(tasks))
+    scheduler = scheduler or os.environ.get("ZHENXING_SCHEDULER")
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
-    if n == 1:
-        for t in tasks:
-            o = run_township(township=t, county=all_towns[t], **args)
-            outcomes.append(o)
-            progress.update(o)
+    if scheduler:
+        from distributed import Client
+        client = Client(scheduler, timeout="30s")
+        pool = client.get_executor(pure=False)
+    elif n == 1:
+        pool = None
     else:
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        pool = ProcessPoolExecutor(max_workers=n)
+    try:
+        if pool is None:
+            for t in tasks:
+                o = run_township(township=t, county=all_towns[t], **args)
+                outcomes.append(o)
+                progress.update(o)
+        else:
             futs = {pool.submit(run_township, township=t, county=all_towns[t], **args): t for t in tasks}
             for f in as_completed(futs):
                 try:
                     o = f.result()
-                except BaseException as e:  # a worker died
+                except BaseException as e:  # a worker died and could not be replaced
                     t = futs[f]
                     o = Outcome(t, all_towns[t], "failed", "worker", _safe_error(e))
                 outcomes.append(o)
                 progress.update(o)
+    finally:
+        if scheduler:
+            client.close()
+        elif pool is not None:
+            pool.shutdown()
     from . import site
     site.write_rollups(Path(out), year, meta, outcomes, formats)
     return outcomes, {"year": year, "meta": meta}
@@ -183,7 +200,8 @@ def run_cli(a) -> int:
         return 2
     try:
         outcomes, info = run(Path(a.dataset), year=a.year, townships=a.township, report_date=a.report_date or "",
-                             out=Path(a.out), formats=formats, workers=a.workers, force=a.force)
+                             out=Path(a.out), formats=formats, workers=a.workers, force=a.force,
+                             scheduler=a.scheduler)
     except (contract.StructureError, FileNotFoundError) as e:
         print(contract.mask_text(str(e)), file=sys.stderr)
         return 1
