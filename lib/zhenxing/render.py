@@ -58,6 +58,7 @@ HTML_TEMPLATE = TEMPLATES / "report.html"
 HTML_CSS = TEMPLATES / "report.css"
 TYPST_TEMPLATE = TEMPLATES / "report.typst"
 LUA_FILTER = TEMPLATES / "zhenxing.lua"
+QUARTO_LARGE_PRINT = TEMPLATES / "quarto-large-print.html"
 
 # pandoc Markdown; a line break inside a Chinese paragraph must not become a space,
 # and "@word" is text, not a citation.
@@ -429,8 +430,7 @@ def _qmd(markdown: str, *, title: str, lang: str, fonts: CJKFonts | None) -> str
             "html-math-method": "plain",
             "toc": False,
             "anchor-sections": False,
-            "css": ["report.css"],
-            "lang": lang,
+            "include-before-body": ["quarto-large-print.html"],
         },
         "typst": {
             "papersize": "a4",
@@ -448,7 +448,7 @@ def _qmd(markdown: str, *, title: str, lang: str, fonts: CJKFonts | None) -> str
         "lang": lang,
         "format": fmt,
         "filters": ["zhenxing.lua"],
-        "execute": {"echo": False, "enabled": False},
+        "execute": {"echo": False},
     }
     # JSON is valid YAML, and it quotes the title safely.
     return "---\n" + json.dumps(front, ensure_ascii=False, indent=2) + "\n---\n\n" + markdown
@@ -473,7 +473,7 @@ def _render_quarto(markdown: str, build: Path, formats: Sequence[str], *, title:
         if source.is_file() and dest.is_relative_to(src.resolve()):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)
-    shutil.copy2(HTML_CSS, src / "report.css")
+    shutil.copy2(QUARTO_LARGE_PRINT, src / QUARTO_LARGE_PRINT.name)
     shutil.copy2(LUA_FILTER, src / "zhenxing.lua")
     fonts = cjk_fonts() if "pdf" in formats else None
     if "docx" in formats:
@@ -542,6 +542,8 @@ def render(
         raise ValueError(f"文件名不合法：{basename!r} (basename must be a plain file name)")
 
     chosen = resolve_backend(backend)
+    if "pdf" in wanted:
+        cjk_fonts()  # fail fast, before any work, when the PDF could not have Chinese glyphs
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out_dir = out_dir.resolve()

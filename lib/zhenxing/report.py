@@ -136,7 +136,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
                 cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1]
                 body = block.split("\nTable: ", 1)[0].rstrip()
                 md.append(f"### 附表{k}　{cap}")
-                md.append(body + f"\n\nTable: 附表{k}　{cap}")
+                md.append(body)
             else:
                 md.append(block)
     if k == 0:

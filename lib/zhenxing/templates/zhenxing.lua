@@ -7,7 +7,8 @@ zhenxing.lua: pandoc Lua filter used by zhenxing.render for every format.
    DOCX (the title has Word's "Title" style, sections are "Heading 1"…). The
    metadata field `zx-top-level` overrides that choice.
 2. Tables. A table without a header row gets its first row promoted to the
-   header, so every table has header cells. In HTML every header cell gets
+   header, so every table has header cells; column widths are left to the
+   writer (content-sized), not taken from the separator line's dashes. In HTML every header cell gets
    scope="col" and the table is wrapped in a focusable, labelled region that
    scrolls horizontally on narrow screens.
 3. Images. An image without a text alternative is an error: every chart must
@@ -49,6 +50,16 @@ local function ensure_header(tbl)
       tbl.head.rows = { first }
       return tbl
     end
+  end
+  return tbl
+end
+
+-- Pipe tables with a long row get column widths from the number of dashes in
+-- the separator line (`|:---|:---|` gives equal widths), which squeezes short
+-- Chinese columns and lets dates overflow. Let each writer size columns to fit.
+local function auto_widths(tbl)
+  for i, spec in ipairs(tbl.colspecs) do
+    tbl.colspecs[i] = { spec[1], nil }
   end
   return tbl
 end
@@ -112,7 +123,7 @@ function Pandoc(doc)
     end,
     Image = check_image,
     Table = function(tbl)
-      tbl = ensure_header(tbl)
+      tbl = auto_widths(ensure_header(tbl))
       if is_html() then
         return html_table(tbl)
       end

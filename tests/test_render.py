@@ -1,0 +1,436 @@
+"""Tests for zhenxing.render: what a reader of the HTML, PDF and DOCX would notice."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import textwrap
+import zlib
+from pathlib import Path
+
+import docx
+import pytest
+
+from zhenxing import render as rmod
+from zhenxing.render import (
+    CJKFonts,
+    FontNotFoundError,
+    QuartoNotFoundError,
+    RenderError,
+    cjk_fonts,
+    render,
+    resolve_backend,
+)
+
+TITLE = "东风镇2024年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结"
+
+MARKDOWN = textwrap.dedent(
+    """\
+    ## 一、基本情况
+
+    截至2024年12月31日，全镇辖12个行政村，共有农户3,456户、11,234人，
+    其中脱贫户567户、1,890人，监测对象45户、132人。
+
+    ## 二、工作开展情况及成效
+
+    ### （一）防止返贫动态监测
+
+    全年新识别监测对象8户、23人，已消除风险31户、96人，风险消除率68.9%。
+
+    Table: 表1 各村监测对象情况
+
+    | 村名 | 监测户数 | 监测人数 | 已消除风险户数 |
+    |:-----|-----:|-----:|-----:|
+    | 东村 | 12 | 35 | 8 |
+    | 西村 | 9 | 27 | 6 |
+    | 合计 | 21 | 62 | 14 |
+
+    ![图1 各村监测对象户数：东村12户，西村9户](charts/monitoring_1.png)
+
+    #### 1. 监测范围
+
+    监测范围覆盖全镇农户。
+
+    ## 三、存在问题
+
+    未发现需要特别关注的问题。
+
+    ## 数据来源与生成信息
+
+    数据集：sample（SHA-256 0123abcd）\\
+    报告日期：2024-12-31\\
+    代码版本：abc1234
+    """
+)
+
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
+    reason="poppler-utils（pdftotext/pdffonts/pdfinfo）未安装：apt-get install poppler-utils",
+)
+needs_quarto = pytest.mark.skipif(
+    shutil.which("quarto") is None,
+    reason="本机没有 quarto 命令，跳过 quarto 后端测试（CI 只测 pandoc 后端）",
+)
+
+
+def tiny_png(width: int = 48, height: int = 24) -> bytes:
+    """A small valid RGB PNG: three blue bars on white."""
+    rows = []
+    for y in range(height):
+        row = bytearray([0])  # filter type 0
+        for x in range(width):
+            bar = (x // 16, (x % 16) >= 3 and (x % 16) < 13)
+            tall = (8, 4, 14)[bar[0]]
+            blue = bar[1] and y >= tall
+            row += bytes((31, 119, 180) if blue else (255, 255, 255))
+        rows.append(bytes(row))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"".join(rows))) + chunk(b"IEND", b""))
+
+
+def make_resources(base: Path) -> Path:
+    res = base / "res"
+    (res / "charts").mkdir(parents=True)
+    (res / "charts" / "monitoring_1.png").write_bytes(tiny_png())
+    return res
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def tool(*cmd: str) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    base = tmp_path_factory.mktemp("render")
+    res = make_resources(base)
+    out = base / "out"
+    paths = render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
+    return out, paths
+
+
+# ----------------------------------------------------------------- all formats
+
+
+def test_writes_three_reports_and_nothing_else(rendered):
+    out, paths = rendered
+    assert set(paths) == {"html", "pdf", "docx"}
+    assert {p.name for p in paths.values()} == {"report.html", "report.pdf", "report.docx"}
+    assert all(p.parent == out.resolve() and p.stat().st_size > 0 for p in paths.values())
+    # no temporary file or folder left behind
+    assert sorted(p.name for p in out.iterdir()) == ["report.docx", "report.html", "report.pdf"]
+
+
+# ------------------------------------------------------------------------ HTML
+
+
+def test_html_language_and_title(rendered):
+    html = rendered[1]["html"].read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html
+    assert f"<title>{TITLE}</title>" in html
+    h1 = re.findall(r"<h1\b[^>]*>(.*?)</h1>", html, re.S)
+    assert h1 == [TITLE], "the title is the one and only h1"
+    body = html.split("<body", 1)[1]
+    assert body.count(TITLE) == 1, "title shown once, not duplicated"
+
+
+def test_html_headings_in_order(rendered):
+    html = rendered[1]["html"].read_text(encoding="utf-8")
+    levels = [int(n) for n in re.findall(r"<h([1-6])\b", html)]
+    assert levels[0] == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert re.search(r"<h2[^>]*>一、基本情况</h2>", html)
+    assert re.search(r"<h3[^>]*>（一）防止返贫动态监测</h3>", html)
+
+
+def test_html_table_has_header_cells_and_caption(rendered):
+    html = rendered[1]["html"].read_text(encoding="utf-8")
+    assert "<caption>表1 各村监测对象情况</caption>" in html
+    assert len(re.findall(r'<th\b[^>]*scope="col"[^>]*>', html)) == 4
+    assert re.search(r"<td[^>]*>1,890|<td[^>]*>62</td>", html)
+    # the table sits in a focusable, labelled region that scrolls on a phone
+    assert re.search(r'<div class="table-wrap"[^>]*tabindex="0"', html)
+
+
+def test_html_self_contained_no_remote_resources(rendered):
+    html = rendered[1]["html"].read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in html
+    assert "charts/monitoring_1.png" not in html
+    remote = re.findall(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//[^"'\s>]*""", html)
+    assert remote == []
+    assert "http://" not in html and "https://" not in html
+    assert not re.search(r"<script[^>]+src=|<link[^>]+href=", html)
+    assert "mathjax" not in html.lower() and "require.js" not in html.lower()
+
+
+def test_html_alt_text_and_reading_aids(rendered):
+    html = rendered[1]["html"].read_text(encoding="utf-8")
+    alts = re.findall(r'<img\b[^>]*\balt="([^"]*)"', html)
+    assert alts == ["图1 各村监测对象户数：东村12户，西村9户"]
+    assert '<a class="skip-link" href="#main">' in html and '<main id="main"' in html
+    assert re.search(r'<button[^>]*id="large-print-toggle"[^>]*aria-pressed="false"', html)
+    assert "长者版" in html
+    assert "@media print" in html and "size: A4" in html
+
+
+# ------------------------------------------------------------------------- PDF
+
+
+@needs_poppler
+def test_pdf_text_has_title_headings_and_table_values(rendered):
+    text = tool("pdftotext", "-layout", str(rendered[1]["pdf"]), "-")
+    flat = squash(text)
+    assert TITLE in flat
+    assert "一、基本情况" in flat and "（一）防止返贫动态监测" in flat
+    assert "表1各村监测对象情况" in flat
+    assert "已消除风险户数" in flat and "东村" in flat
+    assert "1,890人" in flat, "digits and Chinese stay together (searchable)"
+    assert "—1—" in flat, "page number in the 一字线 style"
+    assert "代码版本：abc1234" in flat
+
+
+@needs_poppler
+def test_pdf_fonts_are_embedded_noto_cjk_sc(rendered):
+    lines = tool("pdffonts", str(rendered[1]["pdf"])).splitlines()[2:]
+    assert lines, "the PDF uses fonts"
+    names = [ln.split()[0] for ln in lines]
+    assert any("NotoSerifCJKsc" in n for n in names), names
+    assert not any("jp" in n.lower() for n in names), "never the Japanese variant"
+    for ln in lines:
+        # columns: name type [type2] encoding emb sub uni id gen -> emb is 5th from the end
+        assert ln.split()[-5] == "yes", f"font not embedded: {ln}"
+
+
+@needs_poppler
+def test_pdf_is_a4_with_metadata_title(rendered):
+    info = tool("pdfinfo", str(rendered[1]["pdf"]))
+    assert re.search(r"Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info), info
+    assert re.search(rf"Title:\s+{TITLE}", info)
+
+
+# ------------------------------------------------------------------------ DOCX
+
+
+def test_docx_title_headings_table_and_image(rendered):
+    d = docx.Document(str(rendered[1]["docx"]))
+    paras = [(p.style.name, p.text) for p in d.paragraphs]
+    assert ("Title", TITLE) in paras
+    assert sum(1 for _, t in paras if t == TITLE) == 1
+    assert ("Heading 1", "一、基本情况") in paras
+    assert ("Heading 2", "（一）防止返贫动态监测") in paras
+    assert ("Heading 3", "1. 监测范围") in paras
+    assert len(d.tables) == 1
+    cells = [[c.text for c in row.cells] for row in d.tables[0].rows]
+    assert cells[0] == ["村名", "监测户数", "监测人数", "已消除风险户数"]
+    assert ["合计", "21", "62", "14"] in cells
+    assert len(d.inline_shapes) == 1, "the chart is embedded"
+    blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
+    assert blobs and blobs[0].startswith(b"\x89PNG")
+
+
+def test_docx_is_a4_with_chinese_fonts_and_page_numbers(rendered):
+    d = docx.Document(str(rendered[1]["docx"]))
+    sec = d.sections[0]
+    assert round(sec.page_width.mm) == 210 and round(sec.page_height.mm) == 297
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    body = next(s for s in d.styles if s.name == "Body Text")
+    assert body.element.rPr.rFonts.get(f"{ns}eastAsia") == "宋体"
+    h1 = next(s for s in d.styles if s.name == "Heading 1")
+    assert h1.element.rPr.rFonts.get(f"{ns}eastAsia") == "黑体"
+    footer_xml = sec.footer._element.xml
+    assert "PAGE" in footer_xml and "—" in footer_xml
+
+
+# ------------------------------------------------------------- atomic writes
+
+
+def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch):
+    res = make_resources(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.docx").write_bytes(b"old report")
+
+    def boom(*args, **kwargs):
+        raise RenderError("模拟排版中断")
+
+    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS, "pdf": boom})
+    with pytest.raises(RenderError, match="模拟排版中断"):
+        render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
+    # HTML was rendered before the PDF failed, yet nothing new was published
+    assert sorted(p.name for p in out.iterdir()) == ["report.docx"]
+    assert (out / "report.docx").read_bytes() == b"old report"
+
+
+def test_interrupted_render_never_leaves_a_report(tmp_path, monkeypatch):
+    res = make_resources(tmp_path)
+    out = tmp_path / "out"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rmod, "_fsync", interrupted)  # just before publishing
+    with pytest.raises(KeyboardInterrupt):
+        render(MARKDOWN, out, title=TITLE, formats=["html"], resources=res, backend="pandoc")
+    assert list(out.iterdir()) == []
+
+
+def test_missing_chart_fails_instead_of_silently_dropping_it(tmp_path):
+    md = MARKDOWN.replace("monitoring_1.png", "missing.png")
+    out = tmp_path / "out"
+    with pytest.raises(RenderError, match="missing.png"):
+        render(md, out, title=TITLE, formats=["html"], resources=make_resources(tmp_path),
+               backend="pandoc")
+    assert list(out.iterdir()) == []
+
+
+def test_chart_without_alt_text_is_refused(tmp_path):
+    md = MARKDOWN.replace("![图1 各村监测对象户数：东村12户，西村9户]", "![]")
+    with pytest.raises(RenderError, match="替代文字"):
+        render(md, tmp_path / "out", title=TITLE, formats=["docx"],
+               resources=make_resources(tmp_path), backend="pandoc")
+
+
+def test_title_repeated_in_markdown_is_shown_once(tmp_path):
+    md = f"# {TITLE}\n\n" + MARKDOWN
+    paths = render(md, tmp_path, title=TITLE, formats=["html", "docx"],
+                   resources=make_resources(tmp_path), backend="pandoc")
+    html = paths["html"].read_text(encoding="utf-8").split("<body", 1)[1]
+    assert html.count(TITLE) == 1
+    assert "<h2" in html and re.search(r"<h2[^>]*>一、基本情况", html)
+    texts = [p.text for p in docx.Document(str(paths["docx"])).paragraphs]
+    assert texts.count(TITLE) == 1
+
+
+def test_title_with_markup_characters_is_literal(tmp_path):
+    title = "A&B镇 *2024* 年 #1 <测试>"
+    paths = render("## 一、基本情况\n\n正文。\n", tmp_path, title=title,
+                   formats=["html", "docx"], backend="pandoc")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "<title>A&amp;B镇 *2024* 年 #1 &lt;测试&gt;</title>" in html
+    assert docx.Document(str(paths["docx"])).paragraphs[0].text == title
+
+
+# ----------------------------------------------------------------------- fonts
+
+
+def test_missing_font_error_names_the_debian_package(tmp_path):
+    with pytest.raises(FontNotFoundError) as err:
+        cjk_fonts([tmp_path])
+    msg = str(err.value)
+    assert msg.startswith("未找到中文字体")
+    assert "fonts-noto-cjk" in msg and "ZHENXING_FONT_DIR" in msg
+    assert str(tmp_path) in msg
+
+
+def test_pdf_without_fonts_fails_before_writing(tmp_path, monkeypatch):
+    monkeypatch.setattr(rmod, "_standard_font_dirs", lambda: [tmp_path / "none"])
+    monkeypatch.delenv("ZHENXING_FONT_DIR", raising=False)
+    out = tmp_path / "out"
+    with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
+        render(MARKDOWN, out, title=TITLE, resources=make_resources(tmp_path), backend="pandoc")
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_font_dir_from_environment(tmp_path, monkeypatch):
+    real = cjk_fonts()
+    serif = next(f for f in real.files if "serif" in f.name.lower() and "regular" in f.name.lower())
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    (fonts / serif.name).symlink_to(serif)
+    monkeypatch.setattr(rmod, "_standard_font_dirs", lambda: [])
+    monkeypatch.setenv("ZHENXING_FONT_DIR", str(fonts))
+    found = cjk_fonts()
+    assert found.serif_family == "Noto Serif CJK SC"
+    assert found.files == (fonts / serif.name,)
+    assert found.sans_family == "Noto Serif CJK SC", "headings fall back to the serif face"
+
+
+def test_typst_warning_fails_the_render(tmp_path, monkeypatch):
+    real = cjk_fonts()
+    bogus = CJKFonts("Noto Serif CJK XX", real.sans_family, real.title_weight, real.files)
+    monkeypatch.setattr(rmod, "cjk_fonts", lambda *a, **k: bogus)
+    with pytest.raises(RenderError, match="(?i)unknown font family"):
+        render(MARKDOWN, tmp_path / "out", title=TITLE, formats=["pdf"],
+               resources=make_resources(tmp_path), backend="pandoc")
+    assert list((tmp_path / "out").iterdir()) == []
+
+
+# -------------------------------------------------------------------- backends
+
+
+def test_backend_choice(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no quarto here
+    monkeypatch.delenv("ZHENXING_RENDER_BACKEND", raising=False)
+    assert resolve_backend(None) == "pandoc"
+    with pytest.raises(QuartoNotFoundError, match="quarto"):
+        resolve_backend("quarto")
+    monkeypatch.setenv("ZHENXING_RENDER_BACKEND", "quarto")
+    with pytest.raises(QuartoNotFoundError):
+        render("## 一、x\n", tmp_path / "out", title=TITLE, formats=["html"])
+    with pytest.raises(ValueError, match="latex"):
+        resolve_backend("latex")
+    with pytest.raises(ValueError, match="odt"):
+        render("## 一、x\n", tmp_path / "out", title=TITLE, formats=["odt"], backend="pandoc")
+
+
+FAKE_QUARTO = """\
+#!{python}
+# stands in for the quarto CLI: checks its input, writes the requested output
+import json, pathlib, sys
+args = sys.argv[1:]
+assert args[0] == "render", args
+qmd = pathlib.Path(args[1])
+out = args[args.index("--output") + 1]
+text = qmd.read_text(encoding="utf-8")
+front = json.loads(text.split("---\\n")[1])
+assert pathlib.Path("charts/monitoring_1.png").is_file(), "chart copied next to the qmd"
+pathlib.Path(out).write_text(json.dumps({{"to": args[args.index("--to") + 1],
+                                          "front": front}}, ensure_ascii=False))
+"""
+
+
+def test_quarto_backend_is_used_when_quarto_is_on_path(tmp_path, monkeypatch):
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "quarto"
+    fake.write_text(FAKE_QUARTO.format(python=sys.executable), encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bindir) + os.pathsep + os.environ.get("PATH", ""))
+    monkeypatch.delenv("ZHENXING_RENDER_BACKEND", raising=False)
+    out = tmp_path / "out"
+    paths = render(MARKDOWN, out, title=TITLE, formats=["html", "docx"],
+                   resources=make_resources(tmp_path))
+    import json
+
+    html = json.loads(paths["html"].read_text(encoding="utf-8"))
+    assert html["to"] == "html"
+    assert html["front"]["title"] == TITLE and html["front"]["lang"] == "zh-CN"
+    assert html["front"]["format"]["html"]["embed-resources"] is True
+    assert json.loads(paths["docx"].read_text(encoding="utf-8"))["to"] == "docx"
+    assert sorted(p.name for p in out.iterdir()) == ["report.docx", "report.html"]
+
+
+@needs_quarto
+def test_quarto_renders_all_three_formats(tmp_path):
+    paths = render(MARKDOWN, tmp_path / "out", title=TITLE,
+                   resources=make_resources(tmp_path), backend="quarto")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert 'lang="zh-CN"' in html and TITLE in html and "data:image/png" in html
+    assert "<th" in html
+    assert paths["pdf"].read_bytes().startswith(b"%PDF")
+    d = docx.Document(str(paths["docx"]))
+    assert any(p.style.name.startswith("Heading") for p in d.paragraphs)
+    assert len(d.tables) == 1
