@@ -152,6 +152,9 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
                                     f"数据不符合规范（{len(errs)}处），如：{first}"))
         else:
             tasks.append(t)
+    for county in {all_towns[t] for t in tasks}:  # leftovers of a killed run
+        for stale in (Path(out) / str(year) / county).glob(".*.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
     fingerprint = report.code_fingerprint()
     args = dict(dataset=str(dataset), year=int(year), report_date=report_date or "", out=str(out),
                 formats=tuple(formats), force=force, fingerprint=fingerprint, dataset_hash=meta["hash"])
