@@ -790,14 +790,35 @@ def _safe(t: str) -> str:
     return hashlib.sha1(t.encode()).hexdigest()[:12]
 
 
+def _stat_key(folder: Path) -> str:
+    """Cheap identity of a dataset's files (path, names, sizes, modification times)."""
+    parts = [str(folder)] + [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                             for p in sorted(find_tables(folder).values(), key=lambda p: p.name)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+
+
+_memo: dict[tuple[str, str], dict] = {}
+
+
 def prepare(folder, cache: Path | None = None) -> dict:
-    """Validate a dataset once per content hash and cache it; return its metadata."""
+    """Validate a dataset once per content hash and cache it; return its metadata.
+
+    The content hash is computed once per version of the files: a small index keyed by
+    the files' names, sizes and modification times points to it, so a notebook of a
+    200-township county does not re-read the export to find its cache."""
     folder = Path(folder).resolve()
-    digest = dataset_hash(folder)
-    root = (cache or cache_root()) / digest[:20]
+    base = cache or cache_root()
+    stat = _stat_key(folder)
+    if (str(base), stat) in _memo:
+        return _memo[(str(base), stat)]
+    pointer = base / "by-stat" / stat
+    digest = pointer.read_text().strip() if pointer.exists() else dataset_hash(folder)
+    root = base / digest[:20]
     meta_file = root / "meta.json"
     if meta_file.exists():
-        return json.loads(meta_file.read_text(encoding="utf-8"))
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        _remember(base, stat, pointer, digest, meta)
+        return meta
     ds = read_dataset(folder)
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".tmp-"))
@@ -826,13 +847,26 @@ def prepare(folder, cache: Path | None = None) -> dict:
         os.replace(tmp, root)
     except OSError:  # another process cached it first
         shutil.rmtree(tmp, ignore_errors=True)
+    _remember(base, stat, pointer, digest, meta)
     return meta
+
+
+def _remember(base: Path, stat: str, pointer: Path, digest: str, meta: dict) -> None:
+    _memo[(str(base), stat)] = meta
+    if not pointer.exists():
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        tmp = pointer.with_name(f".{stat}.{os.getpid()}")
+        tmp.write_text(digest)
+        os.replace(tmp, pointer)
 
 
 def load_township(folder, township: str, cache: Path | None = None) -> dict[str, pd.DataFrame]:
     """The validated, pseudonymised tables of one township (from the cache)."""
     meta = prepare(folder, cache)
     root = (cache or cache_root()) / meta["hash"][:20]
+    if not root.exists():  # the cache was cleared under us
+        _memo.clear()
+        meta = prepare(folder, cache)
     out = {}
     for name in meta["tables"]:
         f = root / name / f"{_safe(township)}.parquet"

@@ -21,6 +21,7 @@ from papermill.utils import merge_kwargs, remove_args
 
 RESTART_EVERY = int(os.environ.get("ZHENXING_KERNEL_RESTART_EVERY", "100"))
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+WARM_UP = "import pandas, matplotlib.pyplot, zhenxing.notebook, zhenxing.charts\nzhenxing.charts.setup()\n"
 
 _state = threading.local()  # one kernel per worker thread (Dask workers run tasks in threads)
 _all: set = set()
@@ -36,29 +37,35 @@ def _manager(kernel_name: str, cwd: str):
     if km is None:
         km = KernelManager(kernel_name=kernel_name)
         km.start_kernel(cwd=cwd)
-        _state.km, _state.runs, _state.cwd = km, 0, cwd
+        kc = km.client()
+        kc.start_channels()
+        kc.wait_for_ready(timeout=60)
+        _state.km, _state.kc, _state.runs, _state.cwd = km, kc, 0, cwd
         _all.add(km)
+        _run(kc, WARM_UP)
     return km
 
 
+def _run(kc, code: str) -> None:
+    reply = kc.execute_interactive(code, timeout=120, store_history=False, output_hook=lambda msg: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError("kernel set-up code failed")
+
+
 def _reset(km) -> None:
-    kc = km.client()
-    kc.start_channels()
-    try:
-        kc.wait_for_ready(timeout=60)
-        reply = kc.execute_interactive(RESET, timeout=60, store_history=False, output_hook=lambda msg: None)
-        if reply["content"]["status"] != "ok":
-            raise RuntimeError("kernel reset failed")
-    finally:
-        kc.stop_channels()
+    _run(_state.kc, RESET)
 
 
 def shutdown() -> None:
     """Stop this thread's kernel."""
     km = getattr(_state, "km", None)
     if km is not None:
+        try:
+            _state.kc.stop_channels()
+        except Exception:  # noqa: BLE001
+            pass
         _stop(km)
-        _state.km = None
+        _state.km = _state.kc = None
 
 
 def _stop(km) -> None:
@@ -93,6 +100,7 @@ class WarmEngine(NBClientEngine):
                              stdout_file=stdout_file, stderr_file=stderr_file)
         final = {k: v for k, v in final.items() if v is not None or k == "timeout"}
         client = PapermillNotebookClient(nb_man, km=km, **final)
+        client.kc = _state.kc  # the worker's open client: no new channels per notebook
         ok = False
         try:
             nb = client.execute()
@@ -100,8 +108,6 @@ class WarmEngine(NBClientEngine):
             return nb
         finally:
             _state.runs += 1
-            if client.kc is not None:
-                client.kc.stop_channels()
             if not ok:
                 shutdown()  # never reuse a kernel after an error
 
