@@ -24,6 +24,7 @@ lab: setup ## open JupyterLab on notebooks/ with the project's kernel
 	$(VENV)/jupyter lab notebooks/
 
 bench: setup ## run the benchmarks (on demand; prints ratios, writes docs/performance.md)
+	$(VENV)/python -m pip install -q -r bench/requirements.txt
 	$(VENV)/python bench/run.py
 
 .PHONY: help setup report test notebooks lab bench
