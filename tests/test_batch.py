@@ -105,3 +105,30 @@ def test_a_killed_batch_resumes_to_complete_reports(tmp_path, small_county):
         assert html.rstrip().endswith("</html>")
         json.loads((d / "indicators.json").read_text(encoding="utf-8"))
     assert not list(county.glob(".*tmp*")), "the killed run's temporary folder was not cleaned up"
+
+
+from zhenxing import batch as _batch  # noqa: E402
+
+_REAL_RUN_TOWNSHIP = _batch.run_township
+
+
+def _deadly_run_township(**job):
+    """Kills its own worker the first time it meets the chosen township."""
+    flag = Path(os.environ["ZX_TEST_KILL_FLAG"])
+    if job["township"] == os.environ["ZX_TEST_KILL_TOWN"] and not flag.exists():
+        flag.write_text("x")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _REAL_RUN_TOWNSHIP(**job)
+
+
+def test_a_worker_killed_mid_run_does_not_stop_the_others(tmp_path, small_county, monkeypatch):
+    """The first run of one township kills its worker process: it is retried in a new pool
+    and every township is written."""
+    from zhenxing import contract
+    towns = sorted(contract.prepare(small_county)["townships"])
+    monkeypatch.setenv("ZX_TEST_KILL_FLAG", str(tmp_path / "killed-once"))
+    monkeypatch.setenv("ZX_TEST_KILL_TOWN", towns[0])
+    monkeypatch.setattr(_batch, "run_township", _deadly_run_township)
+    outcomes, _ = _batch.run(small_county, out=tmp_path / "out", formats=("html",), workers=2)
+    assert (tmp_path / "killed-once").exists()
+    assert sorted(o.status for o in outcomes) == ["written"] * 3, [(o.township, o.status, o.error) for o in outcomes]

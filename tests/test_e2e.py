@@ -225,3 +225,21 @@ def test_plain_papermill_with_a_parameter_file(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     ind = json.loads((tmp_path / "o" / "indicators.json").read_text(encoding="utf-8"))
     assert ind["funds"]["projects"] == 4 and abs(ind["funds"]["approved"]["total"] - 355.875) < 1e-9
+
+
+def test_missing_tables_give_a_sentence_not_an_error(tmp_path):
+    """A dataset without posts and payments: the summary says so, the rest renders."""
+    d = tmp_path / "ds"
+    shutil.copytree(FIXTURE, d)
+    (d / "posts.csv").unlink()
+    (d / "payments.csv").unlink()
+    out = tmp_path / "out"
+    r = zhenxing("run", str(d), "--year", "2023", "--out", str(out), "--formats", "html")
+    assert r.returncode == 0, r.stderr[-2000:]
+    town = out / "2023" / "示例县" / "青石镇"
+    ind = json.loads((town / "indicators.json").read_text(encoding="utf-8"))
+    assert ind["posts"] is None and ind["funds"]["paid"] is None
+    assert ind["monitoring"]["total"]["households"] == 18
+    text = html_text(town / "report.html")
+    assert "（五）公益性岗位" in text and "未提供" in text
+    assert "18户56人" in text

@@ -130,6 +130,59 @@ class Progress:
             print("\r\033[K" + line, end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
 
 
+def _collect(futs: dict, progress: Progress, on_error) -> tuple[list[Outcome], list[str]]:
+    """Outcomes of finished futures; townships whose worker died go back for a retry."""
+    done, retry = [], []
+    for f in as_completed(futs):
+        t = futs[f]
+        try:
+            o = f.result()
+        except BaseException as e:  # noqa: BLE001
+            o = on_error(t, e)
+            if o is None:
+                retry.append(t)
+                continue
+        done.append(o)
+        progress.update(o)
+    return done, retry
+
+
+def _worker_died(job: dict) -> Outcome:
+    return Outcome(job["township"], job["county"], "failed", "worker",
+                   "工作进程两次意外退出（内存不足或被终止）[worker_died]")
+
+
+def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
+    """Local processes. A worker that dies breaks the pool: the unfinished townships
+    run again in a new pool, and a township that kills its worker twice is failed."""
+    from concurrent.futures.process import BrokenProcessPool
+    out, pending, deaths = [], list(jobs), {t: 0 for t in jobs}
+
+    def on_error(t, e):
+        if isinstance(e, BrokenProcessPool):
+            deaths[t] += 1
+            return None if deaths[t] < 2 else _worker_died(jobs[t])
+        return Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
+
+    while pending:
+        with ProcessPoolExecutor(max_workers=min(n, len(pending))) as pool:
+            futs = {pool.submit(run_township, **jobs[t]): t for t in pending}
+            done, pending = _collect(futs, progress, on_error)
+        out += done
+    return out
+
+
+def _on_dask(address: str, jobs: dict, progress: Progress) -> list[Outcome]:
+    """An existing Dask cluster: the same task per township (Dask reschedules the tasks of
+    a worker that dies)."""
+    from distributed import Client
+    with Client(address, timeout="30s") as client:
+        pool = client.get_executor(pure=False)
+        futs = {pool.submit(run_township, **job): t for t, job in jobs.items()}
+        done, _ = _collect(futs, progress, lambda t, e: Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e)))
+    return done
+
+
 def run(dataset: Path, *, year: int | None = None, townships: list[str] | None = None,
         report_date: str = "", out: Path = paths.OUTPUTS, formats=("html", "pdf", "docx"),
         workers: int | None = None, force: bool = False, scheduler: str | None = None) -> tuple[list[Outcome], dict]:
@@ -161,35 +214,11 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     progress = Progress(len(tasks))
     scheduler = scheduler or os.environ.get("ZHENXING_SCHEDULER")
     n = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
+    jobs = {t: dict(township=t, county=all_towns[t], **args) for t in tasks}
     if scheduler:
-        from distributed import Client
-        client = Client(scheduler, timeout="30s")
-        pool = client.get_executor(pure=False)
-    elif n == 1:
-        pool = None
-    else:
-        pool = ProcessPoolExecutor(max_workers=n)
-    try:
-        if pool is None:
-            for t in tasks:
-                o = run_township(township=t, county=all_towns[t], **args)
-                outcomes.append(o)
-                progress.update(o)
-        else:
-            futs = {pool.submit(run_township, township=t, county=all_towns[t], **args): t for t in tasks}
-            for f in as_completed(futs):
-                try:
-                    o = f.result()
-                except BaseException as e:  # a worker died and could not be replaced
-                    t = futs[f]
-                    o = Outcome(t, all_towns[t], "failed", "worker", _safe_error(e))
-                outcomes.append(o)
-                progress.update(o)
-    finally:
-        if scheduler:
-            client.close()
-        elif pool is not None:
-            pool.shutdown()
+        outcomes += _on_dask(scheduler, jobs, progress)
+    elif tasks:
+        outcomes += _on_processes(n, jobs, progress)
     from . import site
     site.write_rollups(Path(out), year, meta, outcomes, formats)
     return outcomes, {"year": year, "meta": meta}
