@@ -24,6 +24,9 @@ from . import contract, params, paths, report
 from .notebook import TOPICS, atomic_write
 
 STAMP = ".zhenxing-run.json"
+# A worker process is replaced after this many townships (a fresh interpreter, started
+# with spawn, not a copy of the main process), so no memory builds up over a county.
+TASKS_PER_WORKER = int(os.environ.get("ZHENXING_TASKS_PER_WORKER", "25"))
 CELL_TIMEOUT = int(os.environ.get("ZHENXING_CELL_TIMEOUT", "600"))  # seconds per notebook cell
 
 
@@ -121,13 +124,19 @@ class Progress:
         self.total, self.done, self.failed = total, 0, 0
         self.tty = sys.stderr.isatty()
 
+    def step(self, what: str):
+        """The batch's current step (terminal only)."""
+        if self.tty:
+            print(f"\r\033[K[{self.done}/{self.total}] {what}…", end="", file=sys.stderr, flush=True)
+
     def update(self, o: Outcome):
         self.done += 1
         self.failed += o.status == "failed"
         line = f"[{self.done}/{self.total}] {o.township}: {o.status} ({o.seconds:.1f}s)" + \
                (f"，失败 {self.failed}" if self.failed else "")
         if self.tty:
-            print("\r\033[K" + line, end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
+            print("\r\033[K" + line + ("；运行中：笔记本、报告渲染" if self.done < self.total else ""),
+                  end="" if self.done < self.total else "\n", file=sys.stderr, flush=True)
 
 
 def _collect(futs: dict, progress: Progress, on_error) -> tuple[list[Outcome], list[str]]:
@@ -165,7 +174,7 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
         return Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
 
     while pending:
-        with ProcessPoolExecutor(max_workers=min(n, len(pending))) as pool:
+        with ProcessPoolExecutor(max_workers=min(n, len(pending)), max_tasks_per_child=TASKS_PER_WORKER) as pool:
             futs = {pool.submit(run_township, **jobs[t]): t for t in pending}
             done, pending = _collect(futs, progress, on_error)
         out += done
@@ -187,6 +196,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         report_date: str = "", out: Path = paths.OUTPUTS, formats=("html", "pdf", "docx"),
         workers: int | None = None, force: bool = False, scheduler: str | None = None) -> tuple[list[Outcome], dict]:
     dataset = Path(dataset).resolve()
+    if sys.stderr.isatty():
+        print("校验数据集（每个数据版本只做一次）…", file=sys.stderr, flush=True)
     meta = contract.prepare(dataset)
     if year is None:
         year = max(meta["years"]) if meta["years"] else dt.date.today().year
@@ -220,6 +231,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     elif tasks:
         outcomes += _on_processes(n, jobs, progress)
     from . import site
+    progress.step("生成县级汇总和目录")
     site.write_rollups(Path(out), year, meta, outcomes, formats)
     return outcomes, {"year": year, "meta": meta}
 

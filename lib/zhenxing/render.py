@@ -24,6 +24,7 @@ default one with python-docx (see :func:`reference_docx`).
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import json
 import os
@@ -330,6 +331,33 @@ def _font_dir(fonts: CJKFonts, build: Path) -> list[str]:
         return [str(d) for d in fonts.dirs]
 
 
+_FONT_SETS: dict = {}
+
+
+def _typst_fonts(fonts: CJKFonts):
+    """One typst.Fonts per process and font set, in a stable folder: a new font set per
+    render makes Typst load ~90 MB of CJK fonts again each time and keep them (measured:
+    +90 MB per report in a worker), a shared one is loaded once."""
+    import typst
+
+    key = tuple(str(f) for f in fonts.files)
+    if key not in _FONT_SETS:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zhenxing"
+        base.mkdir(parents=True, exist_ok=True)
+        stable = base / ("typst-fonts-" + hashlib.sha1("|".join(key).encode()).hexdigest()[:12])
+        if not stable.exists():
+            tmp = Path(tempfile.mkdtemp(dir=base, prefix=".fonts-"))
+            _font_dir(fonts, tmp)
+            try:
+                os.replace(tmp / "fonts", stable)
+            except OSError:  # another process made it first
+                pass
+            shutil.rmtree(tmp, ignore_errors=True)
+        _FONT_SETS[key] = typst.Fonts(include_system_fonts=False, include_embedded_fonts=True,
+                                      font_paths=[str(stable)])
+    return _FONT_SETS[key]
+
+
 def _pdf_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
                 resources: Path) -> None:
     import typst
@@ -351,11 +379,7 @@ def _pdf_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
         "--output", str(typ),
     ]
     _pandoc_run(args, markdown, what="pandoc 生成 Typst", cwd=build)
-    font_set = typst.Fonts(
-        include_system_fonts=False,
-        include_embedded_fonts=True,
-        font_paths=_font_dir(fonts, build),
-    )
+    font_set = _typst_fonts(fonts)
     try:
         _, warnings = typst.compile_with_warnings(
             str(typ), output=str(out), root=str(build), font_paths=font_set
