@@ -132,3 +132,12 @@ def test_a_worker_killed_mid_run_does_not_stop_the_others(tmp_path, small_county
     outcomes, _ = _batch.run(small_county, out=tmp_path / "out", formats=("html",), workers=2)
     assert (tmp_path / "killed-once").exists()
     assert sorted(o.status for o in outcomes) == ["written"] * 3, [(o.township, o.status, o.error) for o in outcomes]
+
+
+def test_workers_are_replaced_between_chunks(tmp_path, small_county):
+    """With one township per worker, three townships need two pools; all are written
+    (a pool replaced mid-batch must not hang or lose work)."""
+    r = zhenxing("run", str(small_county), "--out", str(tmp_path), "--formats", "html", "--workers", "2",
+                 env={"ZHENXING_TASKS_PER_WORKER": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert len(list(tmp_path.glob("2023/示例县/*/report.html"))) == 3

@@ -24,8 +24,8 @@ from . import contract, params, paths, report
 from .notebook import TOPICS, atomic_write
 
 STAMP = ".zhenxing-run.json"
-# A worker process is replaced after this many townships (a fresh interpreter, started
-# with spawn, not a copy of the main process), so no memory builds up over a county.
+# Worker processes are replaced after about this many townships each, so no memory
+# builds up over a county.
 TASKS_PER_WORKER = int(os.environ.get("ZHENXING_TASKS_PER_WORKER", "25"))
 CELL_TIMEOUT = int(os.environ.get("ZHENXING_CELL_TIMEOUT", "600"))  # seconds per notebook cell
 
@@ -162,10 +162,16 @@ def _worker_died(job: dict) -> Outcome:
 
 
 def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
-    """Local processes. A worker that dies breaks the pool: the unfinished townships
-    run again in a new pool, and a township that kills its worker twice is failed."""
+    """Local processes, forked from a small fork server (not from this process, which may
+    hold a whole validated county). Townships go in chunks of TASKS_PER_WORKER per worker,
+    each chunk on a fresh pool, so no worker's memory builds up over a county. A worker
+    that dies breaks its pool: the unfinished townships of the chunk run again in a new
+    pool, and a township that kills its worker twice is failed."""
+    import multiprocessing as mp
     from concurrent.futures.process import BrokenProcessPool
-    out, pending, deaths = [], list(jobs), {t: 0 for t in jobs}
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report"])
+    out, deaths = [], {t: 0 for t in jobs}
 
     def on_error(t, e):
         if isinstance(e, BrokenProcessPool):
@@ -173,11 +179,15 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
             return None if deaths[t] < 2 else _worker_died(jobs[t])
         return Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
 
-    while pending:
-        with ProcessPoolExecutor(max_workers=min(n, len(pending)), max_tasks_per_child=TASKS_PER_WORKER) as pool:
-            futs = {pool.submit(run_township, **jobs[t]): t for t in pending}
-            done, pending = _collect(futs, progress, on_error)
-        out += done
+    order = list(jobs)
+    size = n * TASKS_PER_WORKER
+    for start in range(0, len(order), size):
+        pending = order[start:start + size]
+        while pending:
+            with ProcessPoolExecutor(max_workers=min(n, len(pending)), mp_context=ctx) as pool:
+                futs = {pool.submit(run_township, **jobs[t]): t for t in pending}
+                done, pending = _collect(futs, progress, on_error)
+            out += done
     return out
 
 
