@@ -162,15 +162,20 @@ def _worker_died(job: dict) -> Outcome:
 
 
 def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
-    """Local processes, forked from a small fork server (not from this process, which may
-    hold a whole validated county). Townships go in chunks of TASKS_PER_WORKER per worker,
+    """Local processes. A large county runs in chunks forked from a small fork server (not
+    from this process, which may hold the whole validated county). Townships go in chunks of TASKS_PER_WORKER per worker,
     each chunk on a fresh pool, so no worker's memory builds up over a county. A worker
     that dies breaks its pool: the unfinished townships of the chunk run again in a new
     pool, and a township that kills its worker twice is failed."""
     import multiprocessing as mp
     from concurrent.futures.process import BrokenProcessPool
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report"])
+    order = list(jobs)
+    size = n * TASKS_PER_WORKER
+    if len(order) <= size:  # one chunk (a small county): fork this process, the quickest start
+        ctx = mp.get_context("fork")
+    else:
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report"])
     out, deaths = [], {t: 0 for t in jobs}
 
     def on_error(t, e):
@@ -179,8 +184,6 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
             return None if deaths[t] < 2 else _worker_died(jobs[t])
         return Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
 
-    order = list(jobs)
-    size = n * TASKS_PER_WORKER
     for start in range(0, len(order), size):
         pending = order[start:start + size]
         while pending:
