@@ -137,7 +137,7 @@ def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
 
 def png(fig) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", metadata={"Software": None})  # layout is tight already (tight_layout)
     plt.close(fig)
     return buf.getvalue()
 

@@ -5,7 +5,9 @@ a paragraph (`ctx.say`), a table (`ctx.table`) and a chart (`ctx.chart`).
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import json
 import os
 import tempfile
@@ -99,11 +101,21 @@ def context(dataset: str, township: str, year: int, report_date: str = "", out_d
     county = towns[township]
     d = params.report_date(year, report_date)
     pol = params.policy(county, year)
-    t = contract.load_township(ds, township)
-    ind = indicators.compute(t, township, year, d, pol)
-    ind["basic"] = indicators.basic(t, township, d)
+    t, ind = _computed(str(ds), meta["hash"], township, int(year), d, json.dumps(pol, sort_keys=True, ensure_ascii=False))
     out = Path(out_dir) if out_dir else paths.OUTPUTS / str(year) / county / township
-    return Context(ds, meta["hash"], township, county, int(year), d, pol, t, ind, out)
+    return Context(ds, meta["hash"], township, county, int(year), d, pol,
+                   {k: v.copy() for k, v in t.items()}, copy.deepcopy(ind), out)
+
+
+@functools.lru_cache(maxsize=2)
+def _computed(ds: str, dataset_hash: str, township: str, year: int, d: dt.date, policy_json: str):
+    """Tables and indicators of one township, computed once per (dataset version, township,
+    year, date, policy): the five notebooks of a township on a warm kernel share them.
+    Keyed by content, so a cached result is the one a fresh kernel would compute."""
+    t = contract.load_township(Path(ds), township)
+    ind = indicators.compute(t, township, year, d, json.loads(policy_json))
+    ind["basic"] = indicators.basic(t, township, d)
+    return t, ind
 
 
 # --- the committed notebooks: clean, and refresh their stored outputs ---------------
