@@ -32,6 +32,11 @@ def _check(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from .batch import run_cli
+    return run_cli(args)
+
+
 def _params(args) -> int:
     from . import contract, params
     meta = contract.prepare(Path(args.dataset))
@@ -55,16 +60,16 @@ def main(argv=None) -> int:
     c.add_argument("dataset")
     c.set_defaults(func=_check)
     r = sub.add_parser("run", help="生成报告")
-    r.add_argument("dataset", nargs="?", default=str(paths.SAMPLE))
-    r.add_argument("--year", type=int)
-    r.add_argument("--township", action="append")
-    r.add_argument("--report-date")
-    r.add_argument("--out", default=str(paths.OUTPUTS))
-    r.add_argument("--formats", default="html,pdf,docx")
-    r.add_argument("--workers", type=int)
-    r.add_argument("--scheduler")
-    r.add_argument("--force", action="store_true")
-    r.set_defaults(func=lambda a: __import__("zhenxing.batch", fromlist=["run_cli"]).run_cli(a))
+    r.add_argument("dataset", nargs="?", default=str(paths.SAMPLE), help="数据集目录（默认：自带示例数据 data/sample）")
+    r.add_argument("--year", type=int, help="报告年度（默认：数据中最新的年度）")
+    r.add_argument("--township", action="append", help="只生成这些乡镇（可重复；默认：全部）")
+    r.add_argument("--report-date", help="统计截止日期 YYYY-MM-DD（默认：当年12月31日）")
+    r.add_argument("--out", default=str(paths.OUTPUTS), help="输出目录（默认：outputs/）")
+    r.add_argument("--formats", default="html,pdf,docx", help="输出格式，逗号分隔（默认：html,pdf,docx）")
+    r.add_argument("--workers", type=int, help="本机并行进程数（默认：CPU核数）")
+    r.add_argument("--scheduler", help="已有 Dask 集群地址 tcp://host:port（或环境变量 ZHENXING_SCHEDULER）")
+    r.add_argument("--force", action="store_true", help="数据、参数、代码未变的乡镇也重新生成")
+    r.set_defaults(func=_run)
     pp = sub.add_parser("params", help="为数据集的每个乡镇写一个 papermill 参数文件（params/<年度>/<县>/<乡镇>.yaml）")
     pp.add_argument("dataset", nargs="?", default=str(paths.SAMPLE))
     pp.add_argument("--year", type=int)
