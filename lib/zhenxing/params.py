@@ -5,6 +5,7 @@ Policy targets come from here only; each target carries the document it comes fr
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import yaml
@@ -48,11 +49,60 @@ def sources(county: str | None, root: Path | None = None) -> dict[str, str]:
     return {k: v.get("source", "") for k, v in merged.items() if isinstance(v, dict)}
 
 
-def report_date(year: int, value: str | None) -> dt.date:
-    """The report date D: ISO date, or 31 December of the year when empty."""
-    if not value:
+class ParamError(ValueError):
+    """A parameter a person gave that cannot be used (Chinese message, English key)."""
+
+
+_DATE_ARG = [
+    re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})"),
+    re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})"),
+    re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})"),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+]
+
+
+def parse_date_arg(value) -> dt.date:
+    """A date as people type it: 2023-06-30, 2023/06/30, 2023.6.30, 2023年6月30日, 20230630."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = str(value).strip().replace("\u3000", "")
+    for rx in _DATE_ARG:
+        m = rx.fullmatch(s)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                break
+    raise ParamError(f"统计截止日期“{s}”不是有效日期，请写成 2023-06-30、2023/06/30 或 2023年6月30日 [bad_date]")
+
+
+def report_date(year: int, value) -> dt.date:
+    """The report date D: a date within the report year, or 31 December of the year when empty.
+    A date outside the year is refused: it would mix two years' figures in one report."""
+    year = int(year)
+    if value is None or (isinstance(value, str) and not value.strip()):
         return dt.date(year, 12, 31)
-    return dt.date.fromisoformat(str(value))
+    d = parse_date_arg(value)
+    if d.year != year:
+        raise ParamError(f"统计截止日期{d.year}年{d.month}月{d.day}日不在报告年度{year}年内；"
+                         f"请改为{year}年内的日期，或同时改报告年度 [report_date_outside_year]")
+    return d
+
+
+def check_year(year, years_covered) -> int:
+    """The report year must be one the dataset covers (its data carry that year)."""
+    try:
+        y = int(year)
+    except (TypeError, ValueError):
+        raise ParamError(f"报告年度“{year}”应为整数，如 2023 [bad_year]") from None
+    covered = sorted(int(x) for x in years_covered)
+    if y not in covered:
+        have = "、".join(f"{x}年" for x in covered) if covered else "无任何年度"
+        raise ParamError(f"数据集不含{y}年的数据（数据覆盖：{have}），不生成该年度报告 [year_not_covered]")
+    return y
 
 
 def run_file(year: int, county: str, township: str, root: Path | None = None) -> Path:
