@@ -5,11 +5,14 @@ a paragraph (`ctx.say`), a table (`ctx.table`) and a chart (`ctx.chart`).
 """
 from __future__ import annotations
 
+import ast
 import copy
 import datetime as dt
+import difflib
 import functools
 import json
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +28,125 @@ TOPIC_TITLES = {"monitoring": "防止返贫动态监测", "income": "脱贫人�
 
 class DataError(Exception):
     """The dataset cannot serve this township (messages already masked)."""
+
+
+# --- the parameters cell: names and types a notebook accepts -------------------------
+
+PARAMETERS = {**params.NOTEBOOK_PARAMETERS, "out_dir": str}
+PARAMETER_LABELS = {"dataset": "数据集目录", "township": "乡镇", "year": "报告年度",
+                    "report_date": "统计截止日期", "out_dir": "输出目录"}
+_INJECTED = "# Parameters"  # papermill's comment heading the cell it injects
+
+
+def _assigned(source: str) -> list[str] | None:
+    """Names a parameters-like cell assigns, or None when the cell is something else
+    (a parameters cell holds only plain assignments, with or without a type)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names = []
+    for st in tree.body:
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name):
+            names.append(st.target.id)
+        elif isinstance(st, ast.Assign) and all(isinstance(t, ast.Name) for t in st.targets):
+            names += [t.id for t in st.targets]
+        else:
+            return None
+    if not names:
+        return None
+    if source.lstrip().startswith(_INJECTED) or set(names) & set(PARAMETERS):
+        return names
+    return None
+
+
+def _parameter_cells(history: list[str]) -> list[list[str]]:
+    """The most recently run parameters cell and, right after it, papermill's injected one:
+    their assigned names. `history` is IPython's input history, newest last (the check's own
+    cell may be the newest)."""
+    found: list[list[str]] = []
+    for src in reversed(history):
+        names = _assigned(src or "")
+        if names is not None:
+            found.append(names)
+        elif found:
+            break
+    return found
+
+
+def _kernel_state(ns: dict | None, history: list[str] | None):
+    if ns is not None and history is not None:
+        return ns, history
+    try:
+        from IPython import get_ipython
+        ip = get_ipython()
+    except ImportError:  # pragma: no cover
+        ip = None
+    if ns is None:
+        ns = ip.user_ns if ip is not None else sys._getframe(2).f_globals
+    if history is None:
+        history = list(ip.history_manager.input_hist_raw) if ip is not None else []
+    return ns, history
+
+
+def _accepted() -> str:
+    return "、".join(f"{k}（{PARAMETER_LABELS[k]}）" for k in PARAMETERS)
+
+
+def check_parameters(ns: dict | None = None, history: list[str] | None = None) -> None:
+    """Stop the notebook on a misspelled, unknown, missing or mistyped parameter.
+
+    Called in the cell right after the parameters cell. Works the same in JupyterLab (a
+    typo in the parameters cell), plain papermill (`-p townshp …`, which papermill only
+    warns about) and `zhenxing run` (warm kernels): the names come from the source of the
+    parameters cell and papermill's injected cell as IPython recorded them, so names left
+    over from earlier cells or notebooks never count; the values from the namespace."""
+    __tracebackhide__ = True
+    ns, history = _kernel_state(ns, history)
+    names = [n for cell in _parameter_cells(history) for n in cell]
+    unknown = list(dict.fromkeys(n for n in names if n not in PARAMETERS))
+    if unknown:
+        hints = []
+        for n in unknown:
+            close = difflib.get_close_matches(n, list(PARAMETERS), n=1, cutoff=0.6)
+            hints.append(f"“{n}”" + (f"（是否应为“{close[0]}”？）" if close else ""))
+        raise params.ParamError(f"未知的笔记本参数：{'、'.join(hints)}；可用的参数：{_accepted()}。"
+                                f"请改正参数名后重新运行 [unknown_parameter]")
+    missing = [n for n in PARAMETERS if n not in ns]
+    if missing:
+        raise params.ParamError(f"缺少笔记本参数：{'、'.join(missing)}；可用的参数：{_accepted()}。"
+                                f"请从头运行参数单元格 [missing_parameter]")
+    problems = []
+    for name, want in PARAMETERS.items():
+        v = ns[name]
+        if name == "year":
+            ok = (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.strip().isdigit())
+            if not ok:
+                problems.append(f"year（报告年度）应为整数年份，如 2023，收到“{v}”")
+        elif name == "report_date":
+            if not (v is None or isinstance(v, (str, dt.date))):
+                problems.append(f"report_date（统计截止日期）应为日期文字，如 2023-06-30，或留空，收到“{v}”")
+        elif name == "township":
+            if not isinstance(v, str) or not v.strip():
+                problems.append(f"township（乡镇）应为乡镇名称文字，收到“{v}”")
+        elif not (v is None or isinstance(v, (str, os.PathLike))):
+            problems.append(f"{name}（{PARAMETER_LABELS[name]}）应为文字（目录路径）或留空，收到“{v}”")
+    if problems:
+        raise params.ParamError("笔记本参数类型不对：" + "；".join(problems) + " [wrong_type]")
+
+
+def dataset_label(ds: Path) -> str:
+    """A name for a reader: the bundled sample by what it is, a user's dataset by its folder
+    name (never the path on the server)."""
+    try:
+        if Path(ds).resolve() == paths.SAMPLE.resolve():
+            return SAMPLE_LABEL
+    except OSError:
+        pass
+    return Path(ds).name
+
+
+SAMPLE_LABEL = "自带示例数据（合成）"
 
 
 @dataclass
@@ -72,7 +194,7 @@ class Context:
             data["basic"] = self.ind.get("basic")
         data["flags"] = [x for x in data.get("flags", []) if x["topic"] != key] + \
                         [x for x in self.ind["flags"] if x["topic"] == key]
-        data["dataset"] = {"name": self.dataset.name, "hash": self.dataset_hash}
+        data["dataset"] = {"name": self.dataset.name, "label": dataset_label(self.dataset), "hash": self.dataset_hash}
         atomic_write(f, json.dumps(data, ensure_ascii=False, indent=2))
 
 
@@ -85,12 +207,27 @@ def atomic_write(path: Path, content: str | bytes) -> None:
     os.replace(tmp, path)
 
 
+def scratch_dir(year, county: str, township: str) -> Path:
+    """Where an exploration run (JupyterLab, plain papermill without out_dir) records:
+    never the published outputs/<Y>/… tree, which only `zhenxing run` writes."""
+    return paths.OUTPUTS / "scratch" / str(year) / county / township
+
+
 def context(dataset: str, township: str, year: int, report_date: str = "", out_dir: str = "") -> Context:
-    """Load one township of a validated dataset and compute every indicator."""
+    """Load one township of a validated dataset and compute every indicator.
+
+    Refused up front, before anything is computed: a year the dataset does not cover, a
+    report date outside the year or not a date. Without `out_dir` (exploring), the
+    indicators go to a scratch folder, never the published tree."""
+    __tracebackhide__ = True
     ds = Path(dataset) if dataset else paths.SAMPLE
     if not ds.is_absolute() and not ds.exists():
         ds = paths.ROOT / ds
+    if not ds.is_dir():
+        raise params.ParamError(f"数据集目录“{Path(dataset).name or dataset}”不存在 [dataset_not_found]")
     meta = contract.prepare(ds)
+    y = params.check_year(year, meta["years"])
+    params.report_date(y, report_date)
     towns = meta["townships"]
     if township not in towns:
         raise DataError(f"数据集“{meta['name']}”中没有乡镇“{township}”（有：{'、'.join(towns)}）[unknown_township]")
@@ -99,11 +236,11 @@ def context(dataset: str, township: str, year: int, report_date: str = "", out_d
         msgs = [e["message"] for e in meta["errors"] if e["township"] in (township, None)]
         raise DataError(f"{township}的数据不符合规范，不生成报告 [contract_violations]：\n" + "\n".join(msgs[:50]))
     county = towns[township]
-    d = params.report_date(year, report_date)
-    pol = params.policy(county, year)
-    t, ind = _computed(str(ds), meta["hash"], township, int(year), d, json.dumps(pol, sort_keys=True, ensure_ascii=False))
-    out = Path(out_dir) if out_dir else paths.OUTPUTS / str(year) / county / township
-    return Context(ds, meta["hash"], township, county, int(year), d, pol,
+    d = params.report_date(y, report_date)
+    pol = params.policy(county, y)
+    t, ind = _computed(str(ds), meta["hash"], township, y, d, json.dumps(pol, sort_keys=True, ensure_ascii=False))
+    out = Path(out_dir) if out_dir else scratch_dir(y, county, township)
+    return Context(ds, meta["hash"], township, county, y, d, pol,
                    {k: v.copy() for k, v in t.items()}, copy.deepcopy(ind), out)
 
 
