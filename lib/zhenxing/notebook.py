@@ -258,24 +258,29 @@ def _computed(ds: str, dataset_hash: str, township: str, year: int, d: dt.date, 
 # --- the committed notebooks: clean, and refresh their stored outputs ---------------
 
 def clean(nb) -> None:
-    """Strip what changes on every run (execution counts, timings, papermill metadata);
-    keep outputs and the kernelspec."""
+    """Strip what changes on every run (timings, papermill metadata, widget state) and
+    number the code cells 1, 2, 3 … as a top-to-bottom run does: nbval, run as its
+    documentation says (`pytest --nbval-lax notebooks/`), treats a stored output without an
+    execution count as an unrun cell and fails. Outputs and the kernelspec are kept."""
     nb.metadata.pop("papermill", None)
     nb.metadata.pop("widgets", None)
+    n = 0
     for cell in nb.cells:
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
         if cell.cell_type == "code":
-            cell.execution_count = None
+            n += 1
+            cell.execution_count = n
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
-                    out["execution_count"] = None
+                    out["execution_count"] = n
 
 
-def refresh(names: list[str] | None = None) -> list[Path]:
+def refresh(names: list[str] | None = None, dest: Path | None = None) -> list[Path]:
     """Re-run the committed notebooks on their defaults (the bundled sample) and store
-    the outputs cleanly: these outputs are what nbval compares in CI."""
+    the outputs cleanly: these outputs are what nbval compares in CI. With `dest`, write
+    there instead of notebooks/ (a test compares the two to catch drift)."""
     import nbformat
     import papermill as pm
     done = []
@@ -288,6 +293,7 @@ def refresh(names: list[str] | None = None) -> list[Path]:
             nb = nbformat.read(out, as_version=4)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
         clean(nb)
-        atomic_write(src, nbformat.writes(nb) + "\n")
-        done.append(src)
+        target = Path(dest) / src.name if dest else src
+        atomic_write(target, nbformat.writes(nb) + "\n")
+        done.append(target)
     return done
