@@ -293,9 +293,12 @@ def test_income_monitoring_threshold_and_benchmark(tables):
 def test_income_without_previous_year(tables):
     t = dict(tables, income=tables["income"][tables["income"]["年度"] == 2023])
     inc = I.income(t, T, Y, END, I.DEFAULT_POLICY)
-    assert inc["per_capita_net_prev"]["covered"] is None
-    assert inc["growth"]["covered"] is None
-    assert inc["declined"] == hp(0, 0)
+    # no income row of 2022 at all: the comparison is not made, so these are null,
+    # never 0 (formerly declined was {0, 0}, read as "no household's income fell")
+    assert inc["per_capita_net_prev"] is None
+    assert inc["growth"] is None
+    assert inc["declined"] is None and inc["growth_gap"] is None
+    assert inc["per_capita_net"]["covered"] == pytest.approx(73000 / 9)
 
 
 # ---------------------------------------------------------------- employment

@@ -11,6 +11,75 @@ itself. A topic whose required tables are absent returns ``None``.
 Money is summed with :class:`decimal.Decimal` (``Decimal(str(x))``) and only
 converted to ``float`` at the end, so 120.25 + 80.5 + 35.125 + 120.0 gives
 exactly 355.875.
+
+Missing data: null, never 0
+---------------------------
+A figure is ``None`` (``null`` in indicators.json) when the data it needs were
+not given; a count is 0 only when the data exist and nothing matched. Three
+kinds of "not given" are told apart:
+
+* a **table absent** from the dataset (a missing key of ``tables``);
+* a **column absent**: an optional contract column the source file did not have
+  — missing from the frame, or listed in ``frame.attrs["absent_columns"]``
+  (``contract.load_township`` fills such columns with typed nulls and lists
+  them there). See :func:`absent_columns`;
+* **no rows**: a present table with no row for this township (households,
+  members) or for the year a survey-type table describes (income, work).
+
+Projects and posts are registers of events, not surveys: a township with no
+project of year Y had none (``funds.projects`` = 0, the text says
+"Y年未安排衔接资金项目"); a township absent from the posts roster has no post
+holder (counts 0, the text says there is no record).
+
+``compute`` lists every null figure with its cause in ``ind["not_stated"]``, a
+list (in topic order, stable) of::
+
+    {"topic":  "monitoring",            # a TOPICS name, or "basic"
+     "key":    "identification_days",   # dotted path inside the topic; None = the whole topic
+     "cause":  "column_absent",         # table_absent | column_absent | no_rows | no_prev_year
+     "table":  "households",            # the contract table concerned
+     "column": "风险发现日期",            # the column concerned, or None
+     "reason": "未提供风险发现日期"}       # Chinese clause the report uses
+
+``text`` turns them into one sentence per reason ("未提供风险发现日期，未计算
+识别认定用时。", "无上年收入数据，未作比较。"). No flag is ever raised on missing
+data: every flag rule skips a null figure.
+
+Null rules (topic → key: when null):
+
+* monitoring (households): whole topic when households is absent or has no row
+  of T. ``identification_days`` when 风险发现日期 or 纳入监测日期 is absent.
+  ``eliminated``, ``eliminated_in_year``, ``unresolved``, ``by_risk_type`` and
+  ``by_village.*.unresolved`` when 风险消除日期 is absent (an absent column is
+  not "blank = not eliminated": nobody can tell eliminated from unresolved;
+  ``total`` and ``new_in_year`` stay). ``by_risk_type`` also when 主要风险类型
+  is absent. ``relocated`` when 是否易地扶贫搬迁 is absent. ``new_in_year`` when
+  纳入监测日期 is absent (the contract then allows no category, so ``total`` is
+  a true 0; a hand-built frame with categories counts them as objects).
+* income (households + income): whole topic when either table is absent, T has
+  no household, or no household of T has an income row of Y. With no row of
+  Y−1: ``per_capita_net_prev``, ``growth``, ``declined`` and ``growth_gap`` are
+  null (not 0, not {0, 0}). A group without rows (e.g. no monitored household)
+  has a null per-capita figure — nothing to state, not missing data.
+* employment (households + members + work): whole topic when a table is absent,
+  T has no household or no member row. No work row of Y for any member of T:
+  ``workers``, ``zero_employment_households``, ``wage_income`` null (no 务工 data
+  for the year, so no zero-employment flag). No work row of Y−1:
+  ``workers_prev``, ``workers_growth`` null. ``wage_income`` when 务工收入 is
+  absent.
+* funds (projects): whole topic when projects is absent. No payments table:
+  ``paid``, ``paid_rate``, ``progress`` null (a header-only payments table is a
+  true 0: nothing paid yet). ``started``/``start_rate`` when 开工日期 is absent,
+  ``completed``/``completion_rate`` when 完工日期 is absent, ``assets`` when
+  资产类别 is absent. With no project in Y the rates are null (0/0) and no
+  other figure is listed as not stated: there is nothing to state.
+* posts (posts): whole topic when posts is absent. When 解聘日期 is absent,
+  ``in_post``, ``annual_cost``, ``dismissed_in_year`` and ``covered_share`` are
+  null: the contract reads a *blank* 解聘日期 as "still in post", but a roster
+  without the column may hold people long gone, so nobody is assumed in post
+  (``hired_in_year`` stays: 聘用日期 is required). ``dismissed_in_year.by_reason``
+  when 解聘原因 is absent. ``covered_share`` when members or households is absent.
+* basic: ``None`` when households is absent or has no row of T.
 """
 from __future__ import annotations
 
@@ -18,9 +87,10 @@ import datetime as dt
 import statistics
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
-from . import text
+from . import contract, text
 
 # Categories of the data contract (every category map holds all of them).
 CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
@@ -58,6 +128,102 @@ DEFAULT_POLICY = {
 
 TOPICS = ("monitoring", "income", "employment", "funds", "posts")
 
+# Chinese names of the tables, as the report names them.
+TABLE_NAMES = {
+    "households": "农户信息", "members": "家庭成员", "work": "务工信息", "income": "收入",
+    "projects": "衔接资金项目", "payments": "资金拨付", "posts": "公益性岗位",
+}
+CAUSES = ("table_absent", "column_absent", "no_rows", "no_prev_year")
+
+
+# ---------------------------------------------------------------- absent data
+def _typed_null(col, index) -> pd.Series:
+    if col.kind == "int":
+        return pd.Series(pd.NA, index=index, dtype="Int64")
+    if col.kind == "money":
+        return pd.Series(np.nan, index=index, dtype="float64")
+    if col.kind == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if col.kind == "yn":
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    return pd.Series(None, index=index, dtype=object)
+
+
+def absent_columns(df: pd.DataFrame | None, table: str) -> set[str]:
+    """Contract columns of ``table`` that ``df`` does not really give: missing from the
+    frame, or listed in ``df.attrs["absent_columns"]`` (filled with typed nulls by the
+    reader). Read it from the frame taken from the ``tables`` dict, before filtering."""
+    if df is None:
+        return set()
+    spec = contract.TABLES.get(table)
+    names = [c.name for c in spec["cols"]] if spec else []
+    out = {n for n in names if n not in df.columns}
+    out |= set(df.attrs.get("absent_columns", ()) or ())
+    return out
+
+
+def _prep(tables: dict) -> tuple[dict, dict]:
+    """(tables with every contract column present, table → set of absent columns).
+
+    A frame missing contract columns (a hand-built frame, an empty ``DataFrame()``) is
+    copied shallowly and given typed null columns; the copy records them in
+    ``attrs["absent_columns"]`` so that preparing it again gives the same answer."""
+    out, absent = {}, {}
+    for name, df in (tables or {}).items():
+        if df is None:
+            continue
+        spec = contract.TABLES.get(name)
+        miss = absent_columns(df, name)
+        if spec is not None:
+            add = [c for c in spec["cols"] if c.name not in df.columns]
+            flags = [c.name + "_仅月" for c in spec["cols"] if c.kind == "date" and c.name + "_仅月" not in df.columns]
+            if add or flags:
+                df = df.copy(deep=False)
+                for c in add:
+                    df[c.name] = _typed_null(c, df.index)
+                for f in flags:
+                    df[f] = pd.Series(False, index=df.index, dtype=bool)
+                df.attrs = {**df.attrs, "absent_columns": tuple(sorted(miss))}
+        out[name], absent[name] = df, miss
+    return out, absent
+
+
+class _Notes:
+    """Collects the ``not_stated`` entries of one topic (a no-op without a list)."""
+
+    def __init__(self, sink: list | None, topic: str):
+        self.sink, self.topic = sink, topic
+
+    def add(self, key, cause, table, column=None, reason=None):
+        if self.sink is None:
+            return
+        if reason is None:
+            reason = f"未提供{column}" if column else f"未提供{TABLE_NAMES.get(table, table)}数据"
+        entry = {"topic": self.topic, "key": key, "cause": cause, "table": table, "column": column,
+                 "reason": reason}
+        if entry not in self.sink:
+            self.sink.append(entry)
+
+    def column(self, keys, table, column):
+        for k in keys:
+            self.add(k, "column_absent", table, column)
+
+    def whole(self, cause, table, reason=None):
+        self.add(None, cause, table, None, reason)
+        return None
+
+    def missing_table(self, tables: dict, *names: str) -> bool:
+        """Note the first absent table (whole topic); True when one is absent."""
+        for n in names:
+            if tables.get(n) is None:
+                self.whole("table_absent", n)
+                return True
+        return False
+
+
+def _no_rows_reason(table: str) -> str:
+    return f"{TABLE_NAMES[table]}数据中没有本乡镇的记录"
+
 
 # ---------------------------------------------------------------- helpers
 def _ts(d) -> pd.Timestamp:
@@ -85,11 +251,15 @@ def _month_only(df: pd.DataFrame, col: str) -> pd.Series:
 
 
 def _on_or_before(s: pd.Series, d: pd.Timestamp) -> pd.Series:
-    return s.notna() & (s <= d)
+    return (s.notna() & (s <= d)).astype(bool)
 
 
 def _in_year(s: pd.Series, year: int, d: pd.Timestamp) -> pd.Series:
-    return s.notna() & (s.dt.year == year) & (s <= d)
+    return (s.notna() & (s.dt.year == year) & (s <= d)).fillna(False).astype(bool)
+
+
+def _year_is(s: pd.Series, year: int) -> pd.Series:
+    return (s == year).fillna(False).astype(bool)
 
 
 def _int(x) -> int:
@@ -156,84 +326,123 @@ def _key(threshold) -> str:
 
 def _households(tables: dict, township: str) -> pd.DataFrame:
     hh = tables["households"]
-    return hh[hh["乡镇"] == township]
+    return hh[(hh["乡镇"] == township).fillna(False).astype(bool)]
 
 
-def _monitored_mask(hh: pd.DataFrame, d: pd.Timestamp) -> pd.Series:
-    return _nonblank(hh["监测对象类别"]) & _on_or_before(hh["纳入监测日期"], d)
+def _monitored_mask(hh: pd.DataFrame, d: pd.Timestamp, dated: bool = True) -> pd.Series:
+    """Monitoring objects at d. ``dated`` False when 纳入监测日期 is absent: the
+    contract then allows no category, so only a hand-built frame reaches the fallback
+    (a category counts as identified)."""
+    cat = _nonblank(hh["监测对象类别"])
+    if not dated:
+        return cat
+    return cat & _on_or_before(hh["纳入监测日期"], d)
 
 
-def _covered_mask(hh: pd.DataFrame, d: pd.Timestamp) -> pd.Series:
-    return _true(hh["是否脱贫户"]) | _monitored_mask(hh, d)
+def _covered_mask(hh: pd.DataFrame, d: pd.Timestamp, dated: bool = True) -> pd.Series:
+    return _true(hh["是否脱贫户"]) | _monitored_mask(hh, d, dated)
 
 
 # ---------------------------------------------------------------- basic
-def basic(tables: dict, township: str, report_date) -> dict | None:
+def basic(tables: dict, township: str, report_date, notes: list | None = None) -> dict | None:
     """Basic situation: villages, households, persons, 脱贫户 and monitoring objects."""
-    if not _has(tables, "households"):
+    note = _Notes(notes, "basic")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households"):
         return None
     d = _ts(report_date)
     hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    dated = "纳入监测日期" not in absent["households"]
     villages = hh["村"][_nonblank(hh["村"])].nunique()
     out = {"villages": int(villages)}
     out.update(_hp(hh))
     out["exited_poor"] = _hp(hh[_true(hh["是否脱贫户"])])
-    out["monitoring_objects"] = _hp(hh[_monitored_mask(hh, d)])
+    out["monitoring_objects"] = _hp(hh[_monitored_mask(hh, d, dated)])
     return out
 
 
 # ---------------------------------------------------------------- monitoring
-def monitoring(tables: dict, township: str, year: int, report_date, policy: dict | None = None) -> dict | None:
+def monitoring(tables: dict, township: str, year: int, report_date, policy: dict | None = None,
+               notes: list | None = None) -> dict | None:
     """防止返贫动态监测. ``policy`` gives ``identification_days_max`` (DEFAULT_POLICY when None)."""
-    if not _has(tables, "households"):
+    note = _Notes(notes, "monitoring")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households"):
         return None
     if policy is None:
         policy = DEFAULT_POLICY
     d = _ts(report_date)
     hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    gone = absent["households"]
+    dated = "纳入监测日期" not in gone
+    has_elim = "风险消除日期" not in gone
     cat = "监测对象类别"
-    mon = hh[_monitored_mask(hh, d)]
+    mon = hh[_monitored_mask(hh, d, dated)]
     elim_mask = _on_or_before(mon["风险消除日期"], d)
     eliminated = mon[elim_mask]
     unresolved = mon[~elim_mask]
-    new = mon[_in_year(mon["纳入监测日期"], year, d)]
-    elim_year = mon[_in_year(mon["风险消除日期"], year, d)]
+
+    new_in_year = None
+    if dated:
+        new_in_year = _hp_with(mon[_in_year(mon["纳入监测日期"], year, d)], cat, CATEGORIES)
+    else:
+        note.column(["new_in_year"], "households", "纳入监测日期")
 
     # identification days: new objects having both dates, month-only dates excluded
-    both = new[new["风险发现日期"].notna() & new["纳入监测日期"].notna()]
-    month_only = _month_only(both, "风险发现日期") | _month_only(both, "纳入监测日期")
-    exact = both[~month_only]
-    days = [int(x) for x in (exact["纳入监测日期"] - exact["风险发现日期"]).dt.days]
-    limit = policy.get("identification_days_max")
-    ident = {
-        "median": float(statistics.median(days)) if days else None,
-        "max": max(days) if days else None,
-        "over_limit": (sum(1 for x in days if x > limit) if limit is not None else None),
-        "counted": len(days),
-        "excluded_month_only": int(month_only.sum()),
-    }
+    ident = None
+    if dated and "风险发现日期" not in gone:
+        new = mon[_in_year(mon["纳入监测日期"], year, d)]
+        both = new[new["风险发现日期"].notna() & new["纳入监测日期"].notna()]
+        month_only = _month_only(both, "风险发现日期") | _month_only(both, "纳入监测日期")
+        exact = both[~month_only]
+        days = [int(x) for x in (exact["纳入监测日期"] - exact["风险发现日期"]).dt.days]
+        limit = policy.get("identification_days_max")
+        ident = {
+            "median": float(statistics.median(days)) if days else None,
+            "max": max(days) if days else None,
+            "over_limit": (sum(1 for x in days if x > limit) if limit is not None else None),
+            "counted": len(days),
+            "excluded_month_only": int(month_only.sum()),
+        }
+    else:
+        note.column(["identification_days"], "households", "风险发现日期" if dated else "纳入监测日期")
+
+    by_risk = None
+    if not has_elim:
+        note.column(["unresolved", "eliminated", "eliminated_in_year", "by_risk_type", "by_village.unresolved"],
+                    "households", "风险消除日期")
+    elif "主要风险类型" in gone:
+        note.column(["by_risk_type"], "households", "主要风险类型")
+    else:
+        by_risk = _hp_by(unresolved, "主要风险类型", RISK_TYPES)
 
     by_village = {}
     villages = sorted(str(v) for v in hh["村"][_nonblank(hh["村"])].unique())
     for v in villages:
         by_village[v] = {
             "total": _hp(mon[mon["村"] == v]),
-            "unresolved": _hp(unresolved[unresolved["村"] == v]),
+            "unresolved": _hp(unresolved[unresolved["村"] == v]) if has_elim else None,
         }
 
     relocated = None
-    if "是否易地扶贫搬迁" in hh.columns:
+    if "是否易地扶贫搬迁" in gone:
+        note.column(["relocated"], "households", "是否易地扶贫搬迁")
+    else:
         relocated = _hp(hh[_true(hh["是否易地扶贫搬迁"])])
 
     return {
         "total": _hp(mon),
-        "unresolved": _hp_with(unresolved, cat, CATEGORIES),
-        "eliminated": _hp_with(eliminated, cat, CATEGORIES),
-        "new_in_year": _hp_with(new, cat, CATEGORIES),
-        "eliminated_in_year": _hp_with(elim_year, cat, CATEGORIES),
+        "unresolved": _hp_with(unresolved, cat, CATEGORIES) if has_elim else None,
+        "eliminated": _hp_with(eliminated, cat, CATEGORIES) if has_elim else None,
+        "new_in_year": new_in_year,
+        "eliminated_in_year": (_hp_with(mon[_in_year(mon["风险消除日期"], year, d)], cat, CATEGORIES)
+                               if has_elim else None),
         "identification_days": ident,
-        "by_risk_type": (_hp_by(unresolved, "主要风险类型", RISK_TYPES)
-                         if "主要风险类型" in hh.columns else None),
+        "by_risk_type": by_risk,
         "by_village": by_village,
         "exited_poor": _hp(hh[_true(hh["是否脱贫户"])]),
         "relocated": relocated,
@@ -244,17 +453,16 @@ def monitoring(tables: dict, township: str, year: int, report_date, policy: dict
 def _household_income(tables: dict, hh: pd.DataFrame, year: int) -> pd.DataFrame:
     """Income rows of year for households ``hh``: columns 户编号, size, net and the parts."""
     inc = tables["income"]
-    inc = inc[(inc["年度"] == year).fillna(False) & inc["户编号"].isin(hh["户编号"])].copy()
-    size_now = hh.set_index("户编号")["家庭人口数"]
-    size = inc["家庭人口数"] if "家庭人口数" in inc.columns else pd.Series(pd.NA, index=inc.index)
-    inc["size"] = size.astype("Int64").fillna(inc["户编号"].map(size_now).astype("Int64"))
+    inc = inc[_year_is(inc["年度"], year) & inc["户编号"].isin(hh["户编号"])].copy()
+    size_now = hh.drop_duplicates("户编号").set_index("户编号")["家庭人口数"]
+    inc["size"] = inc["家庭人口数"].astype("Int64").fillna(inc["户编号"].map(size_now).astype("Int64"))
     for name, cols in INCOME_PARTS.items():
         part = pd.Series(0.0, index=inc.index)
         for c in cols:
             sign = -1.0 if c.startswith("-") else 1.0
-            part = part + sign * inc[c.lstrip("-")].fillna(0.0).astype(float)
+            part = part + sign * inc[c.lstrip("-")].astype(float).fillna(0.0)
         inc[name] = part
-    inc["net"] = sum(inc[name] for name in INCOME_PARTS)
+    inc["net"] = sum(inc[name] for name in INCOME_PARTS) if len(inc) else pd.Series(0.0, index=inc.index)
     inc["per_capita"] = inc["net"] / inc["size"].astype(float)
     return inc
 
@@ -264,30 +472,44 @@ def _per_capita(inc: pd.DataFrame, ids) -> float | None:
     size = _int(rows["size"].sum()) if len(rows) else 0
     if size == 0:
         return None
-    return float(rows["net"].sum()) / size
+    return float(_dsum(rows["net"])) / size
 
 
-def income(tables: dict, township: str, year: int, report_date, policy: dict) -> dict | None:
+def income(tables: dict, township: str, year: int, report_date, policy: dict,
+           notes: list | None = None) -> dict | None:
     """脱贫人口和监测对象收入."""
-    if not _has(tables, "households", "income"):
+    note = _Notes(notes, "income")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households", "income"):
         return None
     d = _ts(report_date)
     hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    cur = _household_income(tables, hh, year)
+    if cur.empty:
+        return note.whole("no_rows", "income", f"无{year}年收入数据")
+    dated = "纳入监测日期" not in absent["households"]
     groups = {
         "exited_poor": hh[_true(hh["是否脱贫户"])],
-        "monitored": hh[_monitored_mask(hh, d)],
-        "covered": hh[_covered_mask(hh, d)],
+        "monitored": hh[_monitored_mask(hh, d, dated)],
+        "covered": hh[_covered_mask(hh, d, dated)],
     }
-    cur = _household_income(tables, hh, year)
     prev = _household_income(tables, hh, year - 1)
+    has_prev = not prev.empty
     pcn = {g: _per_capita(cur, df["户编号"]) for g, df in groups.items()}
-    pcp = {g: _per_capita(prev, df["户编号"]) for g, df in groups.items()}
-    growth = {g: _change(pcn[g], pcp[g]) for g in groups}
+    pcp = growth = None
+    if has_prev:
+        pcp = {g: _per_capita(prev, df["户编号"]) for g, df in groups.items()}
+        growth = {g: _change(pcn[g], pcp[g]) for g in groups}
+    else:
+        for k in ("per_capita_net_prev", "growth", "declined", "growth_gap"):
+            note.add(k, "no_prev_year", "income", None, "无上年收入数据")
 
     covered = groups["covered"]
     cov_cur = cur[cur["户编号"].isin(covered["户编号"])]
-    total_net = float(cov_cur["net"].sum()) if len(cov_cur) else 0.0
-    composition = {name: _pct_of(float(cov_cur[name].sum()), total_net) for name in INCOME_PARTS}
+    total_net = _dsum(cov_cur["net"])
+    composition = {name: _pct_of(_dsum(cov_cur[name]), total_net) for name in INCOME_PARTS}
 
     thresholds = list(policy.get("income_thresholds") or [])
     if policy.get("monitoring_threshold") is not None:
@@ -298,14 +520,17 @@ def income(tables: dict, township: str, year: int, report_date, policy: dict) ->
         ids = pc_cur.index[pc_cur < t]
         below[_key(t)] = _hp(covered[covered["户编号"].isin(ids)])
 
-    pc_prev = prev[prev["户编号"].isin(covered["户编号"])].set_index("户编号")["per_capita"]
-    both = pc_cur.index.intersection(pc_prev.index)
-    fell = [h for h in both if pc_cur[h] < pc_prev[h]]
-    declined = _hp(covered[covered["户编号"].isin(fell)])
+    declined = None
+    if has_prev:
+        pc_prev = prev[prev["户编号"].isin(covered["户编号"])].set_index("户编号")["per_capita"]
+        both = pc_cur.index.intersection(pc_prev.index)
+        fell = [h for h in both if pc_cur[h] < pc_prev[h]]
+        declined = _hp(covered[covered["户编号"].isin(fell)])
 
     bench = policy.get("rural_benchmark_growth")
     bench = float(bench) if bench is not None else None
-    gap = growth["covered"] - bench if (bench is not None and growth["covered"] is not None) else None
+    g_cov = growth["covered"] if growth else None
+    gap = g_cov - bench if (bench is not None and g_cov is not None) else None
     return {
         "per_capita_net": pcn,
         "per_capita_net_prev": pcp,
@@ -320,43 +545,69 @@ def income(tables: dict, township: str, year: int, report_date, policy: dict) ->
 
 # ---------------------------------------------------------------- employment
 def _workers(work: pd.DataFrame, ids, year: int) -> pd.DataFrame:
-    w = work[(work["年度"] == year).fillna(False) & work["证件号码"].isin(ids)]
+    w = work[_year_is(work["年度"], year) & work["证件号码"].isin(ids)]
     return w.drop_duplicates("证件号码")
 
 
-def employment(tables: dict, township: str, year: int, report_date) -> dict | None:
+def employment(tables: dict, township: str, year: int, report_date,
+               notes: list | None = None) -> dict | None:
     """就业 of members of covered households."""
-    if not _has(tables, "households", "members", "work"):
+    note = _Notes(notes, "employment")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households", "members", "work"):
         return None
     d = _ts(report_date)
     hh = _households(tables, township)
-    covered = hh[_covered_mask(hh, d)]
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
     members = tables["members"]
-    mem = members[members["户编号"].isin(covered["户编号"])]
+    all_mem = members[members["户编号"].isin(hh["户编号"])]
+    if all_mem.empty:
+        return note.whole("no_rows", "members", _no_rows_reason("members"))
+    dated = "纳入监测日期" not in absent["households"]
+    covered = hh[_covered_mask(hh, d, dated)]
+    mem = all_mem[all_mem["户编号"].isin(covered["户编号"])]
     work = tables["work"]
     labor = mem[mem["劳动技能"].isin(LABOR_FORCE)]
-    w = _workers(work, mem["证件号码"], year)
-    by_region = {r: 0 for r in REGIONS}
-    for r, n in w.groupby("务工地域")["证件号码"].nunique().items():
-        by_region[str(r)] = int(n)
-    n_workers = int(w["证件号码"].nunique())
+
+    def any_rows(y):
+        return bool((_year_is(work["年度"], y) & work["证件号码"].isin(all_mem["证件号码"])).any())
+
+    workers = zero = wage = None
+    n_workers = None
+    if any_rows(year):
+        w = _workers(work, mem["证件号码"], year)
+        by_region = {r: 0 for r in REGIONS}
+        for r, n in w.groupby("务工地域")["证件号码"].nunique().items():
+            by_region[str(r)] = int(n)
+        n_workers = int(w["证件号码"].nunique())
+        workers = {"total": n_workers, "by_region": by_region}
+        with_labor = set(labor["户编号"])
+        with_worker = set(mem.loc[mem["证件号码"].isin(w["证件号码"]), "户编号"])
+        zero = len(with_labor - with_worker)
+        if "务工收入" in absent["work"]:
+            note.column(["wage_income"], "work", "务工收入")
+        else:
+            wage = _yuan_to_wan(w["务工收入"])
+    else:
+        for k in ("workers", "zero_employment_households", "wage_income"):
+            note.add(k, "no_rows", "work", None, f"无{year}年务工数据")
 
     # previous year: null when the township has no work rows at all for Y−1
-    all_mem = members[members["户编号"].isin(hh["户编号"])]
-    any_prev = ((work["年度"] == year - 1).fillna(False) & work["证件号码"].isin(all_mem["证件号码"])).any()
-    n_prev = int(_workers(work, mem["证件号码"], year - 1)["证件号码"].nunique()) if any_prev else None
-
-    with_labor = set(labor["户编号"])
-    with_worker = set(mem.loc[mem["证件号码"].isin(w["证件号码"]), "户编号"])
-    zero = len(with_labor - with_worker)
+    n_prev = None
+    if any_rows(year - 1):
+        n_prev = int(_workers(work, mem["证件号码"], year - 1)["证件号码"].nunique())
+    elif workers is not None:
+        for k in ("workers_prev", "workers_growth"):
+            note.add(k, "no_prev_year", "work", None, "无上年务工数据")
 
     return {
         "labor_force": int(len(labor)),
-        "workers": {"total": n_workers, "by_region": by_region},
+        "workers": workers,
         "workers_prev": n_prev,
         "workers_growth": _change(n_workers, n_prev),
-        "zero_employment_households": int(zero),
-        "wage_income": _yuan_to_wan(w["务工收入"]) if "务工收入" in w.columns else None,
+        "zero_employment_households": zero,
+        "wage_income": wage,
     }
 
 
@@ -371,14 +622,19 @@ def _checkpoints(policy: dict, year: int, d: pd.Timestamp) -> list[tuple[pd.Time
     return sorted(out)
 
 
-def funds(tables: dict, township: str, year: int, report_date, policy: dict) -> dict | None:
+def funds(tables: dict, township: str, year: int, report_date, policy: dict,
+          notes: list | None = None) -> dict | None:
     """衔接资金 of the township's projects of year Y."""
-    if not _has(tables, "projects"):
+    note = _Notes(notes, "funds")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "projects"):
         return None
     d = _ts(report_date)
     pr = tables["projects"]
-    pr = pr[(pr["乡镇"] == township) & (pr["年度"] == year).fillna(False)]
+    pr = pr[(pr["乡镇"] == township).fillna(False).astype(bool) & _year_is(pr["年度"], year)]
     n_projects = int(pr["项目编号"].nunique())
+    if not n_projects:
+        note = _Notes(None, "funds")  # no project: nothing else to state (see the module docstring)
     approved_total = _dsum(pr["批复金额"])
     approved = {
         "total": float(approved_total),
@@ -399,7 +655,7 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict) -> 
     if _has(tables, "payments"):
         pay = tables["payments"]
         keys = set(zip(pr["项目编号"], pr["资金来源"]))
-        mine = pay[[k in keys for k in zip(pay["项目编号"], pay["资金来源"])]]
+        mine = pay[np.array([k in keys for k in zip(pay["项目编号"], pay["资金来源"])], dtype=bool)]
         paid_dec = _dsum(mine.loc[_on_or_before(mine["拨付日期"], d), "拨付金额"])
         paid = float(paid_dec)
         paid_rate = _pct_of(paid_dec, approved_total)
@@ -411,12 +667,26 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict) -> 
                 "paid_rate": _pct_of(upto, approved_total),
                 "target": float(target),
             })
+    else:
+        for k in ("paid", "paid_rate", "progress"):
+            note.add(k, "table_absent", "payments")
 
-    started = int(pr.loc[_on_or_before(pr["开工日期"], d), "项目编号"].nunique()) if "开工日期" in pr else 0
-    completed = int(pr.loc[_on_or_before(pr["完工日期"], d), "项目编号"].nunique()) if "完工日期" in pr else 0
+    gone = absent["projects"]
 
-    assets = {a: {"projects": 0, "amount": 0.0} for a in ASSET_CLASSES}
-    if "资产类别" in pr.columns:
+    def done_by(col, keys):
+        if col in gone:
+            note.column(keys, "projects", col)
+            return None
+        return int(pr.loc[_on_or_before(pr[col], d), "项目编号"].nunique())
+
+    started = done_by("开工日期", ["started", "start_rate"])
+    completed = done_by("完工日期", ["completed", "completion_rate"])
+
+    assets = None
+    if "资产类别" in gone:
+        note.column(["assets"], "projects", "资产类别")
+    else:
+        assets = {a: {"projects": 0, "amount": 0.0} for a in ASSET_CLASSES}
         for a, g in pr[_nonblank(pr["资产类别"])].groupby("资产类别"):
             assets[str(a)] = {"projects": int(g["项目编号"].nunique()), "amount": _wan(g["批复金额"])}
 
@@ -436,28 +706,17 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict) -> 
 
 
 # ---------------------------------------------------------------- posts
-def posts(tables: dict, township: str, year: int, report_date) -> dict | None:
+def posts(tables: dict, township: str, year: int, report_date, notes: list | None = None) -> dict | None:
     """公益性岗位 of the township."""
-    if not _has(tables, "posts"):
+    note = _Notes(notes, "posts")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "posts"):
         return None
     d = _ts(report_date)
     po = tables["posts"]
-    po = po[po["乡镇"] == township]
+    po = po[(po["乡镇"] == township).fillna(False).astype(bool)]
+    gone = absent["posts"]
     types = sorted(str(t) for t in po["岗位类型"].dropna().unique())
-    on = po[_on_or_before(po["聘用日期"], d) & ~_on_or_before(po["解聘日期"], d)]
-
-    in_post = {"total": int(on["证件号码"].nunique()), "by_type": {t: 0 for t in types}}
-    for t, g in on.groupby("岗位类型"):
-        in_post["by_type"][str(t)] = int(g["证件号码"].nunique())
-
-    def cost(df):
-        months = df["补贴周期"].map(lambda c: 12 if str(c).strip() == "月" else 1)
-        amounts = [Decimal(str(float(a))) * m for a, m in zip(df["补贴标准"], months) if not pd.isna(a)]
-        return float(sum(amounts, Decimal(0)) / Decimal(10000))
-
-    annual = {"total": cost(on), "by_type": {t: 0.0 for t in types}}
-    for t, g in on.groupby("岗位类型"):
-        annual["by_type"][str(t)] = cost(g)
 
     def counted(df):
         out = {"total": int(len(df)), "by_type": {t: 0 for t in types}}
@@ -465,20 +724,43 @@ def posts(tables: dict, township: str, year: int, report_date) -> dict | None:
             out["by_type"][str(t)] = int(len(g))
         return out
 
-    hired = counted(po[_in_year(po["聘用日期"], year, d)])
-    gone = po[_in_year(po["解聘日期"], year, d)]
-    dismissed = counted(gone)
-    reasons = gone["解聘原因"].where(_nonblank(gone["解聘原因"]), BLANK) if "解聘原因" in gone else pd.Series(BLANK, index=gone.index)
-    dismissed["by_reason"] = {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()}
+    def cost(df):
+        months = df["补贴周期"].map(lambda c: 12 if str(c).strip() == "月" else 1)
+        amounts = [Decimal(str(float(a))) * m for a, m in zip(df["补贴标准"], months) if not pd.isna(a)]
+        return float(sum(amounts, Decimal(0)) / Decimal(10000))
 
-    covered_share = None
-    if _has(tables, "members", "households"):
-        allhh = tables["households"]
-        poor = allhh[_true(allhh["是否脱贫户"]) | _nonblank(allhh["监测对象类别"])]
-        mem = tables["members"]
-        ids = set(mem.loc[mem["户编号"].isin(poor["户编号"]), "证件号码"])
-        persons = set(on["证件号码"])
-        covered_share = _pct_of(len(persons & ids), len(persons))
+    hired = counted(po[_in_year(po["聘用日期"], year, d)])
+    in_post = annual = dismissed = covered_share = None
+    if "解聘日期" in gone and len(po):
+        note.column(["in_post", "annual_cost", "dismissed_in_year", "covered_share"], "posts", "解聘日期")
+    else:
+        on = po[_on_or_before(po["聘用日期"], d) & ~_on_or_before(po["解聘日期"], d)]
+        in_post = {"total": int(on["证件号码"].nunique()), "by_type": {t: 0 for t in types}}
+        for t, g in on.groupby("岗位类型"):
+            in_post["by_type"][str(t)] = int(g["证件号码"].nunique())
+        annual = {"total": cost(on), "by_type": {t: 0.0 for t in types}}
+        for t, g in on.groupby("岗位类型"):
+            annual["by_type"][str(t)] = cost(g)
+
+        left = po[_in_year(po["解聘日期"], year, d)]
+        dismissed = counted(left)
+        if "解聘原因" in gone and len(left):
+            dismissed["by_reason"] = None
+            note.column(["dismissed_in_year.by_reason"], "posts", "解聘原因")
+        else:
+            reasons = left["解聘原因"].where(_nonblank(left["解聘原因"]), BLANK)
+            dismissed["by_reason"] = {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()}
+
+        persons = set(on["证件号码"].dropna())
+        if _has(tables, "members", "households"):
+            allhh = tables["households"]
+            poor = allhh[_true(allhh["是否脱贫户"]) | _nonblank(allhh["监测对象类别"])]
+            mem = tables["members"]
+            ids = set(mem.loc[mem["户编号"].isin(poor["户编号"]), "证件号码"])
+            covered_share = _pct_of(len(persons & ids), len(persons))
+        elif persons:
+            missing = "members" if tables.get("members") is None else "households"
+            note.add("covered_share", "table_absent", missing)
 
     return {
         "in_post": in_post,
@@ -578,27 +860,35 @@ def flags(ind: dict, policy: dict) -> list[dict]:
 def county_of(tables: dict, township: str) -> str | None:
     for name in ("households", "projects", "posts"):
         df = tables.get(name)
-        if df is not None and "县" in df.columns:
-            vals = df.loc[df["乡镇"] == township, "县"].dropna()
+        if df is not None and "县" in df.columns and "乡镇" in df.columns:
+            vals = df.loc[(df["乡镇"] == township).fillna(False).astype(bool), "县"].dropna()
             if len(vals):
                 return str(vals.mode().iloc[0])
     return None
 
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict) -> dict:
-    """The full content of indicators.json for (township, year) at report_date."""
+    """The full content of indicators.json for (township, year) at report_date.
+
+    ``not_stated`` lists every figure left null for want of data, with its cause (see
+    the module docstring); it holds the entries of ``basic`` too, which the notebooks
+    compute separately."""
     if isinstance(report_date, dt.datetime):
         report_date = report_date.date()
+    tables, _ = _prep(tables)
+    notes: list[dict] = []
+    basic(tables, township, report_date, notes=notes)
     ind = {
         "township": township,
         "county": county_of(tables, township),
         "year": int(year),
         "report_date": report_date.isoformat(),
-        "monitoring": monitoring(tables, township, year, report_date, policy),
-        "income": income(tables, township, year, report_date, policy),
-        "employment": employment(tables, township, year, report_date),
-        "funds": funds(tables, township, year, report_date, policy),
-        "posts": posts(tables, township, year, report_date),
+        "monitoring": monitoring(tables, township, year, report_date, policy, notes=notes),
+        "income": income(tables, township, year, report_date, policy, notes=notes),
+        "employment": employment(tables, township, year, report_date, notes=notes),
+        "funds": funds(tables, township, year, report_date, policy, notes=notes),
+        "posts": posts(tables, township, year, report_date, notes=notes),
     }
+    ind["not_stated"] = notes
     ind["flags"] = flags(ind, policy)
     return ind
