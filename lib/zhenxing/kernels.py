@@ -7,12 +7,20 @@ starts from a clean namespace with the libraries already imported. The kernel is
 restarted after an error and every `RESTART_EVERY` runs, so no state can build up.
 A test checks the results are identical to a fresh-kernel run.
 
+Kernels talk over IPC sockets in a private temporary folder (no TCP port, nothing for
+ipykernel to warn about) and log only errors, so nothing of theirs reaches the user's
+console. A worker's kernels are shut down when the worker process ends, also a pool
+worker (multiprocessing finalizer), so no kernel is left waiting for a parent that is gone.
+
 Registered with papermill as the engine `zhenxing-warm`.
 """
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import shutil
+import tempfile
 import threading
 
 from papermill.clientwrap import PapermillNotebookClient
@@ -24,24 +32,56 @@ RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _pl
 WARM_UP = "import pandas, matplotlib.pyplot, zhenxing.notebook, zhenxing.charts\nzhenxing.charts.setup()\n"
 
 _state = threading.local()  # one kernel per worker thread (Dask workers run tasks in threads)
-_all: set = set()
+_all: dict = {}  # kernel manager → the process that started it
+_count = itertools.count()
+_finalizer_pid = None
+# ipykernel's own log (TCP warning, "Parent appears to have exited") stays out of the console
+KERNEL_ARGS = ["--IPKernelApp.log_level=CRITICAL"]
+
+
+def ipc_dir() -> str:
+    """This process's folder for kernel sockets and connection files (removed at exit)."""
+    return os.path.join(tempfile.gettempdir(), f"zhenxing-ipc-{os.getpid()}")
+
+
+def _on_exit_of_this_process() -> None:
+    """Stop this process's kernels when it ends — also a multiprocessing worker, which
+    skips atexit."""
+    global _finalizer_pid
+    if _finalizer_pid == os.getpid():
+        return
+    _finalizer_pid = os.getpid()
+    from multiprocessing import util
+    util.Finalize(None, _shutdown_all, exitpriority=100)
+
+
+def _new_manager(kernel_name: str):
+    from jupyter_client import KernelManager
+    d = ipc_dir()
+    os.makedirs(d, mode=0o700, exist_ok=True)
+    n = next(_count)
+    km = KernelManager(kernel_name=kernel_name, transport="ipc", ip=os.path.join(d, f"k{n}"))
+    km.connection_file = os.path.join(d, f"kernel-{n}.json")
+    return km
 
 
 def _manager(kernel_name: str, cwd: str):
     """This thread's kernel, started on first use (and after a restart)."""
-    from jupyter_client import KernelManager
     km = getattr(_state, "km", None)
+    if km is not None and getattr(_state, "pid", None) != os.getpid():  # a forked copy of the parent's
+        _state.km = _state.kc = km = None
     if km is not None and (not km.is_alive() or _state.runs >= RESTART_EVERY or _state.cwd != cwd):
         shutdown()
         km = None
     if km is None:
-        km = KernelManager(kernel_name=kernel_name)
-        km.start_kernel(cwd=cwd)
+        _on_exit_of_this_process()
+        km = _new_manager(kernel_name)
+        km.start_kernel(cwd=cwd, extra_arguments=KERNEL_ARGS)
         kc = km.client()
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
-        _state.km, _state.kc, _state.runs, _state.cwd = km, kc, 0, cwd
-        _all.add(km)
+        _state.km, _state.kc, _state.runs, _state.cwd, _state.pid = km, kc, 0, cwd, os.getpid()
+        _all[km] = os.getpid()
         _run(kc, WARM_UP)
     return km
 
@@ -59,7 +99,7 @@ def _reset(km) -> None:
 def shutdown() -> None:
     """Stop this thread's kernel."""
     km = getattr(_state, "km", None)
-    if km is not None:
+    if km is not None and getattr(_state, "pid", None) == os.getpid():
         try:
             _state.kc.stop_channels()
         except Exception:  # noqa: BLE001
@@ -69,17 +109,23 @@ def shutdown() -> None:
 
 
 def _stop(km) -> None:
-    _all.discard(km)
+    _all.pop(km, None)
     try:
         km.shutdown_kernel(now=True)
     except Exception:  # noqa: BLE001 — a dead kernel is already shut down
+        pass
+    try:
+        km.cleanup_resources()
+    except Exception:  # noqa: BLE001
         pass
 
 
 @atexit.register
 def _shutdown_all() -> None:
-    for km in list(_all):
-        _stop(km)
+    for km, pid in list(_all.items()):
+        if pid == os.getpid():
+            _stop(km)
+    shutil.rmtree(ipc_dir(), ignore_errors=True)
 
 
 class WarmEngine(NBClientEngine):

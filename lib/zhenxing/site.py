@@ -1,4 +1,10 @@
-"""County roll-up (county.html/.pdf) and the index of every report (index.html)."""
+"""County roll-up (county.html/.pdf) and the index of every report (index.html).
+
+Both list only townships of the published tree with a complete, stamped run of that year
+(the stamp `.zhenxing-run.json` is written last by the batch): never a folder that an
+exploration left (a notebook run by hand may write `indicators.json`), so no partial
+figures and no dead links. A county with no such township gets no roll-up; a year with
+none is not listed in the index."""
 from __future__ import annotations
 
 import json
@@ -8,6 +14,32 @@ from urllib.parse import quote
 import pandas as pd
 
 from . import charts, tables, text
+
+
+def published(town_dir: Path, year=None) -> bool:
+    """A complete, stamped run of the township's year: the stamp (written last), the
+    indicators, every notebook and a report in each format the stamp names."""
+    from .batch import STAMP
+    from .notebook import TOPICS
+    try:
+        stamp = json.loads((town_dir / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(stamp, dict):
+        return False
+    y = year if year is not None else town_dir.parent.parent.name
+    if str(stamp.get("year")) != str(y) or stamp.get("township") not in (None, town_dir.name):
+        return False
+    need = ["indicators.json", *(f"{t}.ipynb" for t in TOPICS),
+            *(f"report.{f}" for f in (stamp.get("formats") or ["html"]))]
+    return all((town_dir / f).is_file() for f in need)
+
+
+def published_townships(county_dir: Path, year=None) -> list[Path]:
+    if not county_dir.is_dir():
+        return []
+    return sorted(p for p in county_dir.iterdir()
+                  if p.is_dir() and not p.name.startswith(".") and published(p, year))
 
 
 def _load(folder: Path) -> dict | None:
@@ -23,10 +55,13 @@ def _get(d: dict | None, *path):
     return d
 
 
-def county_rows(county_dir: Path) -> pd.DataFrame:
+def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
     rows = []
-    for town_dir in sorted(p for p in county_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        ind = _load(town_dir)
+    for town_dir in published_townships(county_dir, year):
+        try:
+            ind = _load(town_dir)
+        except ValueError:
+            ind = None
         if ind is None:
             continue
         mon, inc, fu, po = ind.get("monitoring"), ind.get("income"), ind.get("funds"), ind.get("posts")
@@ -52,8 +87,10 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
         d = out / str(year) / county
         if not d.is_dir():
             continue
-        df = county_rows(d)
-        if df.empty:
+        df = county_rows(d, year)
+        if df.empty:  # no township published: no roll-up (remove an old one, it would link nowhere)
+            for f in d.glob("county.*"):
+                f.unlink(missing_ok=True)
             continue
         failed = [o for o in outcomes if o.county == county and o.status == "failed"]
         md = [f"本表汇总{county}各乡镇{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接主要指标，"
@@ -74,19 +111,37 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
 
 
 def write_index(out: Path) -> None:
+    """index.html of every published report, by year and county; nothing when none is."""
     from . import render
     md = ["本页列出已生成的全部乡镇年度工作总结，按年度和县（市、区）排列。"]
-    for ydir in sorted((p for p in out.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True):
-        md.append(f"## {ydir.name}年")
+    listed = 0
+    years = sorted((p for p in out.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True) if out.is_dir() else []
+    for ydir in years:
+        parts = []
         for cdir in sorted(p for p in ydir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            towns = sorted(p.name for p in cdir.iterdir() if p.is_dir() and (p / "report.html").exists())
+            towns = [p.name for p in published_townships(cdir, ydir.name)]
             if not towns:
                 continue
+            listed += len(towns)
             base = f"{quote(ydir.name)}/{quote(cdir.name)}"
-            line = f"### {cdir.name}\n\n[各乡镇汇总]({base}/county.html)\n\n"
-            line += "\n".join(f"- [{t}]({base}/{quote(t)}/report.html)" +
-                              (f"（[PDF]({base}/{quote(t)}/report.pdf)）" if (cdir / t / "report.pdf").exists() else "")
-                              for t in towns)
-            md.append(line)
+            line = f"### {cdir.name}\n\n"
+            if (cdir / "county.html").exists():
+                line += f"[各乡镇汇总]({base}/county.html)\n\n"
+            items = []
+            for t in towns:
+                have = [f for f in ("html", "pdf", "docx") if (cdir / t / f"report.{f}").exists()]
+                item = f"- [{t}]({base}/{quote(t)}/report.{have[0]})"
+                if have[0] == "html" and "pdf" in have:
+                    item += f"（[PDF]({base}/{quote(t)}/report.pdf)）"
+                items.append(item)
+            line += "\n".join(items)
+            parts.append(line)
+        if parts:  # no empty years
+            md.append(f"## {ydir.name}年")
+            md += parts
+    if not listed:
+        if (out / "index.html").exists():
+            (out / "index.html").unlink()
+        return
     render.render("\n\n".join(md), out, title="巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结目录",
                   formats=("html",), resources=out, basename="index")
