@@ -92,10 +92,14 @@ def _fmt(v: float, unit: str) -> str:
 
 def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | None = None,
         alt_prefix: str | None = None):
-    """A labelled bar chart. Returns (figure, text alternative stating every number)."""
+    """A labelled bar chart. Returns (figure, text alternative stating every number).
+
+    A ``None`` value (a figure not computed) gets no bar, never a 0 bar; the text
+    alternative says it was not computed."""
     setup()
-    labels = list(data)
-    values = [float(data[k] or 0) for k in labels]
+    unknown = [k for k, v in data.items() if v is None]
+    labels = [k for k, v in data.items() if v is not None]
+    values = [float(data[k]) for k in labels]
     horizontal = len(labels) > 6 if horizontal is None else horizontal
     fig, ax = plt.subplots(figsize=(7.2, max(2.4, 0.42 * len(labels) + 1)) if horizontal else (7.2, 3.6))
     if horizontal:
@@ -108,21 +112,23 @@ def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | Non
     ax.set_title(title)
     ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)
     fig.tight_layout()
-    parts = "，".join(f"{k}{_fmt(v, unit)}{unit}" for k, v in zip(labels, values))
-    alt = f"{alt_prefix or title}：{parts}。" if labels else f"{title}：无数据。"
+    parts = "，".join([f"{k}{_fmt(v, unit)}{unit}" for k, v in zip(labels, values)] + [f"{k}未计算" for k in unknown])
+    alt = f"{alt_prefix or title}：{parts}。" if parts else f"{title}：无数据。"
     return fig, alt
 
 
 def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
-    """Bars grouped by category, one colour per series (e.g. years)."""
+    """Bars grouped by category, one colour per series (e.g. years). A ``None`` or
+    missing value draws no bar (never a 0 bar) and reads "未计算" in the text alternative."""
     setup()
     series = list(data)
     cats = list(dict.fromkeys(c for s in series for c in data[s]))
     fig, ax = plt.subplots()
     width = 0.8 / max(len(series), 1)
     for i, s in enumerate(series):
-        xs = [j + i * width - 0.4 + width / 2 for j in range(len(cats))]
-        vals = [float(data[s].get(c) or 0) for c in cats]
+        pts = [(j + i * width - 0.4 + width / 2, float(data[s][c])) for j, c in enumerate(cats)
+               if data[s].get(c) is not None]
+        xs, vals = [x for x, _ in pts], [v for _, v in pts]
         b = ax.bar(xs, vals, width, label=s, color=COLORS[i % len(COLORS)])
         ax.bar_label(b, labels=[_fmt(v, unit) for v in vals], padding=2, fontsize=8)
     ax.set_xticks(range(len(cats)), cats)
@@ -131,7 +137,11 @@ def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
     ax.legend(frameon=False)
     ax.margins(y=0.15)
     fig.tight_layout()
-    parts = "；".join(s + "：" + "，".join(f"{c}{_fmt(data[s].get(c) or 0, unit)}{unit}" for c in cats) for s in series)
+
+    def say(s, c):
+        v = data[s].get(c)
+        return f"{c}未计算" if v is None else f"{c}{_fmt(v, unit)}{unit}"
+    parts = "；".join(s + "：" + "，".join(say(s, c) for c in cats) for s in series)
     return fig, f"{title}。{parts}。"
 
 
@@ -157,9 +167,13 @@ def monitoring_categories(ind: dict):
     m = ind.get("monitoring")
     if not m:
         return None
-    un = {k: v["households"] for k, v in m["unresolved"]["by_category"].items()}
-    el = {k: v["households"] for k, v in m["eliminated"]["by_category"].items()}
-    return grouped_bar({"未消除风险": un, "已消除风险": el}, f"{ind['township']}监测对象分类（户）", "户")
+    series = {}
+    for label, key in (("未消除风险", "unresolved"), ("已消除风险", "eliminated")):
+        if m.get(key) is not None:
+            series[label] = {k: v["households"] for k, v in m[key]["by_category"].items()}
+    if not series:  # no 风险消除日期: the split is unknown, so no chart (the paragraph says why)
+        return None
+    return grouped_bar(series, f"{ind['township']}监测对象分类（户）", "户")
 
 
 def income_groups(ind: dict):
@@ -180,9 +194,9 @@ def income_groups(ind: dict):
 
 def employment_regions(ind: dict):
     e = ind.get("employment")
-    if not e:
+    if not e or e.get("workers") is None or not e["workers"].get("by_region"):
         return None
-    return bar((e.get("workers") or {}).get("by_region") or {}, f"{ind['year']}年务工人数（按地域）", "人")
+    return bar(e["workers"]["by_region"], f"{ind['year']}年务工人数（按地域）", "人")
 
 
 def funds_sources(ind: dict):
@@ -195,6 +209,6 @@ def funds_sources(ind: dict):
 
 def posts_types(ind: dict):
     p = ind.get("posts")
-    if not p:
+    if not p or p.get("in_post") is None or not p["in_post"].get("by_type"):
         return None
-    return bar((p.get("in_post") or {}).get("by_type") or {}, "公益性岗位在岗人数（按岗位类型）", "人")
+    return bar(p["in_post"]["by_type"], "公益性岗位在岗人数（按岗位类型）", "人")

@@ -2,6 +2,12 @@
 
 Each returns a DataFrame with Chinese column headers; `markdown()` turns one into a
 pandoc pipe table with its caption, which notebooks display and reports carry.
+
+A figure the indicators leave null (no table, no column, no data for the year) is
+never shown as 0: its column is left out, or a single cell shows "—", and the table
+carries a note (``df.attrs["note"]``, printed under the table by `markdown()`) saying
+why, from ``ind["not_stated"]``. A topic with no figure at all gives an empty table
+(the paragraph says why).
 """
 from __future__ import annotations
 
@@ -25,7 +31,30 @@ def markdown(df: pd.DataFrame, caption: str = "") -> str:
         lines.append("| " + " | ".join(_cell(v) for v in row) + " |")
     if caption:
         lines += ["", f"Table: {caption}"]
+    note = df.attrs.get("note")
+    if note:
+        lines += ["", note]
     return "\n".join(lines)
+
+
+def _note(ind: dict, topic: str, keys=None, extra: str | None = None) -> str | None:
+    """注: the reasons of the not-stated figures ``keys`` of ``topic`` (all when None)."""
+    reasons = []
+    for e in ind.get("not_stated") or []:
+        if e.get("topic") == topic and e.get("key") is not None and (keys is None or e["key"] in keys):
+            r = text.not_stated({"not_stated": [e]}, topic)
+            for x in r:
+                if x not in reasons:
+                    reasons.append(x)
+    if extra and not reasons:
+        reasons.append(extra)
+    return ("注：" + "".join(reasons)) if reasons else None
+
+
+def _with_note(df: pd.DataFrame, note: str | None) -> pd.DataFrame:
+    if note:
+        df.attrs["note"] = note
+    return df
 
 
 def _cell(v) -> str:
@@ -40,28 +69,45 @@ def _hp(o) -> list[int]:
 
 
 def monitoring_by_category(ind: dict) -> pd.DataFrame:
-    """Monitoring objects by category, each cell as N户M人."""
+    """Monitoring objects by category, each cell as N户M人; a column whose figure is
+    unknown (e.g. no 风险消除日期) is left out, with a note."""
     m = ind.get("monitoring")
     if not m:
         return pd.DataFrame()
-    parts = {"未消除风险": m["unresolved"], "已消除风险": m["eliminated"],
-             "当年新识别": m["new_in_year"], "当年消除风险": m["eliminated_in_year"]}
+    parts = {"未消除风险": m.get("unresolved"), "已消除风险": m.get("eliminated"),
+             "当年新识别": m.get("new_in_year"), "当年消除风险": m.get("eliminated_in_year")}
+    known = {k: v for k, v in parts.items() if v is not None}
+    total = {c: None for c in CATEGORIES}
+    if m.get("unresolved") is not None and m.get("eliminated") is not None:
+        for cat in CATEGORIES:
+            un, el = _hp(m["unresolved"]["by_category"].get(cat)), _hp(m["eliminated"]["by_category"].get(cat))
+            total[cat] = (un[0] + el[0], un[1] + el[1])
     rows = []
     for cat in CATEGORIES:
-        un, el = _hp(m["unresolved"]["by_category"].get(cat)), _hp(m["eliminated"]["by_category"].get(cat))
-        row = [cat, text.hp(un[0] + el[0], un[1] + el[1])]
-        row += [text.hp(*_hp(v["by_category"].get(cat))) for v in parts.values()]
+        row = [cat] + ([text.hp(*total[cat])] if total[cat] is not None else [])
+        row += [text.hp(*_hp(v["by_category"].get(cat))) for v in known.values()]
         rows.append(row)
-    rows.append(["合计", text.hp(*_hp(m["total"]))] + [text.hp(*_hp(v)) for v in parts.values()])
-    return pd.DataFrame(rows, columns=["类别", "监测对象", *parts])
+    has_total = total[CATEGORIES[0]] is not None
+    rows.append(["合计"] + ([text.hp(*_hp(m["total"]))] if has_total else []) + [text.hp(*_hp(v)) for v in known.values()])
+    cols = ["类别"] + (["监测对象"] if has_total else []) + list(known)
+    df = pd.DataFrame(rows, columns=cols)
+    if len(known) < len(parts):
+        return _with_note(df, _note(ind, "monitoring", {"unresolved", "eliminated", "new_in_year", "eliminated_in_year"},
+                                    "注：部分指标缺少所需数据，未列出。"))
+    return df
 
 
 def monitoring_by_village(ind: dict) -> pd.DataFrame:
     m = ind.get("monitoring")
     if not m or not m.get("by_village"):
         return pd.DataFrame()
-    rows = [[v, *_hp(x.get("total")), *_hp(x.get("unresolved"))] for v, x in sorted(m["by_village"].items())]
-    return pd.DataFrame(rows, columns=["村（社区）", "监测对象户数", "监测对象人数", "未消除风险户数", "未消除风险人数"])
+    items = sorted(m["by_village"].items())
+    if all(x.get("unresolved") is not None for _, x in items):
+        rows = [[v, *_hp(x.get("total")), *_hp(x.get("unresolved"))] for v, x in items]
+        return pd.DataFrame(rows, columns=["村（社区）", "监测对象户数", "监测对象人数", "未消除风险户数", "未消除风险人数"])
+    rows = [[v, *_hp(x.get("total"))] for v, x in items]
+    df = pd.DataFrame(rows, columns=["村（社区）", "监测对象户数", "监测对象人数"])
+    return _with_note(df, _note(ind, "monitoring", {"by_village.unresolved"}, "注：未计算各村风险未消除户数。"))
 
 
 def monitoring_by_risk(ind: dict) -> pd.DataFrame:
@@ -76,18 +122,29 @@ GROUPS = {"exited_poor": "脱贫户", "monitored": "监测对象", "covered": "�
 
 
 def income_by_group(ind: dict) -> pd.DataFrame:
+    """Per-capita income by group; without any previous-year figure the previous year
+    and growth columns are left out, with a note."""
     inc = ind.get("income")
     if not inc:
         return pd.DataFrame()
     y = ind["year"]
+    prev_known = inc.get("per_capita_net_prev") is not None
     rows = []
     for g, label in GROUPS.items():
         now = (inc.get("per_capita_net") or {}).get(g)
         prev = (inc.get("per_capita_net_prev") or {}).get(g)
         growth = (inc.get("growth") or {}).get(g)
-        rows.append([label, text.yuan(prev) if prev is not None else "—", text.yuan(now) if now is not None else "—",
-                     text.pct(growth) if growth is not None else "—"])
-    return pd.DataFrame(rows, columns=["群体", f"{y - 1}年人均纯收入", f"{y}年人均纯收入", "增长"])
+        row = [label]
+        if prev_known:
+            row.append(text.yuan(prev) if prev is not None else "—")
+        row.append(text.yuan(now) if now is not None else "—")
+        if prev_known:
+            row.append(text.pct(growth) if growth is not None else "—")
+        rows.append(row)
+    if prev_known:
+        return pd.DataFrame(rows, columns=["群体", f"{y - 1}年人均纯收入", f"{y}年人均纯收入", "增长"])
+    df = pd.DataFrame(rows, columns=["群体", f"{y}年人均纯收入"])
+    return _with_note(df, _note(ind, "income", {"per_capita_net_prev", "growth"}, "注：无上年收入数据，未作比较。"))
 
 
 def income_composition(ind: dict) -> pd.DataFrame:
@@ -101,17 +158,17 @@ def income_composition(ind: dict) -> pd.DataFrame:
 
 def employment_by_region(ind: dict) -> pd.DataFrame:
     e = ind.get("employment")
-    if not e:
+    if not e or e.get("workers") is None:
         return pd.DataFrame()
-    reg = (e.get("workers") or {}).get("by_region") or {}
-    rows = [[k, int(v)] for k, v in reg.items()]
-    rows.append(["合计", int((e.get("workers") or {}).get("total", 0))])
+    reg = e["workers"].get("by_region") or {}
+    rows = [[k, int(v)] for k, v in reg.items() if v is not None]
+    rows.append(["合计", int(e["workers"]["total"])])
     return pd.DataFrame(rows, columns=["务工地域", "务工人数"])
 
 
 def funds_by_source(ind: dict) -> pd.DataFrame:
     f = ind.get("funds")
-    if not f:
+    if not f or not f.get("projects"):
         return pd.DataFrame()
     by = (f.get("approved") or {}).get("by_source") or {}
     share = f.get("industry_share") or {}
@@ -124,7 +181,7 @@ def funds_by_source(ind: dict) -> pd.DataFrame:
 
 def funds_progress(ind: dict) -> pd.DataFrame:
     f = ind.get("funds")
-    if not f or not f.get("progress"):
+    if not f or not f.get("progress") or not f.get("projects"):
         return pd.DataFrame()
     rows = [[text.date_cn(p["date"]), text.pct(p["paid_rate"]) if p.get("paid_rate") is not None else "—",
              text.pct(p["target"])] for p in f["progress"]]
@@ -132,30 +189,47 @@ def funds_progress(ind: dict) -> pd.DataFrame:
 
 
 def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
-    """附表: every project of the township and year, one row per fund source."""
+    """附表: every project of the township and year, one row per fund source. A date
+    column the source did not give is left out, with a note."""
+    from .indicators import absent_columns
     p = tables.get("projects")
     if p is None:
         return pd.DataFrame()
-    p = p[(p["乡镇"] == township) & (p["年度"] == year)]
+    gone = absent_columns(p, "projects")
+    p = p[(p["乡镇"] == township).fillna(False).astype(bool) & (p["年度"] == year).fillna(False).astype(bool)]
     if p.empty:
         return pd.DataFrame()
     fmt = lambda d: d.date().isoformat() if pd.notna(d) else "—"  # noqa: E731
+    dates = [c for c in ("开工日期", "完工日期") if c not in gone and c in p.columns]
     rows = [[r["项目编号"], r["项目名称"], r["项目类型"], r["资金来源"], text.wan(r["批复金额"]).removesuffix("万元"),
-             fmt(r.get("开工日期")), fmt(r.get("完工日期"))] for _, r in p.iterrows()]
-    return pd.DataFrame(rows, columns=["项目编号", "项目名称", "项目类型", "资金来源", "批复金额（万元）", "开工日期", "完工日期"])
+             *[fmt(r[c]) for c in dates]] for _, r in p.iterrows()]
+    df = pd.DataFrame(rows, columns=["项目编号", "项目名称", "项目类型", "资金来源", "批复金额（万元）", *dates])
+    missing = [c for c in ("开工日期", "完工日期") if c not in dates]
+    if missing:
+        df.attrs["note"] = f"注：未提供{'、'.join(missing)}，未列出。"
+    return df
 
 
 def posts_by_type(ind: dict) -> pd.DataFrame:
+    """Posts by type; without 解聘日期 the in-post, cost and dismissal columns are left
+    out (nobody can be said to be in post), with a note."""
     po = ind.get("posts")
     if not po:
         return pd.DataFrame()
-    inpost = (po.get("in_post") or {}).get("by_type") or {}
-    cost = (po.get("annual_cost") or {}).get("by_type") or {}
     hired = (po.get("hired_in_year") or {}).get("by_type") or {}
+    inpost = (po.get("in_post") or {}).get("by_type") or {}
     gone = (po.get("dismissed_in_year") or {}).get("by_type") or {}
     types = list(dict.fromkeys([*inpost, *hired, *gone]))
-    rows = [[t, int(inpost.get(t, 0)), text.wan(cost.get(t, 0)).removesuffix("万元"), int(hired.get(t, 0)), int(gone.get(t, 0))]
-            for t in types]
-    rows.append(["合计", int(po["in_post"]["total"]), text.wan(po["annual_cost"]["total"]).removesuffix("万元"),
-                 int(po["hired_in_year"]["total"]), int(po["dismissed_in_year"]["total"])])
-    return pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年解聘"])
+    if not types:
+        return pd.DataFrame()
+    if po.get("in_post") is not None and po.get("dismissed_in_year") is not None:
+        cost = (po.get("annual_cost") or {}).get("by_type") or {}
+        rows = [[t, int(inpost.get(t, 0)), text.wan(cost.get(t, 0)).removesuffix("万元"), int(hired.get(t, 0)),
+                 int(gone.get(t, 0))] for t in types]
+        rows.append(["合计", int(po["in_post"]["total"]), text.wan(po["annual_cost"]["total"]).removesuffix("万元"),
+                     int(po["hired_in_year"]["total"]), int(po["dismissed_in_year"]["total"])])
+        return pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年解聘"])
+    rows = [[t, int(hired.get(t, 0))] for t in types] + [["合计", int(po["hired_in_year"]["total"])]]
+    df = pd.DataFrame(rows, columns=["岗位类型", "当年聘用"])
+    return _with_note(df, _note(ind, "posts", {"in_post", "annual_cost", "dismissed_in_year"},
+                                "注：未计算在岗人数、年度补贴和解聘人数。"))

@@ -118,6 +118,71 @@ def absent(topic: str) -> str:
     return f"本年度未提供{TOPIC_NAMES.get(topic, topic)}数据，本节不作统计。"
 
 
+# Figures a ``not_stated`` entry (``indicators.compute``) can name: (topic, key) → words.
+FIGURES = {
+    ("monitoring", "identification_days"): "识别认定用时",
+    ("monitoring", "unresolved"): "风险未消除监测对象",
+    ("monitoring", "eliminated"): "已消除风险监测对象",
+    ("monitoring", "eliminated_in_year"): "年内消除风险监测对象",
+    ("monitoring", "new_in_year"): "年内新纳入监测对象",
+    ("monitoring", "by_risk_type"): "风险类型分布",
+    ("monitoring", "by_village.unresolved"): "各村风险未消除户数",
+    ("monitoring", "relocated"): "易地扶贫搬迁户数",
+    ("income", "per_capita_net_prev"): "上年人均纯收入",
+    ("income", "growth"): "收入增幅",
+    ("income", "declined"): "收入下降户数",
+    ("income", "growth_gap"): "与全县农村居民收入增幅的差距",
+    ("employment", "workers"): "务工就业人数",
+    ("employment", "zero_employment_households"): "零就业家庭户数",
+    ("employment", "wage_income"): "务工收入",
+    ("employment", "workers_prev"): "上年务工人数",
+    ("employment", "workers_growth"): "务工人数增幅",
+    ("funds", "paid"): "已拨付资金",
+    ("funds", "paid_rate"): "拨付率",
+    ("funds", "progress"): "支出进度",
+    ("funds", "started"): "已开工项目数",
+    ("funds", "start_rate"): "开工率",
+    ("funds", "completed"): "已完工项目数",
+    ("funds", "completion_rate"): "完工率",
+    ("funds", "assets"): "形成资产情况",
+    ("posts", "in_post"): "在岗人数",
+    ("posts", "annual_cost"): "年度补贴资金",
+    ("posts", "dismissed_in_year"): "解聘人数",
+    ("posts", "dismissed_in_year.by_reason"): "解聘原因",
+    ("posts", "covered_share"): "在岗人员中脱贫人口和监测对象占比",
+}
+
+
+def _entries(ind: dict, topic: str) -> list[dict]:
+    return [e for e in (ind.get("not_stated") or []) if e.get("topic") == topic]
+
+
+def not_stated(ind: dict, topic: str) -> list[str]:
+    """One sentence per reason for the figures of ``topic`` left null for want of data:
+    "未提供风险发现日期，未计算识别认定用时。", "无上年收入数据，未作比较。"."""
+    groups: dict[tuple, list[str]] = {}
+    for e in _entries(ind, topic):
+        if e.get("key") is None:
+            continue
+        fig = FIGURES.get((topic, e["key"]), e["key"])
+        figs = groups.setdefault((e.get("reason") or "未提供相关数据", e.get("cause")), [])
+        if fig not in figs:
+            figs.append(fig)
+    out = []
+    for (reason, cause), figs in groups.items():
+        out.append(f"{reason}，未作比较。" if cause == "no_prev_year" else f"{reason}，未计算{_list(figs)}。")
+    return out
+
+
+def no_data(ind: dict, topic: str) -> str:
+    """The sentence for a topic left null as a whole: its reason from ``not_stated``
+    ("无2019年收入数据，本节不作统计。"), else the generic :func:`absent` sentence."""
+    for e in _entries(ind, topic):
+        if e.get("key") is None:
+            return f"{e.get('reason')}，本节不作统计。"
+    return absent(topic)
+
+
 def _list(parts: list[str]) -> str:
     return "、".join(parts)
 
@@ -138,7 +203,7 @@ def _cats(by: dict | None, *, nonzero: bool = False) -> str:
 # ---------------------------------------------------------------- paragraphs
 def paragraph_basic(ind: dict, basic: dict | None) -> str:
     if not basic:
-        return absent("basic")
+        return no_data(ind, "basic")
     place = _place(ind)
     s = (f"{place}农户信息涉及{count(basic['villages'], '个')}村，共有农户{hp(basic)}，"
          f"其中脱贫户{hp(basic['exited_poor'])}")
@@ -151,18 +216,24 @@ def paragraph_basic(ind: dict, basic: dict | None) -> str:
 def paragraph_monitoring(ind: dict) -> str:
     m = ind.get("monitoring")
     if not m:
-        return absent("monitoring")
+        return no_data(ind, "monitoring")
     place, year = _place(ind), ind.get("year")
-    s = [f"截至{_asof(ind)}，{place}累计纳入防止返贫监测对象{hp(m['total'])}，"
-         f"其中已消除风险{hp(m['eliminated'])}，风险未消除{hp(m['unresolved'])}"]
-    if m["unresolved"].get("households"):
-        s.append(f"（{_cats(m['unresolved'].get('by_category'))}）")
+    un, el = m.get("unresolved"), m.get("eliminated")
+    s = [f"截至{_asof(ind)}，{place}累计纳入防止返贫监测对象{hp(m['total'])}"]
+    if un is not None and el is not None:
+        s.append(f"，其中已消除风险{hp(el)}，风险未消除{hp(un)}")
+        if un.get("households"):
+            s.append(f"（{_cats(un.get('by_category'))}）")
     s.append("。")
-    s.append(f"{year}年新纳入监测对象{hp(m['new_in_year'])}")
-    cats = _cats(m["new_in_year"].get("by_category"), nonzero=True)
-    if cats:
-        s.append(f"（{cats}）")
-    s.append(f"，年内消除风险{hp(m['eliminated_in_year'])}。")
+    new, ey = m.get("new_in_year"), m.get("eliminated_in_year")
+    if new is not None:
+        s.append(f"{year}年新纳入监测对象{hp(new)}")
+        cats = _cats(new.get("by_category"), nonzero=True)
+        if cats:
+            s.append(f"（{cats}）")
+        s.append(f"，年内消除风险{hp(ey)}。" if ey is not None else "。")
+    elif ey is not None:
+        s.append(f"{year}年内消除风险{hp(ey)}。")
     idd = m.get("identification_days") or {}
     if idd.get("counted"):
         s.append(f"新纳入的监测对象中，{count(idd['counted'], '户')}可计算识别用时，"
@@ -172,17 +243,18 @@ def paragraph_monitoring(ind: dict) -> str:
         s.append("。")
     if idd.get("excluded_month_only"):
         s.append(f"另有{count(idd['excluded_month_only'], '户')}的风险发现或纳入监测日期仅登记到月份，未计算识别用时。")
+    s += not_stated(ind, "monitoring")
     return "".join(s)
 
 
 def paragraph_income(ind: dict) -> str:
     inc = ind.get("income")
     if not inc:
-        return absent("income")
+        return no_data(ind, "income")
     year = ind.get("year")
-    pcn, growth = inc["per_capita_net"], inc["growth"]
+    pcn, growth = inc.get("per_capita_net") or {}, inc.get("growth") or {}
     if pcn.get("covered") is None:
-        return f"本年度未提供{year}年脱贫户和监测对象收入数据，本节不作统计。"
+        return f"{year}年收入数据中没有脱贫户和监测对象的记录，未计算人均纯收入。"
     s = [f"{year}年，全体脱贫户和监测对象人均纯收入{yuan(pcn['covered'])}"]
     if growth.get("covered") is not None:
         s.append(f"，较上年{change(growth['covered'])}")
@@ -208,41 +280,47 @@ def paragraph_income(ind: dict) -> str:
         s.append(f"从收入构成看，{_list(parts)}。")
     below = inc.get("below") or {}
     if below:
-        parts = [f"低于{yuan(float(k))}的{hp(v)}" for k, v in sorted(below.items(), key=lambda kv: float(kv[0]))]
-        s.append(f"按人均纯收入分组，{'，'.join(parts)}。")
+        parts = [f"低于{yuan(float(k))}的{hp(v)}" for k, v in sorted(below.items(), key=lambda kv: float(kv[0]))
+                 if v is not None]
+        if parts:
+            s.append(f"按人均纯收入分组，{'，'.join(parts)}。")
     if inc.get("declined") is not None:
         s.append(f"人均纯收入较上年下降的{hp(inc['declined'])}。")
+    s += not_stated(ind, "income")
     return "".join(s)
 
 
 def paragraph_employment(ind: dict) -> str:
     e = ind.get("employment")
     if not e:
-        return absent("employment")
+        return no_data(ind, "employment")
     year = ind.get("year")
-    w = e["workers"]
-    s = [f"{year}年，脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}，务工就业{persons(w['total'])}"]
-    if e.get("workers_prev") is not None:
-        s.append(f"，较上年{persons(e['workers_prev'])}")
-        s.append(f"{change(e['workers_growth'])}" if e.get("workers_growth") is not None else "")
-    by = w.get("by_region") or {}
-    if by:
-        s.append("；其中" + _list([persons(n, label=r) for r, n in by.items()]))
+    w = e.get("workers")
+    s = [f"{year}年，脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
+    if w is not None:
+        s.append(f"，务工就业{persons(w['total'])}")
+        if e.get("workers_prev") is not None:
+            s.append(f"，较上年{persons(e['workers_prev'])}")
+            s.append(f"{change(e['workers_growth'])}" if e.get("workers_growth") is not None else "")
+        by = w.get("by_region") or {}
+        if by:
+            s.append("；其中" + _list([persons(n, label=r) for r, n in by.items()]))
     s.append("。")
     if e.get("wage_income") is not None:
         s.append(f"全年务工收入合计{wan(e['wage_income'])}。")
     z = e.get("zero_employment_households")
     if z:
         s.append(f"有劳动力但无人务工的零就业家庭{count(z, '户')}。")
-    elif z == 0:
+    elif z == 0 and e.get("labor_force"):
         s.append("有劳动力的家庭均有成员务工，未发现零就业家庭。")
+    s += not_stated(ind, "employment")
     return "".join(s)
 
 
 def paragraph_funds(ind: dict) -> str:
     f = ind.get("funds")
     if not f:
-        return absent("funds")
+        return no_data(ind, "funds")
     year = ind.get("year")
     if not f.get("projects"):
         return f"{year}年{_place(ind)}未安排衔接资金项目。"
@@ -256,39 +334,57 @@ def paragraph_funds(ind: dict) -> str:
     share = (f.get("industry_share") or {}).get("overall")
     if share is not None and ind_amt is not None:
         s.append(f"用于产业发展的资金{wan(ind_amt)}，占{pct(share)}。")
+    notes = not_stated(ind, "funds")
     if f.get("paid") is not None:
         s.append(f"截至{_asof(ind)}，已拨付资金{wan(f['paid'])}")
         if f.get("paid_rate") is not None:
             s.append(f"，拨付率{pct(f['paid_rate'])}")
         s.append("。")
-    else:
+    elif not any(e.get("key") == "paid" for e in _entries(ind, "funds")):
         s.append("本年度未提供资金拨付数据，拨付进度不作统计。")
-    s.append(f"已开工项目{count(f['started'], '个')}，已完工{count(f['completed'], '个')}。")
+    done = []
+    if f.get("started") is not None:
+        done.append(f"已开工项目{count(f['started'], '个')}")
+    if f.get("completed") is not None:
+        done.append(f"已完工{'项目' if not done else ''}{count(f['completed'], '个')}")
+    if done:
+        s.append("，".join(done) + "。")
+    s += notes
     return "".join(s)
 
 
 def paragraph_posts(ind: dict) -> str:
     p = ind.get("posts")
     if not p:
-        return absent("posts")
+        return no_data(ind, "posts")
     year = ind.get("year")
-    ip = p["in_post"]
-    s = [f"截至{_asof(ind)}，{_place(ind)}公益性岗位在岗{persons(ip['total'])}"]
-    ranked = sorted((ip.get("by_type") or {}).items(), key=lambda kv: -kv[1])
-    by = [persons(n, label=t) for t, n in ranked if n]
-    if by:
-        s.append("，其中" + _list(by))
-    s.append(f"，按现有在岗人员测算年度补贴资金{wan(p['annual_cost']['total'])}。")
-    hired, gone = p["hired_in_year"], p["dismissed_in_year"]
-    s.append(f"{year}年新聘{persons(hired['total'])}，解聘{persons(gone['total'])}")
-    reasons = [persons(n, label=r) for r, n in (gone.get("by_reason") or {}).items() if n]
-    if reasons:
-        s.append(f"（{_list(reasons)}）")
+    ip, hired, gone = p.get("in_post"), p["hired_in_year"], p.get("dismissed_in_year")
+    if not hired.get("by_type") and not (ip or {}).get("by_type"):
+        return f"公益性岗位数据中没有{_place(ind)}的岗位人员记录。"
+    s = []
+    if ip is not None:
+        s.append(f"截至{_asof(ind)}，{_place(ind)}公益性岗位在岗{persons(ip['total'])}")
+        ranked = sorted((ip.get("by_type") or {}).items(), key=lambda kv: -kv[1])
+        by = [persons(n, label=t) for t, n in ranked if n]
+        if by:
+            s.append("，其中" + _list(by))
+        if p.get("annual_cost") is not None:
+            s.append(f"，按现有在岗人员测算年度补贴资金{wan(p['annual_cost']['total'])}")
+        s.append("。")
+        s.append(f"{year}年新聘{persons(hired['total'])}")
+    else:
+        s.append(f"{year}年，{_place(ind)}公益性岗位新聘{persons(hired['total'])}")
+    if gone is not None:
+        s.append(f"，解聘{persons(gone['total'])}")
+        reasons = [persons(n, label=r) for r, n in (gone.get("by_reason") or {}).items() if n]
+        if reasons:
+            s.append(f"（{_list(reasons)}）")
     s.append("。")
     share = p.get("covered_share")
-    if share is not None and ip["total"]:
+    if share is not None and ip and ip["total"]:
         n = int((_dec(share) * ip["total"] / 100).to_integral_value(rounding=ROUND_HALF_UP))
         s.append(f"在岗人员中脱贫人口和监测对象{persons(n)}，占{pct(share)}。")
+    s += not_stated(ind, "posts")
     return "".join(s)
 
 
