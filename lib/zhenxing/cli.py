@@ -13,24 +13,38 @@ from . import paths
 
 
 def _check(args) -> int:
-    from .contract import StructureError, read_dataset
+    from .contract import StructureError, UnusableDataset, mask_text, read_dataset
     try:
         ds = read_dataset(Path(args.dataset))
-    except (StructureError, FileNotFoundError) as e:
-        print(str(e), file=sys.stderr)
+    except UnusableDataset as e:
+        print(mask_text(str(e)), file=sys.stderr)
         return 1
+    except (StructureError, FileNotFoundError) as e:
+        print(mask_text(str(e)), file=sys.stderr)
+        return 1
+    print(f"数据集 {ds.name}（{ds.hash[:12]}）")
+    print("文件 [files]:")
+    for f, taken in ds.sources:
+        print(f"  {f}：{taken}")
     found = ", ".join(f"{n}={f}" for n, f in ds.files.items())
-    print(f"数据集 {ds.name}（{ds.hash[:12]}）：{found}")
+    print(f"读取的表 [tables]: {found}")
     missing = [n for n in ("households", "members", "work", "income", "projects", "payments", "posts") if n not in ds.files]
     if missing:
         print(f"未提供的表（相关专题将注明无数据）[missing_tables]: {', '.join(missing)}")
+    for n, cols in ds.absent_columns.items():
+        if cols:
+            print(f"未提供的列（相关指标注明无法计算）[absent_columns] {n}: {'、'.join(cols)}")
     for t, c in ds.townships.items():
         state = "可用" if ds.usable(t) else "有错误，不生成报告"
         print(f"  {c} {t}: {state}")
     if ds.errors:
+        orphans = sum(1 for v in ds.errors if v.township is None)
         print(f"发现 {len(ds.errors)} 处不符合数据规范 [contract_violations]:", file=sys.stderr)
         for v in ds.errors:
-            print("  " + v.message(), file=sys.stderr)
+            print("  " + mask_text(v.message()), file=sys.stderr)
+        if orphans:
+            print(f"其中 {orphans} 处不属于任何乡镇（如成员的户编号不存在），各乡镇报告照常生成，"
+                  "但 run 仍以退出码1结束 [orphan_rows]", file=sys.stderr)
         return 1
     print("数据符合规范 [ok]")
     return 0

@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import paths
 
-CONTRACT_VERSION = "1"
+CONTRACT_VERSION = "2"  # 2: full schema on every frame, absent_columns, person-level exports
 
 # ---------------------------------------------------------------------------
 # The contract, as data
@@ -181,10 +181,33 @@ ALIASES = {
     "风险发现日期": ("风险识别时间",),
     "是否脱贫户": ("户类型",),
     "家庭人口数": ("人数",),
-    "乡镇": ("乡", "乡(镇)", "乡（镇）"),
+    "乡镇": ("乡", "乡(镇)"),
     "村": ("行政村",),
 }
-HOUSEHOLD_TYPE = {"脱贫户": "是", "一般农户": "否"}
+HOUSEHOLD_TYPE = {"脱贫户": "是", "一般农户": "否", "普通农户": "否", "非脱贫户": "否"}
+RISK_VARIANTS = {"因安全住房": "因住房安全", "因安全饮水": "因饮水安全", "缺劳动力": "因缺劳动力"}
+
+# The national system's person-level export (one row per member, household columns
+# repeated): column variants → contract column.  Matched after _norm_col.
+PERSON_ALIASES = {
+    "县": ("县(市、区、旗)", "县(市,区,旗)", "县(市区旗)", "县(市、区)"),
+    "乡镇": ("乡(镇)", "乡", "乡(镇、街道)"),
+    "村": ("行政村", "村(社区)"),
+    "组": ("自然村", "自然村(组)"),
+    "是否脱贫户": ("户类型",),
+    "家庭人口数": ("人数", "家庭人口"),
+    "监测对象类别": ("易返贫致贫户(监测对象)类型", "监测对象类型"),
+    "纳入监测日期": ("识别监测时间", "风险识别时间"),
+    "风险消除日期": ("消除监测时间", "风险消除时间"),
+    "主要风险类型": ("致贫/返贫风险1", "主要致贫/返贫风险", "致贫返贫风险1"),
+    "是否参加基本医疗保险": ("是否参加城乡居民基本医疗保险",),
+    "是否参加基本养老保险": ("是否参加城乡居民基本养老保险",),
+}
+PERSON_SIGNATURE = {"户编号", "证件号码", "与户主关系"}
+# any one of these (after aliasing) marks the household columns of a person-level export
+PERSON_MARKERS = {"是否脱贫户", "监测对象类别", "家庭人口数", "纳入监测日期", "风险消除日期", "主要风险类型"}
+ELIMINATED_FLAG = "风险是否已消除"
+PER_CAPITA_INCOME = "人均纯收入(元)"
 
 YES = {"是", "y", "yes", "1", "true", "t"}
 NO = {"否", "n", "no", "0", "false", "f"}
@@ -225,6 +248,7 @@ class Violation:
     expected: str            # Chinese: what was expected
     key: str                 # English rule key
     township: str | None = None  # township the row belongs to, if known
+    record: str | None = None    # the record's key, e.g. "户编号 H000123" or "证件号码 5301**********123X"
 
     def message(self) -> str:
         where = self.file
@@ -232,6 +256,8 @@ class Violation:
             where += f" 第{self.row}行"
         if self.column:
             where += f" [{self.column}]"
+        if self.record:
+            where += f"（{self.record}）"
         if self.value is None:
             return f"{where}: {self.expected} [{self.key}]"
         return f"{where}: 值“{self.value}”{self.expected} [{self.key}]"
@@ -239,7 +265,7 @@ class Violation:
     def to_dict(self) -> dict:
         return {"file": self.file, "row": self.row, "column": self.column, "value": self.value,
                 "expected": self.expected, "key": self.key, "township": self.township,
-                "message": self.message()}
+                "record": self.record, "message": self.message()}
 
 
 class StructureError(Exception):
@@ -250,30 +276,126 @@ class StructureError(Exception):
         super().__init__(self.violation.message())
 
 
+class UnusableDataset(StructureError):
+    """The folder holds no households table (neither a contract file nor a person-level
+    export): nothing can be reported. The message lists every file and what it was taken as."""
+
+    def __init__(self, folder: str, sources: list):
+        self.sources = [(s.path.name, s.describe()) for s in sources]
+        lines = [f"数据集“{folder}”无法使用：没有农户信息（households）表，"
+                 "也没有可拆分为农户和家庭成员的国家系统人员级导出 [unusable_dataset]"]
+        if self.sources:
+            lines.append(f"找到 {len(self.sources)} 个数据文件 [files]:")
+            lines += [f"  {f}：{d}" for f, d in self.sources]
+        else:
+            lines.append("目录中没有 .csv 或 .xlsx 文件 [no_files]")
+        lines.append("规范表名见 data-contract.md（households/农户信息、members/家庭成员 …）；"
+                     "人员级导出须有 户编号、证件号码、与户主关系 及 户类型 或 监测对象类别 等户信息列")
+        self.violation = Violation(folder, None, None, None, lines[0], "unusable_dataset")
+        Exception.__init__(self, "\n".join(lines))
+
+
 # ---------------------------------------------------------------------------
 # Finding and reading files
 # ---------------------------------------------------------------------------
 
-def find_tables(folder: Path) -> dict[str, Path]:
-    """Map table name → file, by English or Chinese stem, .csv or .xlsx."""
+def _data_files(folder: Path) -> list[Path]:
+    """Every .csv/.xlsx file of a dataset folder (hidden files and Excel lock files left out)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"数据集目录不存在：{folder} [dataset_not_found]")
-    found: dict[str, Path] = {}
+    return [p for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith((".", "~$"))]
+
+
+def _table_cn(name: str) -> str:
+    return f"{TABLES[name]['stems'][1]}（{name}）"
+
+
+@dataclass
+class Source:
+    """One data file and what it was taken as."""
+    path: Path
+    kind: str                    # a table name, "person" (person-level export) or "unknown"
+    rows: list | None = None     # the sheet as text when it had to be read to classify it
+
+    def describe(self) -> str:
+        if self.kind == "person":
+            return ("国家系统人员级导出（每个家庭成员一行），拆分为 农户信息（households）"
+                    "和 家庭成员（members） [person_level_export]")
+        if self.kind in TABLES:
+            return f"{_table_cn(self.kind)} [{self.kind}]"
+        return ("未识别，未使用：文件名不是规范表名，表头也不是国家系统人员级导出"
+                " [unrecognised_file]")
+
+
+def _stem_table(p: Path) -> str | None:
+    stem = _clean_name(p.stem)
+    for name, spec in TABLES.items():
+        if stem in spec["stems"]:
+            return name
+    return None
+
+
+def _peek_rows(p: Path) -> tuple[list[list[str]], list | None]:
+    """The first rows of a file as text (for recognising it); xlsx rows are all read and
+    returned too so the file is parsed once. Unreadable files give no rows."""
+    try:
+        raw = p.read_bytes()
+    except OSError:
+        return [], None
+    if p.suffix.lower() == ".xlsx":
+        try:
+            rows = _xlsx_rows(raw, p.name)
+        except StructureError:
+            return [], None
+        return rows[:6], rows
+    head = raw[:65536]
+    if len(raw) > len(head):
+        head = head[:head.rfind(b"\n") + 1] or head
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("gb18030", errors="replace")
+    import csv
+    try:
+        return [r for _, r in zip(range(6), csv.reader(io.StringIO(text)))], None
+    except csv.Error:
+        return [], None
+
+
+def _is_person_header(cells: list[str]) -> bool:
+    cols = set(_person_columns(cells))
+    return PERSON_SIGNATURE <= cols and bool(PERSON_MARKERS & cols)
+
+
+def scan(folder) -> list[Source]:
+    """Every data file and what it is taken as: a person-level export is recognised by
+    its columns under any file name; other files by their stem; the rest are unrecognised."""
+    out = []
+    for p in _data_files(folder):
+        head, rows = _peek_rows(p)
+        if any(_is_person_header(r) for r in head):
+            out.append(Source(p, "person", rows))
+        else:
+            out.append(Source(p, _stem_table(p) or "unknown", rows))
     dup: dict[str, list[Path]] = {}
-    for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.suffix.lower() not in (".csv", ".xlsx") or p.name.startswith((".", "~$")):
-            continue
-        stem = _clean_name(p.stem)
-        for name, spec in TABLES.items():
-            if stem in spec["stems"]:
-                dup.setdefault(name, []).append(p)
-                found.setdefault(name, p)
+    for s_ in out:
+        if s_.kind in TABLES:
+            dup.setdefault(s_.kind, []).append(s_.path)
     for name, ps in dup.items():
         if len(ps) > 1:
             raise StructureError(" / ".join(p.name for p in ps),
                                  f"同一张表（{name}）有多个文件，无法确定使用哪一个", "duplicate_table_file")
-    return found
+    return out
+
+
+def find_tables(folder: Path) -> dict[str, Path]:
+    """Map table name → contract file (by English or Chinese stem, .csv or .xlsx).
+    Person-level exports are not listed here (see ``scan``)."""
+    return {s_.kind: s_.path for s_ in scan(folder) if s_.kind in TABLES}
 
 
 def _clean_name(s: str) -> str:
@@ -330,77 +452,217 @@ def _required_names(name: str) -> set[str]:
     return {c.name for c in TABLES[name]["cols"] if c.required or c.present}
 
 
-def _canonical_columns(columns: list[str]) -> list[str]:
+def _norm_col(c) -> str:
+    s_ = _clean_name(c).replace("（", "(").replace("）", ")").replace("，", ",")
+    return re.sub(r"\s+", "", s_)
+
+
+_ALIAS_OF = {_norm_col(a): canon for canon, al in ALIASES.items() for a in al}
+_PERSON_ALIAS_OF = {_norm_col(a): canon for canon, al in PERSON_ALIASES.items() for a in al}
+
+
+def _rename(columns: list, table: dict[str, str]) -> list[str]:
     cols = [_clean_name(c) for c in columns]
     present = set(cols)
     out = []
     for c in cols:
-        for canon, aliases in ALIASES.items():
-            if c in aliases and canon not in present:
-                c = canon
-                break
+        canon = table.get(_norm_col(c))
+        if canon is not None and canon not in present:
+            c = canon
+            present.add(canon)
         out.append(c)
     return out
 
 
-def read_raw(name: str, path: Path) -> tuple[pd.DataFrame, int]:
-    """Read a table as text. Returns (frame, spreadsheet row number of the first data row)."""
+def _canonical_columns(columns: list[str]) -> list[str]:
+    return _rename(columns, _ALIAS_OF)
+
+
+def _person_columns(columns: list[str]) -> list[str]:
+    return [_norm_col(c) if _norm_col(c) in (ELIMINATED_FLAG, PER_CAPITA_INCOME) else c
+            for c in _rename(columns, _PERSON_ALIAS_OF)]
+
+
+def _xlsx_rows(raw: bytes, file: str) -> list[list[str]]:
+    if not raw.startswith(b"PK\x03\x04"):
+        raise StructureError(file, "不是有效的xlsx文件（文件内容与扩展名不符）", "not_xlsx")
+    try:
+        from python_calamine import CalamineWorkbook
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
+        rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception:
+        raise StructureError(file, "无法读取xlsx文件（文件损坏或不是Excel工作簿）", "unreadable_xlsx") from None
+    return [[_cell_text(v) for v in r] for r in rows]
+
+
+def _csv_rows(raw: bytes, file: str) -> list[list[str]]:
+    import csv
+    text = decode_csv(raw, file)
+    try:
+        return [r for r in csv.reader(io.StringIO(text))]
+    except csv.Error:
+        raise StructureError(file, "无法按CSV格式读取（分隔符或引号有误）", "unreadable_csv") from None
+
+
+def _grid_frame(rows: list[list[str]], header_at: int, header: list[str]) -> pd.DataFrame:
+    body = rows[header_at + 1:]
+    width = len(header)
+    body = [(list(r) + [""] * width)[:width] for r in body]
+    df = pd.DataFrame(body, columns=header, dtype=object)
+    first_row = header_at + 2
+    df.index = pd.RangeIndex(first_row, first_row + len(df))  # index = spreadsheet row
+    return df
+
+
+def _tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Trim every cell, drop fully blank rows; duplicated names: the first wins."""
+    df = df.loc[:, ~pd.Index(df.columns).duplicated()].copy()
+    for c in df.columns:
+        df[c] = df[c].fillna("").astype(str).str.replace("\u3000", " ", regex=False).str.strip()
+    if len(df.columns):
+        df = df[~(df == "").all(axis=1)]
+    return df
+
+
+def read_raw(name: str, path: Path, rows: list | None = None) -> tuple[pd.DataFrame, int]:
+    """Read a contract table as text. Returns (frame, spreadsheet row number of the first
+    data row); the frame's index is the spreadsheet row. A header with no data rows is a
+    valid, empty table; a file without the header is an error."""
     file = path.name
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise StructureError(file, "文件为空", "empty_file")
+    if rows is None:
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise StructureError(file, "文件为空（没有表头）", "empty_file")
+    required = _required_names(name)
     if path.suffix.lower() == ".xlsx":
-        if not raw.startswith(b"PK\x03\x04"):
-            raise StructureError(file, "不是有效的xlsx文件（文件内容与扩展名不符）", "not_xlsx")
-        try:
-            from python_calamine import CalamineWorkbook
-            wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-            rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception:
-            raise StructureError(file, "无法读取xlsx文件（文件损坏或不是Excel工作簿）", "unreadable_xlsx") from None
-        rows = [[_cell_text(v) for v in r] for r in rows]
-        required = _required_names(name)
+        if rows is None:
+            rows = _xlsx_rows(raw, file)
         header_at = None
         for i, r in enumerate(rows[:6]):
             if required <= set(_canonical_columns(r)):
                 header_at = i
                 break
         if header_at is None:
+            if not any(any(c for c in r) for r in rows):
+                raise StructureError(file, "文件为空（没有表头）", "empty_file")
             best = max(rows[:6], key=lambda r: len(required & set(_canonical_columns(r))), default=[])
             missing = sorted(required - set(_canonical_columns(best)))
             raise StructureError(file, f"缺少必需的列：{'、'.join(missing)}（表头须在前6行内）", "missing_columns")
-        header = _canonical_columns(rows[header_at])
-        body = rows[header_at + 1:]
-        width = len(header)
-        body = [(r + [""] * width)[:width] for r in body]
-        df = pd.DataFrame(body, columns=header, dtype=object)
+        df = _grid_frame(rows, header_at, _canonical_columns(rows[header_at]))
         first_row = header_at + 2
     else:
         text = decode_csv(raw, file)
         try:
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                              skip_blank_lines=False, skipinitialspace=False)
+        except pd.errors.EmptyDataError:
+            raise StructureError(file, "文件为空（没有表头）", "empty_file") from None
         except Exception:
             raise StructureError(file, "无法按CSV格式读取（分隔符或引号有误）", "unreadable_csv") from None
         df.columns = _canonical_columns(list(df.columns))
         first_row = 2
-        missing = sorted(_required_names(name) - set(df.columns))
+        missing = sorted(required - set(df.columns))
         if missing:
             raise StructureError(file, f"缺少必需的列：{'、'.join(missing)}", "missing_columns")
-    # keep contract columns only; the first of duplicated names wins
-    df = df.loc[:, ~pd.Index(df.columns).duplicated()]
+        df.index = pd.RangeIndex(first_row, first_row + len(df))
+    df = _tidy(df)
     keep = [c.name for c in TABLES[name]["cols"] if c.name in df.columns]
-    df = df[keep].copy()
-    df.index = pd.RangeIndex(first_row, first_row + len(df))  # index = spreadsheet row
-    for c in df.columns:
-        df[c] = df[c].astype(str).str.replace("\u3000", " ", regex=False).str.strip()
-    empty = (df == "").all(axis=1)
-    df = df[~empty]
-    if df.empty:
-        raise StructureError(file, "表中没有数据行", "no_rows")
-    if name == "households" and "是否脱贫户" in df.columns:
-        df["是否脱贫户"] = df["是否脱贫户"].map(lambda v: HOUSEHOLD_TYPE.get(v, v))
+    df = df[keep]
+    if name == "households":
+        if "是否脱贫户" in df.columns:
+            df["是否脱贫户"] = df["是否脱贫户"].map(lambda v: HOUSEHOLD_TYPE.get(v, v))
+        if "主要风险类型" in df.columns:
+            df["主要风险类型"] = df["主要风险类型"].map(lambda v: RISK_VARIANTS.get(v, v))
     return df, first_row
+
+
+# ---------------------------------------------------------------------------
+# The national system's person-level export → households + members
+# ---------------------------------------------------------------------------
+
+_HH_FROM_PERSON = [c.name for c in TABLES["households"]["cols"]
+                   if c.name not in ("户编号", "户主姓名", "户主证件号码", "家庭人口数")]
+_MEMBER_FROM_PERSON = [c.name for c in TABLES["members"]["cols"]]
+
+
+@dataclass
+class PersonExport:
+    file: str
+    households: pd.DataFrame     # text; index = spreadsheet row of the household's first member row
+    members: pd.DataFrame        # text; index = spreadsheet row
+    violations: list[Violation]
+    original: dict[str, str]     # contract column → the file's own column name
+    per_capita_income: pd.Series | None = None   # 人均纯收入（元） by 户编号, text
+
+
+def read_person(path: Path, rows: list | None = None) -> PersonExport:
+    """Split a person-level export (one row per member, household columns repeated) into
+    households and members, as text frames in contract column names."""
+    file = path.name
+    if rows is None:
+        raw = path.read_bytes()
+        if not raw.strip():
+            raise StructureError(file, "文件为空（没有表头）", "empty_file")
+        rows = _xlsx_rows(raw, file) if path.suffix.lower() == ".xlsx" else _csv_rows(raw, file)
+    header_at = next((i for i, r in enumerate(rows[:6]) if _is_person_header(r)), None)
+    if header_at is None:
+        raise StructureError(file, "没有找到人员级导出的表头（户编号、证件号码、与户主关系，表头须在前6行内）",
+                             "missing_columns")
+    names = _person_columns(rows[header_at])
+    original = {}
+    for orig, canon in zip(rows[header_at], names):
+        original.setdefault(canon, _clean_name(orig))
+    df = _tidy(_grid_frame(rows, header_at, names))
+    required = (_required_names("households") | _required_names("members")) - {"家庭人口数"}
+    missing = sorted(required - set(df.columns))
+    if missing:
+        shown = [original.get(m, m) if m in original else m for m in missing]
+        raise StructureError(file, f"缺少必需的列：{'、'.join(shown)}（人员级导出）", "missing_columns")
+    if "是否脱贫户" in df.columns:
+        df["是否脱贫户"] = df["是否脱贫户"].map(lambda v: HOUSEHOLD_TYPE.get(v, v))
+    if "主要风险类型" in df.columns:
+        df["主要风险类型"] = df["主要风险类型"].map(lambda v: RISK_VARIANTS.get(v, v))
+    vios: list[Violation] = []
+    blank_id = df["户编号"] == ""   # reported through members (户编号 is required there)
+    members = df[[c for c in _MEMBER_FROM_PERSON if c in df.columns]]
+    have = df[~blank_id]
+    hh_cols = [c for c in _HH_FROM_PERSON if c in have.columns]
+    extra = [c for c in (ELIMINATED_FLAG, PER_CAPITA_INCOME) if c in have.columns]
+    size_col = "家庭人口数" if "家庭人口数" in have.columns else None
+    cols = hh_cols + extra + ([size_col] if size_col else [])
+    first_row = pd.Series(have.index, index=have.index).groupby(have["户编号"], sort=False).min()
+    values: dict[str, pd.Series] = {}
+    for c in cols:
+        filled = have[c].where(have[c] != "")
+        n = filled.groupby(have["户编号"], sort=False).nunique()
+        for h in n.index[n > 1]:
+            sub = have.loc[(have["户编号"] == h) & (have[c] != ""), c]
+            detail = "，".join(f"第{r}行“{mask(v)}”" for r, v in sub.items())
+            vios.append(Violation(file, int(sub.index[0]), original.get(c, c), None,
+                                  f"同一户各成员行不一致：{detail}（户信息列在每个成员行上须相同）",
+                                  "household_rows_disagree", township=h, record=f"户编号 {mask(h)}"))
+        values[c] = filled.groupby(have["户编号"], sort=False).first().reindex(first_row.index).fillna("")
+    hh = pd.DataFrame(values, index=first_row.index)
+    count = have.groupby("户编号", sort=False).size().reindex(first_row.index).astype(str)
+    if size_col:
+        hh["家庭人口数"] = hh["家庭人口数"].where(hh["家庭人口数"] != "", count)
+    else:
+        hh["家庭人口数"] = count
+    hh.insert(0, "户编号", hh.index.astype(object))
+    hh.index = pd.Index(first_row.to_numpy(), dtype="int64")
+    if ELIMINATED_FLAG in hh.columns:
+        flag = hh.pop(ELIMINATED_FLAG).str.lower()
+        elim = hh["风险消除日期"] if "风险消除日期" in hh.columns else pd.Series("", index=hh.index)
+        for row in hh.index[flag.isin(YES) & (elim == "")]:
+            vios.append(Violation(file, int(row), original.get("风险消除日期", "消除监测时间"), "",
+                                  f"{original.get(ELIMINATED_FLAG, ELIMINATED_FLAG)}为“是”时必须填写消除监测时间",
+                                  "elimination_date_required", township=hh.at[row, "户编号"],
+                                  record=f"户编号 {mask(hh.at[row, '户编号'])}"))
+    pci = hh.pop(PER_CAPITA_INCOME) if PER_CAPITA_INCOME in hh.columns else None
+    if pci is not None:
+        pci.index = hh["户编号"].to_numpy()
+    order = [c.name for c in TABLES["households"]["cols"] if c.name in hh.columns]
+    return PersonExport(file, hh[order], members, vios, original, pci)
 
 
 # ---------------------------------------------------------------------------
@@ -465,8 +727,69 @@ def id_valid(series: pd.Series) -> pd.Series:
 class Table:
     name: str
     file: str
-    frame: pd.DataFrame              # typed; index = spreadsheet row
+    frame: pd.DataFrame              # typed; index = spreadsheet row (or part-encoded, see locate)
     violations: list[Violation] = field(default_factory=list)
+    absent: tuple = ()               # contract columns the source did not provide
+    parts: tuple = ()                # file names when merged from several files
+    record: pd.Series | None = None  # index → the record's key as shown in messages
+
+    def locate(self, row: int | None) -> tuple[str, int | None]:
+        """(file, spreadsheet row) of a frame index value."""
+        if row is None or not self.parts:
+            return self.file, row
+        return self.parts[int(row) // PART], int(row) % PART
+
+
+PART = 10 ** 9   # index of a merged table: part number × PART + spreadsheet row
+DROPPED = ("户主姓名", "户主证件号码", "姓名")   # PII dropped after validation
+_DTYPE = {"text": "object", "id": "object", "cat": "object", "int": "Int64", "money": "float64",
+          "date": "datetime64[ns]", "yn": "boolean"}
+RECORD_KEY = {"households": "户编号", "members": "证件号码", "work": "证件号码", "income": "户编号",
+              "projects": "项目编号", "payments": "项目编号", "posts": "证件号码"}
+
+
+def schema(name: str) -> list[tuple[str, str]]:
+    """The columns and dtypes of a validated, pseudonymised table, in order."""
+    out = []
+    for c in TABLES[name]["cols"]:
+        if c.name in DROPPED:
+            continue
+        out.append((c.name, _DTYPE[c.kind]))
+        if c.kind == "date":
+            out.append((c.name + "_仅月", "bool"))
+    return out
+
+
+def _null(kind: str, index) -> pd.Series:
+    if kind == "date":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if kind in ("text", "id", "cat"):
+        return pd.Series(None, index=index, dtype=object)
+    return pd.Series(pd.NA if kind != "money" else np.nan, index=index, dtype=_DTYPE[kind])
+
+
+def conform(name: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """A frame with exactly the table's schema (missing columns as typed nulls, types cast);
+    ``None`` gives the empty frame of the table."""
+    if df is None:
+        df = pd.DataFrame(index=pd.RangeIndex(0))
+    out = {}
+    for col, dtype in schema(name):
+        if col in df.columns:
+            s_ = df[col]
+            if dtype == "object":
+                s_ = s_.astype(object).where(s_.notna(), None)
+            elif str(s_.dtype) != dtype:
+                s_ = s_.fillna(False).astype(bool) if dtype == "bool" else s_.astype(dtype)
+            out[col] = s_
+        elif dtype == "bool":
+            out[col] = pd.Series(False, index=df.index, dtype=bool)
+        else:
+            kind = next(c.kind for c in TABLES[name]["cols"] if c.name == col)
+            out[col] = _null(kind, df.index)
+    res = pd.DataFrame(out, index=df.index)
+    res.attrs = dict(df.attrs)
+    return res
 
 
 def _expected_text(col: Col) -> str:
@@ -489,8 +812,13 @@ def convert_table(name: str, raw: pd.DataFrame, file: str) -> Table:
             shown = _mask_name(v) if (col.pii and col.kind == "text") else mask(v)
             vios.append(Violation(file, int(row), col.name, shown, expected, key))
 
+    absent = []
     for col in TABLES[name]["cols"]:
         if col.name not in raw.columns:
+            absent.append(col.name)
+            out[col.name] = _null(col.kind, raw.index)
+            if col.kind == "date":
+                out[col.name + "_仅月"] = pd.Series(False, index=raw.index, dtype=bool)
             continue
         s = raw[col.name]
         blank = s == ""
@@ -526,8 +854,8 @@ def convert_table(name: str, raw: pd.DataFrame, file: str) -> Table:
                 except ValueError:
                     invalid.add(u)
             bad(s.isin(invalid), col, _expected_text(col), "invalid_date")
-            out[col.name] = pd.to_datetime(s.map(parsed), errors="coerce")
-            out[col.name + "_仅月"] = s.isin([u for u, mo in monthly.items() if mo])
+            out[col.name] = pd.to_datetime(s.map(parsed), errors="coerce").astype("datetime64[ns]")
+            out[col.name + "_仅月"] = s.isin([u for u, mo in monthly.items() if mo]).astype(bool)
         elif col.kind == "yn":
             low = s.str.lower()
             ok = blank | low.isin(YES) | low.isin(NO)
@@ -540,10 +868,15 @@ def convert_table(name: str, raw: pd.DataFrame, file: str) -> Table:
             ok = blank | s.isin(col.allowed)
             bad(~ok, col, f"不在允许范围({'/'.join(col.allowed)})", "not_allowed")
             out[col.name] = s.where(ok & ~blank, None).astype(object)
-    return Table(name, file, out, vios)
+    key = RECORD_KEY.get(name)
+    record = None
+    if key in raw.columns:
+        k = raw[key]
+        record = (key + " " + k.map(mask)).where(k != "", None)
+    return Table(name, file, out, vios, absent=tuple(absent), record=record)
 
 
-def _dups(df: pd.DataFrame, key: list[str], file: str, pii: set[str]) -> list[Violation]:
+def _dups(df: pd.DataFrame, key: list[str], file: str, pii: set[str], locate=None) -> list[Violation]:
     if not all(k in df.columns for k in key):
         return []
     sub = df[key]
@@ -556,8 +889,13 @@ def _dups(df: pd.DataFrame, key: list[str], file: str, pii: set[str]) -> list[Vi
             k = tuple(vals)
             if k in first:
                 shown = "、".join(mask(v) if c in pii else str(v) for c, v in zip(key, k))
+                where = f"第{first[k]}行"
+                if locate is not None:
+                    f0, r0 = locate(first[k])
+                    f1, _ = locate(row)
+                    where = f"第{r0}行" if f0 == f1 else f"{f0}第{r0}行"
                 out.append(Violation(file, int(row), "+".join(key), shown,
-                                     f"与第{first[k]}行重复，应唯一", "duplicate_key"))
+                                     f"与{where}重复，应唯一", "duplicate_key"))
             else:
                 first[k] = int(row)
     return out
@@ -581,6 +919,9 @@ def cross_checks(tables: dict[str, Table]) -> None:
         for a, b in order:
             if a in f and b in f:
                 rev = (f[a] > f[b]).fillna(False)
+                # a month-only date is the 1st of its month: the same month is not reversed
+                coarse = f[a + "_仅月"] | f[b + "_仅月"]
+                rev &= ~(coarse & (f[a].dt.to_period("M") == f[b].dt.to_period("M")))
                 for row in f.index[rev]:
                     h.violations.append(Violation(h.file, int(row), b, f[b][row].date().isoformat(),
                                                   f"应不早于{a}（{f[a][row].date().isoformat()}）", "date_order"))
@@ -632,7 +973,7 @@ def cross_checks(tables: dict[str, Table]) -> None:
         key = TABLES[t.name]["key"]
         if key:
             pii = {c.name for c in TABLES[t.name]["cols"] if c.pii}
-            t.violations.extend(_dups(t.frame, key, t.file, pii))
+            t.violations.extend(_dups(t.frame, key, t.file, pii, t.locate))
 
 
 # ---------------------------------------------------------------------------
@@ -668,7 +1009,8 @@ def township_of(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
 
 
 def pseudonymise(tables: dict[str, pd.DataFrame], salt: bytes) -> dict[str, pd.DataFrame]:
-    """Drop names and ids; derive sex and birth date from ids first."""
+    """Drop names and ids; derive sex and birth date from ids first. Every frame leaves
+    with exactly the table's ``schema``."""
     out = {}
     for name, df in tables.items():
         df = df.copy()
@@ -676,23 +1018,16 @@ def pseudonymise(tables: dict[str, pd.DataFrame], salt: bytes) -> dict[str, pd.D
             ids = df["证件号码"].fillna("")
             shaped = ids.str.fullmatch(r"\d{17}[\dX]").fillna(False).astype(bool)
             sex = pd.Series(None, index=df.index, dtype=object)
-            sex[shaped] = np.where(ids[shaped].str[16].astype(int) % 2 == 1, "男", "女")
+            if shaped.any():
+                sex[shaped] = np.where(ids[shaped].str[16].astype(int) % 2 == 1, "男", "女")
             birth = pd.to_datetime(ids.where(shaped).str[6:14], format="%Y%m%d", errors="coerce")
-            if "性别" not in df:
-                df["性别"] = None
             df["性别"] = df["性别"].where(df["性别"].notna(), sex)
-            if "出生日期" not in df:
-                df["出生日期"] = pd.NaT
-                df["出生日期_仅月"] = False
             df["出生日期"] = df["出生日期"].fillna(birth)
-        for col in ("户主姓名", "户主证件号码", "姓名"):
-            if col in df:
-                del df[col]
         if "证件号码" in df:
             uniq = pd.unique(df["证件号码"].dropna())
             table = {u: "P" + hashlib.blake2b(u.encode(), key=salt, digest_size=8).hexdigest() for u in uniq}
             df["证件号码"] = df["证件号码"].map(table).astype(object)
-        out[name] = df
+        out[name] = conform(name, df)
     return out
 
 
@@ -705,12 +1040,14 @@ class Dataset:
     name: str
     path: Path
     hash: str
-    files: dict[str, str]                 # table → file name
+    files: dict[str, str]                 # table → file name(s), "、"-joined when several
     tables: dict[str, pd.DataFrame]       # validated and pseudonymised (every row kept)
     township: dict[str, pd.Series]        # table → township of each row
     errors: list[Violation]
     townships: dict[str, str]             # township → county
-    bad_townships: set[str]               # townships touched by an error ("*" = all)
+    bad_townships: set[str]               # townships touched by an error ("*" = all, "?" = none known)
+    absent_columns: dict[str, list[str]] = field(default_factory=dict)  # table → columns not given
+    sources: list[tuple[str, str]] = field(default_factory=list)       # (file, what it was taken as)
 
     @property
     def ok(self) -> bool:
@@ -722,7 +1059,7 @@ class Dataset:
 
 def dataset_hash(folder: Path) -> str:
     h = hashlib.sha256(f"zhenxing-contract-{CONTRACT_VERSION}".encode())
-    for p in sorted(find_tables(folder).values(), key=lambda p: p.name):
+    for p in _data_files(folder):
         h.update(p.name.encode())
         with open(p, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -730,23 +1067,97 @@ def dataset_hash(folder: Path) -> str:
     return h.hexdigest()
 
 
+def _merge_parts(name: str, parts: list[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, tuple, str]:
+    """One text frame from several files: index = part × PART + spreadsheet row."""
+    if len(parts) == 1:
+        return parts[0][1], (), parts[0][0]
+    frames = []
+    for i, (_, df) in enumerate(parts):
+        df = df.copy()
+        df.index = pd.Index(np.asarray(df.index, dtype="int64") + i * PART, dtype="int64")
+        frames.append(df)
+    cols = [c.name for c in TABLES[name]["cols"] if any(c.name in f.columns for f in frames)]
+    merged = pd.concat([f.reindex(columns=[c for c in cols if c in f.columns]) for f in frames])
+    merged = merged.reindex(columns=cols).fillna("")
+    names = tuple(f for f, _ in parts)
+    return merged, names, "、".join(names)
+
+
+def _merge_person(exports: list[PersonExport]) -> tuple[list, list, list[Violation]]:
+    """Households and members of several person-level exports, merged by 户编号: the same
+    household in two files must agree; it is taken once (from the first file), and a
+    member already given under the same 户编号 is taken once."""
+    hh_parts, mem_parts, vios = [], [], []
+    seen: dict[str, tuple[str, int, pd.Series]] = {}
+    seen_people: dict[str, str] = {}
+    for ex in exports:
+        h = ex.households
+        keep = pd.Series(True, index=h.index)
+        for row, rec in h.iterrows():
+            hid = rec["户编号"]
+            if hid not in seen:
+                seen[hid] = (ex.file, int(row), rec)
+                continue
+            f0, r0, rec0 = seen[hid]
+            for c in rec.index:
+                if c != "户编号" and c in rec0.index and rec[c] != "" and rec0[c] != "" and rec[c] != rec0[c]:
+                    v = Violation(ex.file, int(row), ex.original.get(c, c), mask(rec[c]),
+                                  f"与{f0}第{r0}行同一户的“{mask(rec0[c])}”不一致（同一户在两个导出文件中须相同）",
+                                  "household_files_disagree", township=hid, record=f"户编号 {mask(hid)}")
+                    vios.append(v)
+            keep[row] = False
+        m = ex.members
+        prev = m["证件号码"].map(seen_people)
+        drop = prev.notna() & (prev == m["户编号"])
+        for pid, hid in zip(m["证件号码"][~drop], m["户编号"][~drop]):
+            if pid:
+                seen_people.setdefault(pid, hid)
+        hh_parts.append((ex.file, h[keep]))
+        mem_parts.append((ex.file, m[~drop]))
+    return hh_parts, mem_parts, vios
+
+
 def read_dataset(folder) -> Dataset:
-    """Read every table of a dataset, validate it, pseudonymise it."""
+    """Read every table of a dataset, validate it, pseudonymise it.
+
+    Raises ``UnusableDataset`` when the folder gives no households table at all."""
     folder = Path(folder)
-    files = find_tables(folder)
+    sources = scan(folder)
+    if not any(s_.kind in ("households", "person") for s_ in sources):
+        raise UnusableDataset(folder.name, sources)
     digest = dataset_hash(folder)
-    typed: dict[str, Table] = {}
     errors: list[Violation] = []
-    for name in TABLE_ORDER:
-        if name not in files:
-            continue
-        path = files[name]
+    extra: list[Violation] = []
+    parts: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+    exports: list[PersonExport] = []
+    original: dict[str, dict[str, str]] = {}
+    for s_ in sources:
         try:
-            raw, _ = read_raw(name, path)
+            if s_.kind == "person":
+                ex = read_person(s_.path, s_.rows)
+                exports.append(ex)
+                original[ex.file] = {k: v for k, v in ex.original.items() if k != v}
+                extra.extend(ex.violations)
+            elif s_.kind in TABLES:
+                raw, _ = read_raw(s_.kind, s_.path, s_.rows)
+                parts.setdefault(s_.kind, []).append((s_.path.name, raw))
         except StructureError as e:
             errors.append(e.violation)
+    if exports:
+        hh_parts, mem_parts, vios = _merge_person(exports)
+        extra.extend(vios)
+        for name, ps in (("households", hh_parts), ("members", mem_parts)):
+            parts[name] = parts.get(name, []) + ps   # a contract file first, then the exports
+    typed: dict[str, Table] = {}
+    files: dict[str, str] = {}
+    for name in TABLE_ORDER:
+        if name not in parts:
             continue
-        typed[name] = convert_table(name, raw, path.name)
+        raw, names, label = _merge_parts(name, parts[name])
+        t = convert_table(name, raw, label)
+        t.parts = names
+        typed[name] = t
+        files[name] = label
     cross_checks(typed)
     frames = {n: t.frame for n, t in typed.items()}
     towns = township_of(frames)
@@ -755,9 +1166,22 @@ def read_dataset(folder) -> Dataset:
         bad.add("*")
     for n, t in typed.items():
         for v in t.violations:
-            v.township = towns[n].get(v.row) if v.row is not None else None
+            i = v.row
+            v.township = towns[n].get(i) if i is not None else None
+            if t.record is not None and i is not None and v.record is None \
+                    and v.column != RECORD_KEY.get(n) and i in t.record.index:
+                v.record = t.record.get(i)
+            v.file, v.row = t.locate(i)
+            if v.column and v.file in original:
+                v.column = original[v.file].get(v.column, v.column)
             bad.add(v.township if v.township is not None else "?")
         errors.extend(t.violations)
+    hh_town = dict(zip(frames["households"]["户编号"], frames["households"]["乡镇"])) \
+        if "households" in frames else {}
+    for v in extra:   # person-level rules carry the raw 户编号 in .township until here
+        v.township = hh_town.get(v.township) if v.township is not None else None
+        bad.add(v.township if v.township is not None else "?")
+    errors.extend(extra)
     clean = pseudonymise(frames, salt=bytes.fromhex(digest[:32]))
     townships: dict[str, str] = {}
     for n in ("households", "projects", "posts"):
@@ -765,17 +1189,16 @@ def read_dataset(folder) -> Dataset:
             for t, c in zip(clean[n]["乡镇"], clean[n]["县"]):
                 if t is not None and t not in townships:
                     townships[t] = c
-    errors.sort(key=lambda v: (TABLE_ORDER.index(_table_of(v.file, files)) if _table_of(v.file, files) else 99,
-                               v.row or 0))
-    return Dataset(folder.name, folder, digest, {n: p.name for n, p in files.items()}, clean, towns, errors,
-                   townships, bad)
-
-
-def _table_of(file: str, files: dict[str, Path]) -> str | None:
-    for n, p in files.items():
-        if p.name == file:
-            return n
-    return None
+    order = {f: i for i, f in enumerate(s_.path.name for s_ in sources)}
+    errors.sort(key=lambda v: (order.get(v.file.split(" / ")[0], 99), v.row or 0))
+    absent = {}
+    for n, t in typed.items():
+        cols = [c for c in t.absent if c not in DROPPED]
+        if n == "members":
+            cols = [c for c in cols if c not in ("性别", "出生日期")]   # derived from the id
+        absent[n] = cols
+    return Dataset(folder.name, folder, digest, files, clean, towns, errors, townships, bad,
+                   absent, [(s_.path.name, s_.describe()) for s_ in sources])
 
 
 # ---------------------------------------------------------------------------
@@ -792,8 +1215,8 @@ def _safe(t: str) -> str:
 
 def _stat_key(folder: Path) -> str:
     """Cheap identity of a dataset's files (path, names, sizes, modification times)."""
-    parts = [str(folder)] + [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-                             for p in sorted(find_tables(folder).values(), key=lambda p: p.name)]
+    parts = [CONTRACT_VERSION, str(folder)] + [f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                                               for p in _data_files(folder)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
 
 
@@ -841,6 +1264,8 @@ def prepare(folder, cache: Path | None = None) -> dict:
         "tables": sorted(ds.tables), "townships": ds.townships,
         "bad_townships": sorted(ds.bad_townships), "years": sorted(years),
         "errors": [v.to_dict() for v in ds.errors],
+        "absent_columns": ds.absent_columns,
+        "sources": [{"file": f, "taken_as": d} for f, d in ds.sources],
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     try:
@@ -861,18 +1286,22 @@ def _remember(base: Path, stat: str, pointer: Path, digest: str, meta: dict) -> 
 
 
 def load_township(folder, township: str, cache: Path | None = None) -> dict[str, pd.DataFrame]:
-    """The validated, pseudonymised tables of one township (from the cache)."""
+    """The validated, pseudonymised tables of one township (from the cache).
+
+    Every table the dataset gives is in the dict with its full schema (``schema(name)``),
+    also when the township has no rows in it; a table the dataset does not give is not.
+    ``frame.attrs["absent_columns"]`` is the tuple of contract columns the source did not
+    provide (present in the frame as typed nulls)."""
     meta = prepare(folder, cache)
     root = (cache or cache_root()) / meta["hash"][:20]
     if not root.exists():  # the cache was cleared under us
         _memo.clear()
         meta = prepare(folder, cache)
+    absent = meta.get("absent_columns", {})
     out = {}
     for name in meta["tables"]:
         f = root / name / f"{_safe(township)}.parquet"
-        if f.exists():
-            out[name] = pd.read_parquet(f)
-        else:
-            out[name] = pd.read_parquet(next((root / name).glob("*.parquet"))).iloc[0:0] \
-                if any((root / name).glob("*.parquet")) else pd.DataFrame()
+        df = conform(name, pd.read_parquet(f) if f.exists() else None)
+        df.attrs["absent_columns"] = tuple(absent.get(name, ()))
+        out[name] = df
     return out
