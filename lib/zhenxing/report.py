@@ -19,6 +19,7 @@ import nbformat
 
 from . import __version__, params, paths, text
 from .notebook import TOPIC_TITLES, TOPICS
+from .notebook import dataset_label as notebook_label
 
 CN_NUM = "一二三四五六七八九十"
 ALT_TWIN = re.compile(r"^<small>图示说明：.*</small>$", re.S)
@@ -28,10 +29,16 @@ def title(township: str, year: int) -> str:
     return f"{township}{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结"
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
 def code_version() -> str:
-    """The project's git commit (with -dirty when the tree has changes), else the package version."""
+    """The project's git commit, short (with -dirty when tracked code, notebooks or policy
+    files have uncommitted changes), else the package version. Files the project writes
+    itself (params/<年度>/ run files, outputs, caches) are ignored by git, so they never
+    make a run look dirty."""
     try:
-        rev = subprocess.run(["git", "-C", str(paths.ROOT), "rev-parse", "--short=12", "HEAD"],
+        rev = subprocess.run(["git", "-C", str(paths.ROOT), "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, timeout=5)
         if rev.returncode == 0:
             dirty = subprocess.run(["git", "-C", str(paths.ROOT), "status", "--porcelain", "--", "lib", "notebooks", "params"],
@@ -40,6 +47,44 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError):
         pass
     return f"v{__version__}"
+
+
+def dataset_label(ind: dict, dataset_name: str, parameters: dict | None = None) -> str:
+    """The dataset as a reader knows it: the bundled sample by what it is, else the folder
+    name — never a path on the server."""
+    label = (ind.get("dataset") or {}).get("label")
+    if label:
+        return label
+    ds = (parameters or {}).get("dataset")
+    if ds is not None:
+        return notebook_label(Path(ds) if ds else paths.SAMPLE)
+    return Path(str(dataset_name)).name or "（未命名数据集）"
+
+
+def policy_files(county: str | None) -> list[str]:
+    """The policy files a report's targets come from, relative to the project."""
+    files = [paths.PARAMS / "defaults.yaml"]
+    if county and (paths.PARAMS / "policy" / f"{county}.yaml").exists():
+        files.append(paths.PARAMS / "policy" / f"{county}.yaml")
+    return [f.relative_to(paths.ROOT).as_posix() for f in files]
+
+
+def provenance(ind: dict, *, dataset_name: str, dataset_hash: str, parameters: dict | None = None,
+               now: dt.datetime | None = None) -> list[str]:
+    """The provenance lines for a reader: Chinese labels, no server path, no parameter
+    names; enough to reproduce the report."""
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(BEIJING)
+    county = ind.get("county") or ""
+    docs = list(dict.fromkeys(v.strip() for v in params.sources(county or None).values() if v and v.strip()))
+    rd = ind["report_date"]
+    return [
+        f"数据集：{dataset_label(ind, dataset_name, parameters)}（内容校验码 {dataset_hash[:12]}）",
+        f"乡镇：{county}{ind['township']}；报告年度：{ind['year']}年；统计截止日期：{text.date_cn(rd)}",
+        "政策参数文件：" + "、".join(policy_files(county or None)),
+        "政策目标依据：" + ("；".join(f"（{i}）{d}" for i, d in enumerate(docs, 1)) if docs else "无"),
+        f"程序版本：zhenxing {__version__}（代码提交 {code_version()}）",
+        f"生成时间：{now.year}年{now.month}月{now.day}日 {now:%H:%M}（北京时间，UTC+8）",
+    ]
 
 
 def code_fingerprint() -> str:
@@ -142,15 +187,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     if k == 0:
         md.append("无。")
 
-    src = params.sources(ind.get("county"))
     md.append("## 数据来源与生成信息")
-    prov = [
-        f"数据集：{dataset_name}（内容哈希 {dataset_hash[:16]}）",
-        f"乡镇：{ind.get('county') or ''}{town}；报告年度：{year}年；统计截止日期：{ind['report_date']}",
-        "参数：" + "；".join(f"{k}={v}" for k, v in parameters.items()),
-        "政策目标来源：" + "；".join(f"{k}：{v}" for k, v in src.items() if v),
-        f"程序版本：zhenxing {code_version()}",
-        f"生成时间：{dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
-    ]
-    md.append("\n".join(f"- {line}" for line in prov))
+    prov = provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
+    md.append("::: {.provenance}\n" + "\n".join(f"- {line}" for line in prov) + "\n:::")
     return title(town, year), "\n\n".join(md) + "\n"
