@@ -483,3 +483,200 @@ def test_no_flags_when_targets_are_met(tables):
               "identification_days_max": 30, "income_thresholds": [5000]}
     rules = {f["rule"] for f in I.compute(tables, T, Y, END, policy)["flags"]}
     assert not rules & {"spend_progress", "industry_share", "identification_days", "below_threshold"}
+
+
+# ---------------------------------------------------------------- absent columns, absent tables, no rows
+# Each figure that needs data not given is null (never 0) and listed in not_stated.
+def _without(df, *cols):
+    return df.drop(columns=[c for c in df.columns if c in cols or any(c == x + "_仅月" for x in cols)])
+
+
+def _ns(ind, topic):
+    return {(e["key"], e["cause"], e["column"]) for e in ind["not_stated"] if e["topic"] == topic}
+
+
+def test_not_stated_is_empty_when_everything_is_given(ind):
+    assert ind["not_stated"] == []
+
+
+def test_absent_found_date_nulls_identification_days_only(tables):
+    t = dict(tables, households=_without(tables["households"], "风险发现日期"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    m = ind["monitoring"]
+    assert m["identification_days"] is None
+    assert m["total"] == hp(5, 12) and m["unresolved"]["households"] == 4   # the rest unchanged
+    assert _ns(ind, "monitoring") == {("identification_days", "column_absent", "风险发现日期")}
+    e = [x for x in ind["not_stated"] if x["key"] == "identification_days"][0]
+    assert e == {"topic": "monitoring", "key": "identification_days", "cause": "column_absent",
+                 "table": "households", "column": "风险发现日期", "reason": "未提供风险发现日期"}
+    assert "identification_days" not in {f["rule"] for f in ind["flags"]}
+
+
+def test_absent_column_listed_in_attrs_counts_as_absent(tables):
+    # the contract fills a column the file lacked with typed nulls and lists it in attrs
+    hh = tables["households"].copy()
+    hh["风险发现日期"] = pd.Series(pd.NaT, index=hh.index, dtype="datetime64[ns]")
+    hh.attrs["absent_columns"] = ("风险发现日期",)
+    m = I.monitoring(dict(tables, households=hh), T, Y, END, I.DEFAULT_POLICY)
+    assert m["identification_days"] is None
+    # the same column present but blank is "no dates": counted 0, not null
+    hh.attrs = {}
+    m = I.monitoring(dict(tables, households=hh), T, Y, END, I.DEFAULT_POLICY)
+    assert m["identification_days"]["counted"] == 0
+
+
+def test_absent_elimination_date_nulls_the_split_but_keeps_total_and_new(tables):
+    t = dict(tables, households=_without(tables["households"], "风险消除日期"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    m = ind["monitoring"]
+    assert m["total"] == hp(5, 12)                      # still computable
+    assert m["new_in_year"]["households"] == 4           # still computable
+    for k in ("unresolved", "eliminated", "eliminated_in_year", "by_risk_type"):
+        assert m[k] is None, k
+    assert m["by_village"]["一村"] == {"total": hp(3, 7), "unresolved": None}
+    assert ("eliminated", "column_absent", "风险消除日期") in _ns(ind, "monitoring")
+    assert "unresolved" not in {f["rule"] for f in ind["flags"]}
+
+
+def test_absent_relocation_and_risk_type(tables):
+    t = dict(tables, households=_without(tables["households"], "是否易地扶贫搬迁", "主要风险类型"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["monitoring"]["relocated"] is None and ind["monitoring"]["by_risk_type"] is None
+    assert _ns(ind, "monitoring") == {("relocated", "column_absent", "是否易地扶贫搬迁"),
+                                      ("by_risk_type", "column_absent", "主要风险类型")}
+
+
+def test_absent_wage_income_column(tables):
+    t = dict(tables, work=_without(tables["work"], "务工收入"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["employment"]["wage_income"] is None
+    assert ind["employment"]["workers"]["total"] == 4
+    assert _ns(ind, "employment") == {("wage_income", "column_absent", "务工收入")}
+
+
+def test_no_work_rows_for_the_year_is_no_data_not_zero_employment(tables):
+    # 2019: the work table is there, but holds no row of 2019 → no 务工 data for the year
+    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    e = ind["employment"]
+    assert e["labor_force"] == 4                   # at the end of 2019 only H1 (P1, P2) and H5 (P11, P12) are covered
+    assert e["workers"] is None and e["zero_employment_households"] is None and e["wage_income"] is None
+    assert e["workers_prev"] is None and e["workers_growth"] is None
+    assert "zero_employment" not in {f["rule"] for f in ind["flags"]}
+    assert {k for k, c, _ in _ns(ind, "employment")} == {"workers", "zero_employment_households", "wage_income"}
+    assert {e["reason"] for e in ind["not_stated"] if e["topic"] == "employment"} == {"无2019年务工数据"}
+
+
+def test_no_previous_work_year_is_null_and_noted(tables):
+    t = dict(tables, work=tables["work"][tables["work"]["年度"] == 2023])
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["employment"]["workers_prev"] is None and ind["employment"]["workers_growth"] is None
+    assert _ns(ind, "employment") == {("workers_prev", "no_prev_year", None), ("workers_growth", "no_prev_year", None)}
+
+
+def test_no_income_rows_for_the_year_is_no_data(tables):
+    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    assert ind["income"] is None
+    assert [e for e in ind["not_stated"] if e["topic"] == "income"] == [
+        {"topic": "income", "key": None, "cause": "no_rows", "table": "income", "column": None,
+         "reason": "无2019年收入数据"}]
+    assert not [f for f in ind["flags"] if f["topic"] == "income"]
+
+
+def test_no_previous_income_year_is_noted(tables):
+    t = dict(tables, income=tables["income"][tables["income"]["年度"] == 2023])
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert {k for k, c, _ in _ns(ind, "income") if c == "no_prev_year"} == {
+        "per_capita_net_prev", "growth", "declined", "growth_gap"}
+    assert "declined" not in {f["rule"] for f in ind["flags"]}
+
+
+def test_absent_tables_are_noted_per_topic(tables):
+    t = {k: v for k, v in tables.items() if k not in ("income", "work", "payments")}
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ("income", None, "table_absent", "income") in {(e["topic"], e["key"], e["cause"], e["table"])
+                                                         for e in ind["not_stated"]}
+    assert ("employment", None, "table_absent", "work") in {(e["topic"], e["key"], e["cause"], e["table"])
+                                                           for e in ind["not_stated"]}
+    f = ind["funds"]
+    assert f["paid"] is None and f["paid_rate"] is None and f["progress"] is None
+    assert _ns(ind, "funds") == {("paid", "table_absent", None), ("paid_rate", "table_absent", None),
+                                 ("progress", "table_absent", None)}
+
+
+def test_header_only_payments_is_a_true_zero(tables):
+    t = dict(tables, payments=tables["payments"].iloc[0:0])
+    f = I.funds(t, T, Y, END, I.DEFAULT_POLICY)
+    assert f["paid"] == 0.0 and f["paid_rate"] == 0.0
+
+
+def test_absent_project_dates_and_asset_class(tables):
+    t = dict(tables, projects=_without(tables["projects"], "开工日期", "完工日期", "资产类别"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    f = ind["funds"]
+    assert f["projects"] == 3 and f["approved"]["total"] == 355.875
+    for k in ("started", "completed", "start_rate", "completion_rate", "assets"):
+        assert f[k] is None, k
+    assert {k for k, _, _ in _ns(ind, "funds")} == {"started", "completed", "start_rate", "completion_rate", "assets"}
+
+
+def test_no_project_in_the_year_is_a_true_zero_with_nothing_else_to_state(tables):
+    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    f = ind["funds"]
+    assert f["projects"] == 0 and f["approved"]["total"] == 0.0 and f["paid"] == 0.0
+    assert f["paid_rate"] is None and f["start_rate"] is None and f["started"] == 0
+    assert _ns(ind, "funds") == set()
+    assert not [x for x in ind["flags"] if x["topic"] == "funds"]
+
+
+def test_absent_dismissal_date_means_in_post_unknown(tables):
+    t = dict(tables, posts=_without(tables["posts"], "解聘日期"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    p = ind["posts"]
+    assert p["in_post"] is None and p["annual_cost"] is None
+    assert p["dismissed_in_year"] is None and p["covered_share"] is None
+    assert p["hired_in_year"] == {"total": 1, "by_type": {"乡村保洁员": 1, "生态护林员": 0}}
+    assert {k for k, _, _ in _ns(ind, "posts")} == {"in_post", "annual_cost", "dismissed_in_year", "covered_share"}
+
+
+def test_absent_dismissal_reason(tables):
+    t = dict(tables, posts=_without(tables["posts"], "解聘原因"))
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["posts"]["dismissed_in_year"]["total"] == 1
+    assert ind["posts"]["dismissed_in_year"]["by_reason"] is None
+    assert "dismissed_not_performing" not in {f["rule"] for f in ind["flags"]}
+
+
+def test_posts_without_members_notes_covered_share(tables):
+    ind = I.compute({"posts": tables["posts"]}, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["posts"]["covered_share"] is None
+    assert ("covered_share", "table_absent", None) in _ns(ind, "posts")
+
+
+def test_township_without_rows_in_present_tables():
+    # 丙镇 is in no table: households-based topics have no data; projects/posts are true zeros
+    t = all_tables()
+    ind = I.compute(t, "丙镇", Y, END, I.DEFAULT_POLICY)
+    assert ind["monitoring"] is None and ind["income"] is None and ind["employment"] is None
+    assert I.basic(t, "丙镇", END) is None
+    assert ind["funds"]["projects"] == 0
+    assert ind["posts"]["in_post"] == {"total": 0, "by_type": {}}
+    assert ind["posts"]["covered_share"] is None
+    assert {(e["topic"], e["cause"]) for e in ind["not_stated"] if e["key"] is None} == {
+        ("basic", "no_rows"), ("monitoring", "no_rows"), ("income", "no_rows"), ("employment", "no_rows")}
+    assert ind["flags"] == []
+
+
+def test_empty_frames_without_columns_do_not_crash():
+    # a table the reader could hand over as a bare DataFrame() (no columns at all)
+    t = {k: pd.DataFrame() for k in all_tables()}
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["monitoring"] is None and ind["funds"]["projects"] == 0
+    assert json.loads(json.dumps(ind, ensure_ascii=False)) == ind
+
+
+def test_members_without_rows_of_the_township(tables):
+    t = dict(tables, members=tables["members"][tables["members"]["户编号"] == "H9"])
+    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    assert ind["employment"] is None
+    assert ("employment", None, "no_rows", "members") in {(e["topic"], e["key"], e["cause"], e["table"])
+                                                          for e in ind["not_stated"]}

@@ -227,3 +227,155 @@ def test_next_steps_one_action_per_flag():
     assert len(X.next_steps([])) == 1
     # an unknown rule still gives a line
     assert X.next_steps([{"topic": "x", "rule": "y", "severity": "low", "message": "某问题。"}])
+
+
+# ---------------------------------------------------------------- figures not stated, topics without data
+# Hand-worked: the sentences come from indicators.compute's not_stated entries.
+def _e(topic, key, cause, reason, table="households", column=None):
+    return {"topic": topic, "key": key, "cause": cause, "table": table, "column": column, "reason": reason}
+
+
+def test_not_stated_sentence_per_reason():
+    ind = {"not_stated": [
+        _e("monitoring", "identification_days", "column_absent", "未提供风险发现日期", column="风险发现日期"),
+        _e("monitoring", "unresolved", "column_absent", "未提供风险消除日期", column="风险消除日期"),
+        _e("monitoring", "eliminated", "column_absent", "未提供风险消除日期", column="风险消除日期"),
+        _e("income", "growth", "no_prev_year", "无上年收入数据", "income"),
+        _e("income", "declined", "no_prev_year", "无上年收入数据", "income"),
+    ]}
+    assert X.not_stated(ind, "monitoring") == [
+        "未提供风险发现日期，未计算识别认定用时。",
+        "未提供风险消除日期，未计算风险未消除监测对象、已消除风险监测对象。"]
+    assert X.not_stated(ind, "income") == ["无上年收入数据，未作比较。"]
+    assert X.not_stated(ind, "funds") == []
+
+
+def test_monitoring_without_elimination_dates_states_total_and_why():
+    ind = copy.deepcopy(IND)
+    m = ind["monitoring"]
+    m.update(unresolved=None, eliminated=None, eliminated_in_year=None, identification_days=None, by_risk_type=None)
+    ind["not_stated"] = [
+        _e("monitoring", "identification_days", "column_absent", "未提供风险发现日期", column="风险发现日期"),
+        _e("monitoring", "eliminated", "column_absent", "未提供风险消除日期", column="风险消除日期")]
+    p = X.paragraph_monitoring(ind)
+    assert "累计纳入防止返贫监测对象18户56人。" in p
+    assert "2023年新纳入监测对象8户25人" in p
+    assert "年内消除风险" not in p and "已消除风险18" not in p
+    assert "未提供风险发现日期，未计算识别认定用时。" in p
+    assert "未提供风险消除日期，未计算已消除风险监测对象。" in p
+    assert "—" not in p and "None" not in p
+
+
+def test_income_without_previous_year_says_no_comparison():
+    ind = copy.deepcopy(IND)
+    ind["income"].update(per_capita_net_prev=None, growth=None, declined=None, growth_gap=None)
+    ind["not_stated"] = [_e("income", k, "no_prev_year", "无上年收入数据", "income")
+                         for k in ("per_capita_net_prev", "growth", "declined", "growth_gap")]
+    p = X.paragraph_income(ind)
+    assert p.endswith("无上年收入数据，未作比较。")
+    assert "较上年" not in p and "下降的" not in p and "人均纯收入10856元" in p
+
+
+def test_income_topic_without_rows_of_the_year():
+    ind = dict(IND, year=2019, income=None,
+               not_stated=[_e("income", None, "no_rows", "无2019年收入数据", "income")])
+    assert X.paragraph_income(ind) == "无2019年收入数据，本节不作统计。"
+
+
+def test_employment_without_work_rows_of_the_year_has_no_zero_employment():
+    ind = copy.deepcopy(IND)
+    ind["year"] = 2019
+    ind["employment"] = {"labor_force": 436, "workers": None, "workers_prev": None, "workers_growth": None,
+                         "zero_employment_households": None, "wage_income": None}
+    ind["not_stated"] = [_e("employment", k, "no_rows", "无2019年务工数据", "work")
+                         for k in ("workers", "zero_employment_households", "wage_income")]
+    p = X.paragraph_employment(ind)
+    assert p == ("2019年，脱贫户和监测对象家庭共有劳动力436人。"
+                 "无2019年务工数据，未计算务工就业人数、零就业家庭户数、务工收入。")
+    assert "零就业家庭436户" not in p and "务工就业0人" not in p
+
+
+def test_funds_without_projects_of_the_year():
+    ind = copy.deepcopy(IND)
+    ind["funds"].update(projects=0, paid=0.0, paid_rate=None, start_rate=None, completion_rate=None,
+                        started=0, completed=0)
+    assert X.paragraph_funds(ind) == "2023年青石镇未安排衔接资金项目。"
+
+
+def test_funds_without_start_dates():
+    ind = copy.deepcopy(IND)
+    ind["funds"].update(started=None, start_rate=None)
+    ind["not_stated"] = [_e("funds", k, "column_absent", "未提供开工日期", "projects", "开工日期")
+                         for k in ("started", "start_rate")]
+    p = X.paragraph_funds(ind)
+    assert "已开工项目3" not in p and "已完工项目1个。" in p
+    assert "未提供开工日期，未计算已开工项目数、开工率。" in p
+
+
+def test_posts_without_dismissal_dates():
+    ind = copy.deepcopy(IND)
+    ind["posts"].update(in_post=None, annual_cost=None, dismissed_in_year=None, covered_share=None)
+    ind["not_stated"] = [_e("posts", k, "column_absent", "未提供解聘日期", "posts", "解聘日期")
+                         for k in ("in_post", "annual_cost", "dismissed_in_year", "covered_share")]
+    p = X.paragraph_posts(ind)
+    assert p.startswith("2023年，青石镇公益性岗位新聘2人。")
+    assert "在岗" in p and "未提供解聘日期，未计算在岗人数、年度补贴资金、解聘人数、在岗人员中脱贫人口和监测对象占比。" in p
+    assert "解聘2人" not in p
+
+
+def test_posts_without_rows_of_the_township():
+    ind = copy.deepcopy(IND)
+    ind["posts"] = {"in_post": {"total": 0, "by_type": {}}, "annual_cost": {"total": 0.0, "by_type": {}},
+                    "hired_in_year": {"total": 0, "by_type": {}},
+                    "dismissed_in_year": {"total": 0, "by_type": {}, "by_reason": {}}, "covered_share": None}
+    assert X.paragraph_posts(ind) == "公益性岗位数据中没有青石镇的岗位人员记录。"
+
+
+def test_basic_without_households_of_the_township():
+    ind = dict(IND, not_stated=[_e("basic", None, "no_rows", "农户信息数据中没有本乡镇的记录")])
+    assert X.paragraph_basic(ind, None) == "农户信息数据中没有本乡镇的记录，本节不作统计。"
+
+
+# ---------------------------------------------------------------- tables and charts accept nulls
+def test_tables_leave_unknown_figures_out_with_a_note():
+    from zhenxing import tables as TB
+    ind = copy.deepcopy(IND)
+    ind["monitoring"].update(unresolved=None, eliminated=None, eliminated_in_year=None)
+    ind["monitoring"]["by_village"] = {"一村": {"total": {"households": 2, "persons": 5}, "unresolved": None}}
+    ind["income"].update(per_capita_net_prev=None, growth=None)
+    ind["employment"]["workers"] = None
+    ind["posts"].update(in_post=None, annual_cost=None, dismissed_in_year=None)
+    ind["not_stated"] = [_e("monitoring", "eliminated", "column_absent", "未提供风险消除日期", column="风险消除日期"),
+                         _e("income", "growth", "no_prev_year", "无上年收入数据", "income")]
+    cat = TB.monitoring_by_category(ind)
+    assert list(cat.columns) == ["类别", "当年新识别"]
+    assert "注：未提供风险消除日期" in TB.markdown(cat, "监测对象分类情况")
+    vil = TB.monitoring_by_village(ind)
+    assert list(vil.columns) == ["村（社区）", "监测对象户数", "监测对象人数"]
+    inc = TB.income_by_group(ind)
+    assert list(inc.columns) == ["群体", "2023年人均纯收入"]
+    assert TB.markdown(inc, "x").endswith("注：无上年收入数据，未作比较。")
+    assert TB.employment_by_region(ind).empty            # never a 合计 0 row
+    po = TB.posts_by_type(ind)
+    assert list(po.columns) == ["岗位类型", "当年聘用"] and "0" not in po["岗位类型"].tolist()
+    f = copy.deepcopy(IND)
+    f["funds"].update(projects=0)
+    assert TB.funds_by_source(f).empty and TB.funds_progress(f).empty
+
+
+def test_charts_never_draw_unknown_figures():
+    from zhenxing import charts as C
+    ind = copy.deepcopy(IND)
+    ind["monitoring"].update(unresolved=None, eliminated=None)
+    ind["employment"]["workers"] = None
+    ind["posts"]["in_post"] = None
+    assert C.monitoring_categories(ind) is None
+    assert C.employment_regions(ind) is None
+    assert C.posts_types(ind) is None
+    fig, alt = C.bar({"县内": 3, "省外": None}, "务工", "人")
+    assert len(fig.axes[0].patches) == 1 and "省外未计算" in alt and "省外0" not in alt
+    C.plt.close(fig)
+    ind["income"]["per_capita_net_prev"] = {"exited_poor": 9000.0, "monitored": None, "covered": 9500.0}
+    fig, alt = C.income_groups(ind)
+    assert len(fig.axes[0].patches) == 5 and "监测对象未计算" in alt
+    C.plt.close(fig)
