@@ -434,3 +434,65 @@ def test_quarto_renders_all_three_formats(tmp_path):
     d = docx.Document(str(paths["docx"]))
     assert any(p.style.name.startswith("Heading") for p in d.paragraphs)
     assert len(d.tables) == 1
+
+
+# --- provenance at the end of every report (report.provenance) -------------------------
+
+def _ind(**kw):
+    base = {"township": "青山镇", "county": "示例县", "year": 2023, "report_date": "2023-12-31",
+            "dataset": {"name": "sample", "label": "自带示例数据（合成）", "hash": "ab" * 32}}
+    return {**base, **kw}
+
+
+def test_provenance_is_for_a_reader():
+    import datetime as dt
+    from zhenxing import report
+    now = dt.datetime(2024, 1, 5, 1, 30, tzinfo=dt.timezone.utc)
+    params_ = {"dataset": "/srv/data/sample", "township": "青山镇", "year": 2023, "report_date": ""}
+    lines = report.provenance(_ind(), dataset_name="sample", dataset_hash="ab" * 32, parameters=params_, now=now)
+    text = "\n".join(lines)
+    assert "数据集：自带示例数据（合成）（内容校验码 abababababab）" in text
+    assert "统计截止日期：2023年12月31日" in text
+    assert "2024年1月5日 09:30（北京时间，UTC+8）" in text  # 01:30 UTC
+    assert "params/defaults.yaml" in text and "中央农村工作领导小组" in text  # policy file and its documents
+    assert re.search(r"程序版本：zhenxing \S+（代码提交 \S+）", text)
+    assert "/srv" not in text and "sample" not in text.replace("params/", "")
+    english = re.findall(r"\b(dataset|township|year|report_date|out_dir|identification_days_max|income_thresholds)\b", text)
+    assert not english, english
+    assert all(re.match(r"[\u4e00-\u9fff]+：", line) for line in lines), "every line has a Chinese label"
+
+
+def test_provenance_without_a_label_names_the_folder_never_the_path():
+    from zhenxing import paths, report
+    ind = _ind(dataset=None)
+    assert report.provenance(ind, dataset_name="export-2023", dataset_hash="c" * 64,
+                             parameters={"dataset": "/srv/x/export-2023"})[0].startswith("数据集：export-2023（")
+    assert report.provenance(ind, dataset_name="sample", dataset_hash="c" * 64,
+                             parameters={"dataset": str(paths.SAMPLE)})[0].startswith("数据集：自带示例数据（合成）")
+
+
+def test_program_version_is_not_dirty_from_files_the_project_writes():
+    """`zhenxing params` writes params/<年度>/<县>/<乡镇>.yaml; runs write outputs/: git ignores them."""
+    from zhenxing import paths
+    if shutil.which("git") is None or not (paths.ROOT / ".git").exists():
+        pytest.skip("不是 git 工作目录 [not a git checkout]")
+    for rel in ("params/2023/示例县/青山镇.yaml", "outputs/2023/示例县/青山镇/report.html",
+                "outputs/scratch/2023/示例县/青山镇/indicators.json", "outputs/.cache/x"):
+        r = subprocess.run(["git", "-C", str(paths.ROOT), "check-ignore", "-q", "--no-index", rel])
+        assert r.returncode == 0, f"{rel} is not ignored: it would make the program version -dirty"
+    r = subprocess.run(["git", "-C", str(paths.ROOT), "check-ignore", "-q", "--no-index", "params/2023/示例县/青山镇.notes.md"])
+    assert r.returncode == 1, "the analyst's own notes must stay trackable"
+
+
+def test_provenance_block_wraps_long_values(tmp_path):
+    """The block is a div the stylesheet wraps (HTML); Typst wraps list items ragged right."""
+    css = (Path(rmod.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
+    assert re.search(r"\.provenance[^{]*\{[^}]*overflow-wrap:\s*anywhere", css)
+    long = "校验码" + "a1b2c3d4" * 12
+    md = "## 数据来源与生成信息\n\n::: {.provenance}\n- 数据集：" + long + "\n:::\n"
+    render(md, tmp_path / "o", basename="r", title="标题", formats=["html", "pdf"], backend="pandoc")
+    html = (tmp_path / "o" / "r.html").read_text(encoding="utf-8")
+    assert 'class="provenance"' in html
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "o" / "r.pdf"), "-"], capture_output=True, text=True)
+    if pdf.returncode == 0:
+        assert squash(long) in squash(pdf.stdout).replace("\u200b", ""), "a long value runs off the page"
