@@ -14,7 +14,6 @@ import pytest
 from zhenxing import contract
 from zhenxing.contract import id_valid, mask, parse_date, read_dataset
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "qingshi" / "dataset"
 ID18 = re.compile(r"\d{17}[\dXx]")
 
 
@@ -23,18 +22,26 @@ def run_check(folder: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True)
 
 
-@pytest.fixture
-def ds(tmp_path) -> Path:
-    """A copy of the fixture with households as an editable UTF-8 CSV."""
-    d = tmp_path / "ds"
-    shutil.copytree(FIXTURE, d)
-    raw, _ = contract.read_raw("households", d / "households.xlsx")
-    # keep every column, as text
+def _xlsx_frame(path: Path, title_rows: int) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
-    rows = CalamineWorkbook.from_path(str(d / "households.xlsx")).get_sheet_by_index(0).to_python()
-    rows = [[contract._cell_text(v) for v in r] for r in rows[2:]]
-    pd.DataFrame(rows[1:], columns=rows[0]).to_csv(d / "households.csv", index=False)
-    (d / "households.xlsx").unlink()
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    rows = [[contract._cell_text(v) for v in r] for r in rows[title_rows:]]
+    return pd.DataFrame(rows[1:], columns=rows[0])
+
+
+@pytest.fixture
+def ds(tiny_copy) -> Path:
+    """A private copy of the tiny dataset with every contract table as an editable UTF-8
+    CSV with plain headers (the person-level export of its third township stays)."""
+    d = tiny_copy
+    _xlsx_frame(d / "农户信息.xlsx", 2).drop(columns=["序号"]).to_csv(d / "households.csv", index=False)
+    (d / "农户信息.xlsx").unlink()
+    (d / "income.csv").write_text((d / "收入.csv").read_text(encoding="utf-8-sig"), encoding="utf-8")
+    (d / "收入.csv").unlink()
+    (d / "members.csv").write_text((d / "members.csv").read_bytes().decode("gb18030"), encoding="utf-8")
+    w = pd.read_csv(d / "work.csv", dtype=str, keep_default_na=False)
+    w.columns = [c.strip("\u3000 ") for c in w.columns]
+    w.to_csv(d / "work.csv", index=False)
     return d
 
 
@@ -60,14 +67,14 @@ def assert_fails(folder: Path, *needles: str) -> str:
 
 # --- the good datasets ------------------------------------------------------------
 
-def test_fixture_is_accepted():
-    r = run_check(FIXTURE)
+def test_fixture_is_accepted(fixture_dataset):
+    r = run_check(fixture_dataset)
     assert r.returncode == 0, r.stderr
     assert "青石镇" in r.stdout
 
 
-def test_fixture_reads_every_table_with_types():
-    d = read_dataset(FIXTURE)
+def test_fixture_reads_every_table_with_types(fixture_dataset):
+    d = read_dataset(fixture_dataset)
     assert d.ok and set(d.tables) == set(contract.TABLES)
     h = d.tables["households"]
     assert len(h) == 534 and h["户编号"].iloc[-1] == "H000534"  # 537 sheet rows − 2 title rows − header
@@ -81,6 +88,14 @@ def test_fixture_reads_every_table_with_types():
     assert w["证件号码"].isin(set(m["证件号码"])).all()
     # sex and birth date derived from the id before it was dropped
     assert m["性别"].notna().all() and m["出生日期"].notna().all()
+
+
+def test_tiny_dataset_is_accepted(tiny_dataset):
+    d = read_dataset(tiny_dataset)
+    assert d.ok, [v.message() for v in d.errors[:5]]
+    assert set(d.tables) == set(contract.TABLES)
+    for name, df in d.tables.items():
+        assert [(c, str(t)) for c, t in df.dtypes.items()] == contract.schema(name), name
 
 
 # --- every rule -----------------------------------------------------------------
@@ -134,7 +149,7 @@ def test_unknown_household_in_members(ds):
 
 
 def test_impossible_date(ds):
-    edit(ds, "posts.csv", 6, "聘用日期", "2023-02-30", encoding="gb18030")
+    edit(ds, "posts.csv", 6, "聘用日期", "2023-02-30")
     assert_fails(ds, "posts.csv 第6行 [聘用日期]", "2023-02-30", "[invalid_date]")
 
 
@@ -168,11 +183,9 @@ def test_corrupt_gb18030_bytes(ds):
     assert_fails(ds, "posts.csv 第10行", "无法解码", "[undecodable_bytes]")
 
 
-def test_not_an_xlsx(tmp_path):
-    d = tmp_path / "ds"
-    shutil.copytree(FIXTURE, d)
-    (d / "households.xlsx").write_text("户编号,县\nH1,示例县\n", encoding="utf-8")
-    assert_fails(d, "households.xlsx", "不是有效的xlsx文件", "[not_xlsx]")
+def test_not_an_xlsx(tiny_copy):
+    (tiny_copy / "农户信息.xlsx").write_text("户编号,县\nH1,示例县\n", encoding="utf-8")
+    assert_fails(tiny_copy, "农户信息.xlsx", "不是有效的xlsx文件", "[not_xlsx]")
 
 
 def test_empty_file(ds):
@@ -191,16 +204,17 @@ def test_gb18030_and_bom_are_detected(ds):
 
 
 def test_chinese_stems_and_aliases(ds):
+    exited = int(read_dataset(ds).tables["households"]["是否脱贫户"].sum())
     h = pd.read_csv(ds / "households.csv", dtype=str, keep_default_na=False)
     h = h.rename(columns={"纳入监测日期": "识别监测时间", "乡镇": "乡(镇)", "村": "行政村"})
-    h["是否脱贫户"] = h["是否脱贫户"].map({"是": "脱贫户", "否": "一般农户"})
+    h["是否脱贫户"] = h["是否脱贫户"].replace({"是": "脱贫户", "否": "一般农户", "Y": "脱贫户", "N": "普通农户"})
     h = h.rename(columns={"是否脱贫户": "户类型"})
     h.to_csv(ds / "农户信息.csv", index=False)
     (ds / "households.csv").unlink()
     d = read_dataset(ds)
     assert d.ok, [v.message() for v in d.errors[:3]]
-    assert d.files["households"] == "农户信息.csv"
-    assert d.tables["households"]["是否脱贫户"].sum() == 120  # fixture: 120 exited-poor households
+    assert d.files["households"].startswith("农户信息.csv")
+    assert d.tables["households"]["是否脱贫户"].sum() == exited
 
 
 def test_row_errors_mark_only_their_township(ds):
@@ -212,7 +226,7 @@ def test_row_errors_mark_only_their_township(ds):
     pd.concat([h, extra]).to_csv(ds / "households.csv", index=False)
     d = read_dataset(ds)
     assert not d.ok
-    assert not d.usable("白水乡") and d.usable("青石镇")
+    assert not d.usable("白水乡") and d.usable("青山镇")
 
 
 def test_missing_table_is_not_an_error(ds):
@@ -251,14 +265,14 @@ def test_mask_never_shows_a_whole_id():
     assert mask("H000001") == "H000001"
 
 
-def test_cache_loads_one_township(tmp_path):
-    meta = contract.prepare(FIXTURE, cache=tmp_path)
+def test_cache_loads_one_township(fixture_dataset, tmp_path):
+    meta = contract.prepare(fixture_dataset, cache=tmp_path)
     assert meta["townships"] == {"青石镇": "示例县"} and meta["errors"] == []
-    t = contract.load_township(FIXTURE, "青石镇", cache=tmp_path)
+    t = contract.load_township(fixture_dataset, "青石镇", cache=tmp_path)
     assert len(t["households"]) == 534
     # cached files hold no names or ids
     blob = b"".join(p.read_bytes() for p in tmp_path.rglob("*.parquet"))
-    some_id = pd.read_csv(FIXTURE / "members.csv", dtype=str).loc[0, "证件号码"]
+    some_id = pd.read_csv(fixture_dataset / "members.csv", dtype=str).loc[0, "证件号码"]
     assert some_id.encode() not in blob
     # the second call reads the cache, not the export
-    assert contract.prepare(FIXTURE, cache=tmp_path)["hash"] == meta["hash"]
+    assert contract.prepare(fixture_dataset, cache=tmp_path)["hash"] == meta["hash"]

@@ -1047,6 +1047,9 @@ class Dataset:
     townships: dict[str, str]             # township → county
     bad_townships: set[str]               # townships touched by an error ("*" = all, "?" = none known)
     absent_columns: dict[str, list[str]] = field(default_factory=dict)  # table → columns not given
+    # table → township → columns not given for that township's rows (tables merged from
+    # several files whose columns differ, e.g. a person-level export beside a contract file)
+    absent_by_township: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     sources: list[tuple[str, str]] = field(default_factory=list)       # (file, what it was taken as)
 
     @property
@@ -1197,8 +1200,28 @@ def read_dataset(folder) -> Dataset:
         if n == "members":
             cols = [c for c in cols if c not in ("性别", "出生日期")]   # derived from the id
         absent[n] = cols
+    by_town: dict[str, dict[str, list[str]]] = {}
+    for n, t in typed.items():
+        if not t.parts:
+            continue
+        own = [set(c.name for c in TABLES[n]["cols"]) - set(df.columns) for _, df in parts[n]]
+        part_no = pd.Series(np.asarray(t.frame.index, dtype="int64") // PART, index=t.frame.index)
+        for town, nos in part_no.groupby(towns[n].fillna("\0")):
+            if town == "\0":
+                continue
+            cols = set().union(*(own[int(k)] for k in nos.unique()))
+            by_town.setdefault(n, {})[town] = [c for c in absent_order(n, cols)]
+        absent[n] = absent_order(n, set().union(*own))
     return Dataset(folder.name, folder, digest, files, clean, towns, errors, townships, bad,
-                   absent, [(s_.path.name, s_.describe()) for s_ in sources])
+                   absent_columns=absent, absent_by_township=by_town,
+                   sources=[(s_.path.name, s_.describe()) for s_ in sources])
+
+
+def absent_order(name: str, cols: set) -> list[str]:
+    """Absent contract columns in contract order, without dropped PII and (members) the
+    columns derived from the id number."""
+    skip = set(DROPPED) | ({"性别", "出生日期"} if name == "members" else set())
+    return [c.name for c in TABLES[name]["cols"] if c.name in cols and c.name not in skip]
 
 
 # ---------------------------------------------------------------------------
@@ -1265,6 +1288,7 @@ def prepare(folder, cache: Path | None = None) -> dict:
         "bad_townships": sorted(ds.bad_townships), "years": sorted(years),
         "errors": [v.to_dict() for v in ds.errors],
         "absent_columns": ds.absent_columns,
+        "absent_columns_by_township": ds.absent_by_township,
         "sources": [{"file": f, "taken_as": d} for f, d in ds.sources],
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -1298,10 +1322,12 @@ def load_township(folder, township: str, cache: Path | None = None) -> dict[str,
         _memo.clear()
         meta = prepare(folder, cache)
     absent = meta.get("absent_columns", {})
+    by_town = meta.get("absent_columns_by_township", {})
     out = {}
     for name in meta["tables"]:
         f = root / name / f"{_safe(township)}.parquet"
         df = conform(name, pd.read_parquet(f) if f.exists() else None)
-        df.attrs["absent_columns"] = tuple(absent.get(name, ()))
+        cols = by_town.get(name, {}).get(township, absent.get(name, ()))
+        df.attrs["absent_columns"] = tuple(cols)
         out[name] = df
     return out

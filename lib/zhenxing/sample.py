@@ -891,6 +891,8 @@ _REGION_L = _OBJ(REGIONS)
 _MODE_L = _OBJ(WORK_MODES)
 _POST_L = _OBJ(POST_TYPES)
 _REASON_L = _OBJ(DISMISS_REASONS + ("",))
+# the national system's wording of some risk types
+_EXPORT_RISK = {"因住房安全": "因安全住房", "因饮水安全": "因安全饮水", "因缺劳动力": "缺劳动力"}
 
 
 class _Renderer:
@@ -1061,6 +1063,72 @@ class _Renderer:
         })
 
 
+    # -- the national system's person-level export (households + members in one sheet)
+    def person_level(self) -> pd.DataFrame:
+        """One row per member with the household columns repeated, as the national
+        monitoring system exports it: its own column names (户类型, 人数, 识别监测时间, …),
+        months as YYYYMM, risk types in the export's wording. Same content as
+        households() + members() except 风险发现日期 (the export has none) and the day
+        of the monitoring dates (months only)."""
+        # draw the same random numbers as the contract form, so every later table of
+        # the township is byte-identical whichever form households/members take
+        self.households()
+        self.members()
+        h, m, n = self.t.hh, self.t.mem, self.n_mem
+        hh = m["hh"]
+
+        def months(d: np.ndarray) -> np.ndarray:
+            out = np.full(len(d), "", dtype=object)
+            ok = ~np.isnat(d)
+            y, mo, _ = _ymd(d[ok])
+            out[ok] = [f"{a:04d}{b:02d}" for a, b in zip(y, mo)]
+            return out
+
+        is_obj = h["cat"] >= 0
+        elim = months(h["elim"])
+        flag = np.where(is_obj, np.where(elim != "", "是", "否"), "").astype(object)
+        risk = np.array([_EXPORT_RISK.get(r, r) for r in _RISK_L[h["risk"]]], dtype=object)
+        kind = np.where(h["exited"], "脱贫户", np.where(np.arange(len(is_obj)) % 3 == 0, "一般农户", "非脱贫户"))
+        exit_year = _int_or_blank(h["exit_year"], ~h["exited"])
+        birth = np.full(n, "", dtype=object)
+        y, mo, d = _ymd(m["birth"])
+        birth[:] = [f"{a:04d}{b:02d}{c:02d}" for a, b, c in zip(y, mo, d)]
+        sex = np.where(m["male"], "男", "女").astype(object)
+        sex[m["hide"]] = ""
+        birth[m["hide"]] = ""
+        return pd.DataFrame({
+            "序号": np.arange(1, n + 1),
+            "省(自治区、直辖市)": "示例省",
+            "市(地、州、盟)": "示例市",
+            "县(市、区、旗)": self.county,
+            "乡(镇)": self.t.name,
+            "行政村": self.villages[h["village"]][hh],
+            "自然村": np.char.add(h["group"].astype(str), "组").astype(object)[hh],
+            "户编号": self.hh_ids[hh],
+            "人数": h["size"][hh],
+            "户类型": kind[hh].astype(object),
+            "脱贫年度": exit_year[hh],
+            "易返贫致贫户(监测对象)类型": _CAT_L[h["cat"]][hh],
+            "识别监测时间": months(h["ident"])[hh],
+            "风险是否已消除": flag[hh],
+            "消除监测时间": elim[hh],
+            "致贫/返贫风险1": risk[hh],
+            "是否易地扶贫搬迁": _yn(h["relocated"])[hh],
+            "是否低保户": _yn(h["dibao"])[hh],
+            "是否特困供养": _yn(h["tekun"])[hh],
+            "姓名": self.names[:n],
+            "证件号码": self.ids[:n].astype(object),
+            "与户主关系": _REL_L[m["rel"]],
+            "性别": sex,
+            "民族": "汉族",
+            "出生日期": birth,
+            "劳动技能": _SKILL_L[m["skill"]],
+            "在校生状况": _SCHOOL_L[m["school"]],
+            "是否参加城乡居民基本医疗保险": _yn(m["med"]),
+            "是否参加城乡居民基本养老保险": _yn(m["pension"]),
+        })
+
+
 # ---------------------------------------------------------------- writers
 
 class _CsvSink:
@@ -1158,12 +1226,47 @@ def _open_sinks(out: Path, mixed: bool, county: str, years: Sequence[int]) -> di
     }
 
 
+PERSON_LEVEL_STEM = "（乡村建设）户信息_"
+
+
+def person_level_name(years: Sequence[int]) -> str:
+    """File name of the person-level export the bundled sample carries."""
+    return f"{PERSON_LEVEL_STEM}{years[-1]}1231.xlsx"
+
+
+def _write_person_level(path: Path, df: pd.DataFrame, county: str, stamp: dt.datetime) -> None:
+    """A person-level sheet as the national system exports it: three title rows above the
+    header, ids and dates as text."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "户信息"
+    cols = list(df.columns)
+    ws.append([f"防止返贫监测信息系统 户信息（合成数据，{county}）"])
+    ws.append([f"导出单位：{county}乡村振兴局"])
+    ws.append([f"导出时间：{stamp:%Y-%m-%d %H:%M}"])
+    for r in (1, 2, 3):
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(cols))
+    ws.append(cols)
+    for rec in df.itertuples(index=False, name=None):
+        ws.append([None if (isinstance(v, str) and v == "") else int(v) if isinstance(v, np.integer) else v
+                   for v in rec])
+    wb.properties.creator = "zhenxing.sample (合成数据)"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    wb.save(path)
+    _normalise_zip(path, stamp)
+
+
 def _clear_tables(out: Path) -> None:
     """Remove table files a previous run may have left (never anything else)."""
     for stems in TABLE_STEMS.values():
         for stem in stems:
             for ext in (".csv", ".xlsx"):
                 (out / f"{stem}{ext}").unlink(missing_ok=True)
+    for p in out.glob(f"{PERSON_LEVEL_STEM}*.xlsx"):
+        p.unlink()
 
 
 # ---------------------------------------------------------------- entry points
@@ -1178,6 +1281,7 @@ def generate(
     seed: int = 20231231,
     county: str = "示例县",
     mixed_formats: bool = True,
+    person_level: bool | None = None,
 ) -> Path:
     """Write a synthetic dataset of the input contract to ``out_dir``.
 
@@ -1198,6 +1302,13 @@ def generate(
     mixed_formats:
         ``True``: office-style mix of formats (xlsx, GB18030, BOM, aliases, mixed
         dates); ``False``: plain UTF-8 CSVs with English stems.
+    person_level:
+        write the last township's households and members as the national system's
+        person-level export (``（乡村建设）户信息_<year>1231.xlsx``: one row per member,
+        household columns repeated, title rows, months as YYYYMM, the export's column
+        names) instead of in the contract files. Default: on in ``mixed_formats`` with at
+        least two townships. The content is the same except that the export has no
+        风险发现日期 and gives 纳入监测日期/风险消除日期 as months.
 
     Table files of an earlier run in ``out_dir`` (any stem of the contract,
     ``.csv``/``.xlsx``) are removed first so the folder holds one dataset.
@@ -1222,11 +1333,19 @@ def generate(
              for i in range(townships)]
     _assign_ids(towns, seed)
 
+    if person_level is None:
+        person_level = mixed_formats and townships >= 2
+    pl_index = townships - 1 if person_level else -1
     sinks = _open_sinks(out, mixed_formats, county, years)
     try:
         for i, town in enumerate(towns):
             r = _Renderer(town, county, width, mixed_formats, seed)
             for table, sink in sinks.items():
+                if i == pl_index and table == "households":
+                    stamp = dt.datetime(years[-1] + 1, 1, 5, 9, 30, 0)
+                    _write_person_level(out / person_level_name(years), r.person_level(), county, stamp)
+                if i == pl_index and table in ("households", "members"):
+                    continue
                 sink.write(getattr(r, table)())
             towns[i] = None  # free the township as soon as it is written
     finally:
