@@ -75,3 +75,47 @@ def test_policy_layers_and_sources(tmp_path):
 def test_report_date_default_is_year_end():
     assert params.report_date(2023, "").isoformat() == "2023-12-31"
     assert params.report_date(2023, "2023-06-30").isoformat() == "2023-06-30"
+
+
+@pytest.mark.parametrize("typed", ["2023-06-30", "2023/06/30", "2023年6月30日", "2023/6/30", " 2023-06-30 "])
+def test_report_date_accepts_the_forms_people_type(typed):
+    assert params.report_date(2023, typed).isoformat() == "2023-06-30"
+
+
+def test_report_date_outside_the_year_is_refused_in_chinese():
+    with pytest.raises(params.ParamError) as e:
+        params.report_date(2023, "2022-06-30")
+    assert str(e.value) == ("统计截止日期2022年6月30日不在报告年度2023年内；请改为2023年内的日期，"
+                            "或同时改报告年度 [report_date_outside_year]")
+
+
+@pytest.mark.parametrize("typed", ["2023-02-30", "六月底", "30/06/2023", "2023-6"])
+def test_unparseable_report_date_is_refused(typed):
+    with pytest.raises(params.ParamError, match=r"不是有效日期.*\[bad_date\]"):
+        params.report_date(2023, typed)
+
+
+def test_check_year_lists_the_years_covered():
+    assert params.check_year("2023", [2022, 2023]) == 2023
+    with pytest.raises(params.ParamError, match=r"数据集不含1999年的数据（数据覆盖：2022年、2023年）.*\[year_not_covered\]"):
+        params.check_year(1999, [2023, 2022])
+    with pytest.raises(params.ParamError, match=r"\[bad_year\]"):
+        params.check_year("abc", [2023])
+
+
+def test_notebook_check_accepts_exactly_the_parameters_cell(notebook_params):
+    """The names the notebook check accepts are the parameters cell's, out_dir included."""
+    from zhenxing import notebook
+    for topic, ps in notebook_params.items():
+        assert set(ps) == set(notebook.PARAMETERS), topic
+        for name, p in ps.items():
+            assert TYPES[p["inferred_type_name"]] is notebook.PARAMETERS[name], f"{topic}.{name}"
+
+
+def test_run_file_may_name_out_dir_and_typos_name_the_accepted(tmp_path):
+    f = tmp_path / "a.yaml"
+    f.write_text("township: 青石镇\nyear: 2023\nout_dir: /tmp/x\n", encoding="utf-8")
+    assert params.check_run_file(f) == []
+    f.write_text("townshp: 青石镇\n", encoding="utf-8")
+    [msg] = params.check_run_file(f)
+    assert "townshp" in msg and "township" in msg and "[unknown_parameter]" in msg

@@ -132,9 +132,10 @@ def check_run_file(p: Path) -> list[str]:
     """Problems of a parameter file against the notebooks' parameters (unknown or mistyped)."""
     data = _load(p)
     problems = []
+    accepted = {**NOTEBOOK_PARAMETERS, "out_dir": str}
     for k, v in data.items():
-        if k not in NOTEBOOK_PARAMETERS:
-            problems.append(f"{p.name}: 未知参数 {k} [unknown_parameter]")
-        elif not isinstance(v, NOTEBOOK_PARAMETERS[k]) or isinstance(v, bool):
-            problems.append(f"{p.name}: 参数 {k} 应为 {NOTEBOOK_PARAMETERS[k].__name__} [wrong_type]")
+        if k not in accepted:
+            problems.append(f"{p.name}: 未知参数 {k}（可用参数：{'、'.join(accepted)}）[unknown_parameter]")
+        elif not isinstance(v, accepted[k]) or isinstance(v, bool):
+            problems.append(f"{p.name}: 参数 {k} 应为{'整数' if accepted[k] is int else '文字'} [wrong_type]")
     return problems
