@@ -276,3 +276,254 @@ def test_cache_loads_one_township(fixture_dataset, tmp_path):
     assert some_id.encode() not in blob
     # the second call reads the cache, not the export
     assert contract.prepare(fixture_dataset, cache=tmp_path)["hash"] == meta["hash"]
+
+
+# --- issue 8: one schema, valid shapes, keys in messages, orphans, unusable folders ---
+
+PERSON = "（乡村建设）户信息_20231231.xlsx"   # the tiny dataset's person-level export (河口镇)
+
+
+def _townships(folder: Path) -> list[str]:
+    return sorted(read_dataset(folder).townships)
+
+
+def test_absent_optional_columns_are_typed_nulls_with_attrs(ds, tmp_path):
+    h = pd.read_csv(ds / "households.csv", dtype=str, keep_default_na=False)
+    h.drop(columns=["风险消除日期", "风险发现日期", "是否低保户", "脱贫年度"]).to_csv(ds / "households.csv", index=False)
+    p = pd.read_csv(ds / "posts.csv", dtype=str, keep_default_na=False)
+    p.drop(columns=["解聘日期", "解聘原因"]).to_csv(ds / "posts.csv", index=False)
+    meta = contract.prepare(ds, cache=tmp_path)
+    assert meta["errors"] == []
+    assert meta["absent_columns"]["households"] == ["脱贫年度", "风险发现日期", "风险消除日期", "是否低保户"]
+    assert meta["absent_columns"]["posts"] == ["解聘日期", "解聘原因"]
+    t = contract.load_township(ds, "青山镇", cache=tmp_path)
+    hh, posts = t["households"], t["posts"]
+    assert set(hh.attrs["absent_columns"]) == {"脱贫年度", "风险发现日期", "风险消除日期", "是否低保户"}
+    assert posts.attrs["absent_columns"] == ("解聘日期", "解聘原因")
+    assert str(hh["风险消除日期"].dtype) == "datetime64[ns]" and hh["风险消除日期"].isna().all()
+    assert hh["风险消除日期_仅月"].dtype == bool and not hh["风险消除日期_仅月"].any()
+    assert str(hh["是否低保户"].dtype) == "boolean" and hh["是否低保户"].isna().all()
+    assert str(hh["脱贫年度"].dtype) == "Int64"
+    assert str(posts["解聘日期"].dtype) == "datetime64[ns]" and posts["解聘日期"].isna().all()
+    assert posts["解聘原因"].dtype == object and posts["解聘原因"].isna().all()
+    # columns the source gave are not listed
+    assert t["members"].attrs["absent_columns"] == ()
+    for name, df in t.items():
+        assert [(c, str(d)) for c, d in df.dtypes.items()] == contract.schema(name), name
+
+
+def test_township_without_rows_gets_the_full_schema(ds, tmp_path):
+    p = pd.read_csv(ds / "posts.csv", dtype=str, keep_default_na=False)
+    p[p["乡(镇)"] != "石门乡"].to_csv(ds / "posts.csv", index=False)
+    t = contract.load_township(ds, "石门乡", cache=tmp_path)
+    posts = t["posts"]
+    assert len(posts) == 0
+    assert [(c, str(d)) for c, d in posts.dtypes.items()] == contract.schema("posts")
+    assert posts.attrs["absent_columns"] == ()
+
+
+def test_header_only_table_is_valid_and_typed(ds, tmp_path):
+    (ds / "payments.csv").write_text("项目编号,资金来源,拨付日期,拨付金额\n", encoding="utf-8")
+    r = run_check(ds)
+    assert r.returncode == 0, r.stdout + r.stderr
+    meta = contract.prepare(ds, cache=tmp_path)
+    assert "payments" in meta["tables"] and meta["errors"] == []
+    pay = contract.load_township(ds, "青山镇", cache=tmp_path)["payments"]
+    assert len(pay) == 0
+    assert [(c, str(d)) for c, d in pay.dtypes.items()] == contract.schema("payments")
+
+
+def test_header_only_xlsx_with_title_rows_is_valid(ds):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["资金拨付明细（导出）"])
+    ws.append(["项目编号", "资金来源", "拨付日期", "拨付金额"])
+    (ds / "payments.csv").unlink()
+    wb.save(ds / "资金拨付.xlsx")
+    d = read_dataset(ds)
+    assert d.ok, [v.message() for v in d.errors]
+    assert len(d.tables["payments"]) == 0
+
+
+def test_file_without_header_is_an_error(ds):
+    (ds / "payments.csv").write_text("XM1,中央衔接资金,2023-03-01,5\n", encoding="utf-8")
+    assert_fails(ds, "payments.csv", "缺少必需的列", "[missing_columns]")
+    (ds / "payments.csv").write_text("\n\n", encoding="utf-8")
+    assert_fails(ds, "payments.csv", "[empty_file]")
+
+
+def test_messages_name_the_record_key(ds):
+    m = pd.read_csv(ds / "members.csv", dtype=str, keep_default_na=False)
+    pid = m.loc[10, "证件号码"]
+    edit(ds, "members.csv", 12, "户编号", "H999")
+    edit(ds, "projects.csv", 3, "项目类型", "修路")
+    pj = pd.read_csv(ds / "projects.csv", dtype=str, keep_default_na=False).loc[1, "项目编号"]
+    edit(ds, "households.csv", 12, "监测对象类别", "监测户")
+    hid = pd.read_csv(ds / "households.csv", dtype=str, keep_default_na=False).loc[10, "户编号"]
+    out = assert_fails(
+        ds,
+        f"members.csv 第12行 [户编号]（证件号码 {mask(pid)}）: 值“H999”在农户信息（households）中不存在 [unknown_household]",
+        f"projects.csv 第3行 [项目类型]（项目编号 {pj}）",
+        f"households.csv 第12行 [监测对象类别]（户编号 {hid}）")
+    assert pid not in out
+
+
+def test_orphan_member_has_no_township_and_blocks_none(ds, tmp_path):
+    edit(ds, "members.csv", 4, "户编号", "H999999")
+    meta = contract.prepare(ds, cache=tmp_path)
+    orphan = [e for e in meta["errors"] if e["key"] == "unknown_household"]
+    assert len(orphan) == 1 and orphan[0]["township"] is None
+    assert "?" in meta["bad_townships"]
+    d = read_dataset(ds)
+    assert not d.ok
+    assert all(d.usable(t) for t in d.townships)
+    assert run_check(ds).returncode == 1
+
+
+def test_folder_with_only_an_unrecognised_file_is_unusable(tmp_path):
+    d = tmp_path / "odd"
+    d.mkdir()
+    pd.DataFrame({"编号": ["1"], "名称": ["x"]}).to_csv(d / "汇总表.csv", index=False)
+    with pytest.raises(contract.UnusableDataset) as e:
+        read_dataset(d)
+    assert "汇总表.csv" in str(e.value) and "[unrecognised_file]" in str(e.value)
+    with pytest.raises(contract.StructureError):
+        contract.prepare(d, cache=tmp_path / "cache")
+    out = assert_fails(d, "汇总表.csv", "[unusable_dataset]", "未识别")
+    assert "数据符合规范" not in out
+
+
+def test_folder_without_households_is_unusable_and_lists_what_it_found(ds):
+    (ds / "households.csv").unlink()
+    (ds / PERSON).unlink()
+    (ds / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    out = assert_fails(ds, "[unusable_dataset]", "members.csv：家庭成员（members）", "notes.csv：未识别")
+    assert "payments.csv：资金拨付（payments）" in out
+
+
+def test_check_says_what_each_file_was_taken_as(tiny_dataset):
+    r = run_check(tiny_dataset)
+    assert r.returncode == 0, r.stderr
+    assert "农户信息.xlsx：农户信息（households）" in r.stdout
+    assert f"{PERSON}：国家系统人员级导出" in r.stdout
+
+
+# --- the national system's person-level export --------------------------------------
+
+def _person_frame(folder: Path) -> pd.DataFrame:
+    return _xlsx_frame(folder / PERSON, 3)
+
+
+def _write_person(df: pd.DataFrame, path: Path, title_rows: int = 3) -> None:
+    """As the national system writes it: title rows, then the header (row title_rows+1)."""
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame([["防止返贫致贫监测对象信息"]] * title_rows).to_excel(xw, index=False, header=False)
+        df.to_excel(xw, index=False, startrow=title_rows)
+
+
+@pytest.fixture
+def person(tiny_dataset, tmp_path) -> tuple[Path, pd.DataFrame]:
+    """A folder holding only a person-level export (under a file name of the system's)."""
+    d = tmp_path / "person"
+    d.mkdir()
+    df = _person_frame(tiny_dataset)
+    _write_person(df, d / "防止返贫致贫监测对象信息_20231231.xlsx")
+    return d, df
+
+
+def test_person_level_file_alone(person, tmp_path):
+    d, df = person
+    ds_ = read_dataset(d)
+    assert ds_.ok, [v.message() for v in ds_.errors[:5]]
+    assert set(ds_.tables) == {"households", "members"}
+    h, m = ds_.tables["households"], ds_.tables["members"]
+    assert len(h) == df["户编号"].nunique() and len(m) == len(df)
+    assert (h.set_index("户编号")["家庭人口数"] == df.groupby("户编号")["人数"].first().astype(int)).all()
+    assert set(h["乡镇"]) == {"河口镇"} and h["县"].eq("示例县").all()
+    assert h["组"].str.endswith("组").all()                        # 自然村 → 组
+    assert h["纳入监测日期_仅月"][h["纳入监测日期"].notna()].all()   # YYYYMM
+    kinds = df.groupby("户编号")["户类型"].first()
+    assert h.set_index("户编号")["是否脱贫户"].eq(kinds == "脱贫户").all()
+    assert not h["主要风险类型"].isin(["因安全住房", "因安全饮水", "缺劳动力"]).any()
+    assert m["是否参加基本医疗保险"].notna().all()
+    assert ds_.absent_columns["households"] == ["风险发现日期"]
+    t = contract.load_township(d, "河口镇", cache=tmp_path / "c")
+    assert t["households"].attrs["absent_columns"] == ("风险发现日期",)
+    assert "姓名" not in t["members"] and t["members"]["证件号码"].str.startswith("P").all()
+
+
+def test_person_level_without_size_counts_member_rows(person):
+    d, df = person
+    f = next(d.iterdir())
+    _write_person(df.drop(columns=["人数"]), f)
+    h = read_dataset(d).tables["households"]
+    assert (h.set_index("户编号")["家庭人口数"] == df.groupby("户编号").size()).all()
+
+
+def test_person_level_rows_of_a_household_must_agree(person):
+    d, df = person
+    f = next(d.iterdir())
+    multi = df.groupby("户编号").size()
+    hid = multi[multi >= 2].index[0]
+    rows = df.index[df["户编号"] == hid]
+    df.loc[rows[1], "行政村"] = "别的村"
+    _write_person(df, f)
+    r1, r2 = rows[0] + 5, rows[1] + 5   # 3 title rows + header
+    assert_fails(d, f"{f.name} 第{r1}行 [行政村]（户编号 {hid}）", f"第{r1}行", f"第{r2}行“别的村”",
+                 "[household_rows_disagree]")
+
+
+def test_person_level_eliminated_without_date_is_an_error(person):
+    d, df = person
+    f = next(d.iterdir())
+    row = df.index[df["风险是否已消除"] == "否"][0]
+    hid = df.loc[row, "户编号"]
+    df.loc[df["户编号"] == hid, "风险是否已消除"] = "是"
+    _write_person(df, f)
+    assert_fails(d, f"[消除监测时间]（户编号 {hid}）", "[elimination_date_required]")
+
+
+def test_two_person_level_files_are_merged_by_household(person, tmp_path):
+    d, df = person
+    f = next(d.iterdir())
+    ids = df["户编号"].unique()
+    a = df[df["户编号"].isin(ids[:50])]
+    b = df[df["户编号"].isin(ids[40:])]          # 10 households in both files
+    f.unlink()
+    _write_person(a, d / "（乡村建设）户信息_20231231.xlsx", title_rows=2)
+    _write_person(b, d / "防止返贫致贫监测对象信息_20231231.xlsx", title_rows=5)
+    ds_ = read_dataset(d)
+    assert ds_.ok, [v.message() for v in ds_.errors[:5]]
+    assert len(ds_.tables["households"]) == len(ids) and len(ds_.tables["members"]) == len(df)
+    # the same household disagreeing across the files is an error naming both
+    b = b.copy()
+    b.loc[b["户编号"] == ids[45], "户类型"] = "脱贫户" if a.loc[a["户编号"] == ids[45], "户类型"].iloc[0] != "脱贫户" else "一般农户"
+    _write_person(b, d / "防止返贫致贫监测对象信息_20231231.xlsx", title_rows=5)
+    out = assert_fails(d, "[户类型]（户编号 ", "[household_files_disagree]")
+    line = next(x for x in out.splitlines() if "[household_files_disagree]" in x)
+    assert "防止返贫致贫监测对象信息_20231231.xlsx" in line and "（乡村建设）户信息_20231231.xlsx" in line
+
+
+def test_mixed_dataset_person_level_and_contract_files(tiny_dataset, tmp_path):
+    d = read_dataset(tiny_dataset)
+    assert d.ok
+    assert set(d.townships) == {"青山镇", "石门乡", "河口镇"}
+    towns = d.township["households"].value_counts()
+    assert towns["河口镇"] == 80
+    assert d.absent_by_township["households"]["河口镇"] == ["风险发现日期"]
+    assert d.absent_by_township["households"]["青山镇"] == []
+    # work, income and posts of the person-level township link to its members
+    assert d.township["work"].eq("河口镇").any() and d.township["work"].notna().all()
+    t = contract.load_township(tiny_dataset, "青山镇", cache=tmp_path)
+    assert t["households"].attrs["absent_columns"] == ()
+
+
+def test_person_level_member_error_names_the_export_row(person):
+    d, df = person
+    f = next(d.iterdir())
+    df.loc[6, "劳动技能"] = "很能干"
+    _write_person(df, f)
+    pid = df.loc[6, "证件号码"]
+    out = assert_fails(d, f"{f.name} 第11行 [劳动技能]（证件号码 {mask(pid)}）", "[not_allowed]")
+    assert pid not in out
