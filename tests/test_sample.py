@@ -63,6 +63,10 @@ def test_rerun_replaces_tables_of_the_other_style(tmp_path):
     generate(tmp_path, townships=1, households_per_township=40)
     assert not (tmp_path / "households.csv").exists()
     assert (tmp_path / "农户信息.xlsx").exists()
+    generate(tmp_path, townships=2, households_per_township=40)
+    assert (tmp_path / PERSON).exists()
+    generate(tmp_path, townships=2, households_per_township=40, mixed_formats=False)
+    assert not (tmp_path / PERSON).exists()
 
 
 # ---------------------------------------------------------------- id numbers
@@ -210,9 +214,78 @@ def _covered(h: pd.DataFrame) -> pd.Series:
 
 # ---------------------------------------------------------------- formats
 
+PERSON = "（乡村建设）户信息_20231231.xlsx"
+
+
 def test_mixed_file_names(mixed):
     assert sorted(p.name for p in mixed.iterdir()) == sorted(
-        ["农户信息.xlsx", "members.csv", "收入.csv", "work.csv", "projects.csv", "payments.csv", "posts.csv"])
+        ["农户信息.xlsx", "members.csv", "收入.csv", "work.csv", "projects.csv", "payments.csv", "posts.csv",
+         PERSON])
+
+
+def _person(folder: Path) -> pd.DataFrame:
+    rows = list(openpyxl.load_workbook(folder / PERSON).active.iter_rows(values_only=True))
+    return pd.DataFrame(rows[4:], columns=rows[3])
+
+
+def test_person_level_export_form(mixed, plain):
+    ws = openpyxl.load_workbook(mixed / PERSON).active
+    titles = [r[0] for r in ws.iter_rows(min_row=1, max_row=3, values_only=True)]
+    assert "合成数据" in titles[0] and titles[1].startswith("导出单位") and titles[2].startswith("导出时间")
+    df = _person(mixed)
+    for col in ("户编号", "证件号码", "与户主关系", "户类型", "人数", "县(市、区、旗)", "乡(镇)", "行政村", "自然村",
+                "易返贫致贫户(监测对象)类型", "识别监测时间", "风险是否已消除", "消除监测时间", "致贫/返贫风险1",
+                "是否参加城乡居民基本医疗保险", "是否参加城乡居民基本养老保险"):
+        assert col in df.columns, col
+    assert "风险发现日期" not in df.columns and "纳入监测日期" not in df.columns
+    assert set(df["户类型"]) <= {"脱贫户", "一般农户", "非脱贫户"}
+    months = df["识别监测时间"].dropna()
+    assert len(months) and months.str.fullmatch(r"\d{6}").all()
+    # the last township only, and its people are not in the contract files
+    h = plain["households"]
+    last = h["乡镇"].iloc[-1]
+    assert set(df["乡(镇)"]) == {last}
+    assert df["证件号码"].tolist() == plain["members"].loc[
+        plain["members"]["户编号"].isin(h.loc[h["乡镇"] == last, "户编号"]), "证件号码"].tolist()
+    members = pd.read_csv(mixed / "members.csv", dtype=str, encoding="gb18030", keep_default_na=False)
+    assert not members["证件号码"].isin(df["证件号码"]).any()
+
+
+def test_person_level_and_contract_files_give_the_same_township(tmp_path):
+    """The same township read from the person-level export and from contract files: same
+    households and members, same monitoring figures (the export has no 风险发现日期, so
+    identification_days is not computable from it, and its dates are months)."""
+    from zhenxing import contract, indicators
+    kw = dict(townships=2, households_per_township=150)
+    a = generate(tmp_path / "person", **kw)
+    b = generate(tmp_path / "contract", person_level=False, **kw)
+    assert (a / PERSON).exists() and not (b / PERSON).exists()
+    town = sample.SAMPLE_TOWNSHIPS[1]
+    ta = contract.load_township(a, town, cache=tmp_path / "cache")
+    tb = contract.load_township(b, town, cache=tmp_path / "cache")
+    assert ta["households"].attrs["absent_columns"] == ("风险发现日期",)
+    assert tb["households"].attrs["absent_columns"] == ()
+    ha, hb = ta["households"].copy(), tb["households"].copy()
+    dates = ["纳入监测日期", "风险消除日期"]
+    for h in (ha, hb):
+        for c in dates:
+            h[c] = h[c].dt.to_period("M").dt.to_timestamp()
+    skip = ["风险发现日期", "风险发现日期_仅月"] + [c + "_仅月" for c in dates]
+    pd.testing.assert_frame_equal(ha.drop(columns=skip), hb.drop(columns=skip))
+    assert ha["纳入监测日期_仅月"][ha["纳入监测日期"].notna()].all()
+    ma, mb = ta["members"].drop(columns="证件号码"), tb["members"].drop(columns="证件号码")  # pseudonyms are per dataset
+    pd.testing.assert_frame_equal(ma, mb)
+    for name in ("work", "income", "posts", "projects", "payments"):
+        assert len(ta[name]) == len(tb[name]), name
+    for year in (2022, 2023):
+        fa = indicators.monitoring(ta, town, year, f"{year}-12-31")
+        fb = indicators.monitoring(tb, town, year, f"{year}-12-31")
+        assert not (fa.pop("identification_days") or {}).get("counted")  # not computable
+        fb.pop("identification_days")
+        assert fa == fb, year
+    # every other table of the dataset is byte-identical
+    for name in ("work.csv", "收入.csv", "projects.csv", "payments.csv", "posts.csv"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
 
 
 def test_xlsx_has_title_rows(mixed):
@@ -253,8 +326,9 @@ def test_mixed_forms(mixed):
 
 def test_mixed_and_plain_carry_the_same_people(mixed, plain):
     members = pd.read_csv(mixed / "members.csv", dtype=str, encoding="gb18030", keep_default_na=False)
-    assert members["证件号码"].tolist() == plain["members"]["证件号码"].tolist()
-    assert members["姓名"].tolist() == plain["members"]["姓名"].tolist()
+    person = _person(mixed)
+    assert members["证件号码"].tolist() + person["证件号码"].tolist() == plain["members"]["证件号码"].tolist()
+    assert members["姓名"].tolist() + person["姓名"].tolist() == plain["members"]["姓名"].tolist()
 
 
 def test_contract_reader_accepts_the_sample(mixed):
