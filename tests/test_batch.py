@@ -1,5 +1,7 @@
 """Batch runs: warm kernels give the same results as fresh ones, a Dask cluster runs the
-same batch, a killed run resumes to complete, uncorrupted reports."""
+same batch, a killed run resumes to complete, uncorrupted reports; Ctrl-C stops a batch;
+a county whose townships all fail gets its failure table and no roll-up; orphan rows fail
+the run; the console is quiet and Chinese; roll-ups list only the published tree."""
 from __future__ import annotations
 
 import json
@@ -14,9 +16,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zhenxing import sample
+import psutil
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "qingshi" / "dataset"
+from zhenxing import contract, sample
 
 
 def zhenxing(*args, env=None) -> subprocess.CompletedProcess:
@@ -37,13 +39,19 @@ def small_county(tmp_path_factory) -> Path:
                            mixed_formats=False)
 
 
-def test_warm_kernels_give_the_same_results_as_fresh_kernels(tmp_path):
+def towns_of(dataset: Path) -> dict[str, str]:
+    return contract.prepare(dataset)["townships"]
+
+
+def test_warm_kernels_give_the_same_results_as_fresh_kernels(tmp_path, tiny_dataset):
     outs = {}
+    town, county = sorted(towns_of(tiny_dataset).items())[0]
     for engine in ("fresh", "warm"):
         out = tmp_path / engine
-        r = zhenxing("run", str(FIXTURE), "--out", str(out), "--formats", "html", env={"ZHENXING_ENGINE": engine})
+        r = zhenxing("run", str(tiny_dataset), "--township", town, "--out", str(out), "--formats", "html",
+                     env={"ZHENXING_ENGINE": engine})
         assert r.returncode == 0, r.stderr[-2000:]
-        outs[engine] = out / "2023" / "示例县" / "青石镇"
+        outs[engine] = out / "2023" / county / town
     fresh, warm = outs["fresh"], outs["warm"]
     assert json.loads((fresh / "indicators.json").read_text()) == json.loads((warm / "indicators.json").read_text())
     strip = lambda s: re.sub(r"生成时间：.*", "", s)  # noqa: E731
@@ -141,3 +149,159 @@ def test_workers_are_replaced_between_chunks(tmp_path, small_county):
                  env={"ZHENXING_TASKS_PER_WORKER": "1"})
     assert r.returncode == 0, r.stderr[-2000:]
     assert len(list(tmp_path.glob("2023/示例县/*/report.html"))) == 3
+
+
+# --- every township failing, orphan rows -------------------------------------------------
+
+def test_when_every_township_fails_the_run_prints_its_failure_table_and_writes_no_rollup(tmp_path, tiny_copy):
+    (tiny_copy / "payments.csv").write_bytes(b"")  # no header at all: every township is unusable
+    out = tmp_path / "out"
+    r = zhenxing("run", str(tiny_copy), "--out", str(out), "--formats", "html")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "失败清单" in r.stderr
+    for town in towns_of(tiny_copy):
+        assert re.search(rf"^{town}\t", r.stderr, re.M), r.stderr
+    assert "Errno" not in r.stderr + r.stdout and "Traceback" not in r.stderr
+    assert not list(out.glob("**/county.html")) and not (out / "index.html").exists()
+
+
+def _append_orphan_member(dataset: Path) -> str:
+    """A member whose 户编号 exists in no household (a copy of a real row); returns its id number."""
+    f = dataset / "members.csv"
+    raw = f.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    lines = text.splitlines()
+    row = lines[1].split(",")
+    row[0] = "ZZ99999999"
+    lines.append(",".join(row))
+    f.write_bytes(("\n".join(lines) + "\n").encode(enc))
+    return row[1]
+
+
+def test_orphan_rows_fail_the_run_under_the_dataset_name_while_townships_render(tmp_path, tiny_copy):
+    id_number = _append_orphan_member(tiny_copy)
+    town, county = sorted(towns_of(tiny_copy).items())[0]
+    out = tmp_path / "out"
+    r = zhenxing("run", str(tiny_copy), "--township", town, "--out", str(out), "--formats", "html")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert re.search(rf"^{tiny_copy.name}\t数据校验\t.*不属于任何乡镇", r.stderr, re.M), r.stderr
+    assert id_number not in r.stderr + r.stdout, "id numbers are masked"
+    assert (out / "2023" / county / town / "report.html").exists()
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------
+
+def _alive(pids) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                alive.append(pid)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tiny_dataset):
+    out = tmp_path / "out"
+    county = out / "2023" / sorted(set(towns_of(tiny_dataset).values()))[0]
+    cmd = [sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--out", str(out),
+           "--formats", "html", "--workers", "1"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    seen: set[int] = set()
+    deadline = time.time() + 180
+    while time.time() < deadline and not list(county.glob("*/.zhenxing-run.json")):
+        try:
+            seen.update(c.pid for c in psutil.Process(p.pid).children(recursive=True))
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.1)
+    time.sleep(0.3)  # the next township is under way
+    seen.update(c.pid for c in psutil.Process(p.pid).children(recursive=True))
+    assert any("ipykernel" in " ".join(psutil.Process(c).cmdline()) for c in _alive(seen)), "kernels were running"
+    t0 = time.time()
+    os.killpg(p.pid, signal.SIGINT)  # as a terminal sends it
+    stdout, stderr = p.communicate(timeout=60)
+    assert time.time() - t0 < 10, "Ctrl-C must stop the batch within seconds"
+    assert p.returncode == 130, stderr[-2000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    lines = [ln for ln in stderr.splitlines() if "已中断" in ln]
+    assert len(lines) == 1 and "重新运行同一命令" in lines[0] and "已完成 1 个乡镇" in lines[0], stderr
+    time.sleep(2)
+    assert _alive(seen) == [], "no worker or kernel of the run may be left"
+    done = [d for d in county.iterdir() if d.is_dir() and not d.name.startswith(".") and d.name != "charts"]
+    assert len(done) == 1 and (done[0] / "report.html").exists()
+    assert not list(county.glob(".*tmp*")), "the interrupted township's temporary folder was not cleaned"
+    assert not (out / "failed").exists(), "an interrupted township is not a failure"
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "跳过 1 个" in r.stdout
+    assert f"{done[0].name}：未变化，跳过" in r.stderr
+    assert len(list(county.glob("*/report.html"))) == 3 and (county / "county.html").exists()
+
+
+# --- console, failed leftovers, published tree -------------------------------------------
+
+@pytest.fixture(scope="module")
+def published_run(tmp_path_factory, tiny_dataset):
+    """One township rendered into an output tree that holds an exploration's leftovers, an
+    empty year and a failed earlier run of the same township."""
+    towns = sorted(towns_of(tiny_dataset).items())
+    (town, county), (explored, _) = towns[0], towns[1]
+    out = tmp_path_factory.mktemp("published")
+    (out / "2023" / county / explored).mkdir(parents=True)  # a notebook run by hand
+    (out / "2023" / county / explored / "indicators.json").write_text("{}", encoding="utf-8")
+    (out / "2019" / county / explored).mkdir(parents=True)  # a year with nothing published
+    (out / "2019" / county / explored / "indicators.json").write_text("{}", encoding="utf-8")
+    failed = out / "failed" / "2023" / county / town
+    failed.mkdir(parents=True)
+    (failed / "monitoring.ipynb").write_text("{}", encoding="utf-8")
+    r = zhenxing("run", str(tiny_dataset), "--township", town, "--out", str(out), "--formats", "html")
+    assert r.returncode == 0, r.stderr[-2000:]
+    return {"out": out, "town": town, "county": county, "explored": explored, "result": r}
+
+
+def _links(html_file: Path) -> list[str]:
+    html = html_file.read_text(encoding="utf-8")
+    return [h for h in re.findall(r'href="([^"#]+)"', html) if not h.startswith(("http", "data:", "mailto:"))]
+
+
+def test_rollups_list_only_the_published_tree(published_run):
+    from urllib.parse import unquote
+    out, county = published_run["out"], published_run["county"]
+    county_html = out / "2023" / county / "county.html"
+    index_html = out / "index.html"
+    for page in (county_html, index_html):
+        text = page.read_text(encoding="utf-8")
+        assert published_run["town"] in text
+        assert published_run["explored"] not in text, f"an explored township is listed in {page.name}"
+        for link in _links(page):
+            assert (page.parent / unquote(link)).exists(), f"dead link {link} in {page.name}"
+    assert "2019年" not in index_html.read_text(encoding="utf-8"), "an empty year is listed"
+
+
+def test_failed_leftovers_are_cleaned_once_the_township_succeeds(published_run):
+    out = published_run["out"]
+    assert not (out / "failed" / "2023" / published_run["county"] / published_run["town"]).exists()
+
+
+def test_console_is_quiet_and_chinese_with_one_line_per_township(published_run):
+    err = published_run["result"].stderr
+    for noise in ("IPKernelApp", "WARNING", "Warning", "Parent appears", "without encryption"):
+        assert noise not in err, err
+    for english in ("written", "skipped", "failed"):
+        assert english not in err + published_run["result"].stdout
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert lines == [ln for ln in lines if ln.startswith("[1/1]")] and len(lines) == 1, err
+    assert f"{published_run['town']}：已生成" in lines[0]
+
+
+def test_site_writes_nothing_for_an_output_folder_that_does_not_exist(tmp_path):
+    from zhenxing import site
+    site.write_index(tmp_path / "none")
+    assert not (tmp_path / "none").exists()
