@@ -33,7 +33,10 @@ def _check(args) -> int:
         print(f"未提供的表（相关专题将注明无数据）[missing_tables]: {', '.join(missing)}")
     for n, cols in ds.absent_columns.items():
         if cols:
-            print(f"未提供的列（相关指标注明无法计算）[absent_columns] {n}: {'、'.join(cols)}")
+            by_town = ds.absent_by_township.get(n, {})
+            where = [t for t, c in by_town.items() if c]
+            scope = f"（仅{'、'.join(where)}）" if by_town and len(where) < len(by_town) else ""
+            print(f"未提供的列（相关指标注明无法计算）[absent_columns] {n}{scope}: {'、'.join(cols)}")
     for t, c in ds.townships.items():
         state = "可用" if ds.usable(t) else "有错误，不生成报告"
         print(f"  {c} {t}: {state}")
