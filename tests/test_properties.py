@@ -1,0 +1,366 @@
+"""Property-based tests: generated contract-valid datasets, written as CSV files, read
+through the contract, then every indicator, paragraph, table and chart.
+
+Each example is a dataset folder of 1–3 townships with random subsets of the optional
+columns removed, optional tables removed, townships without rows in some tables,
+header-only tables, month-only (YYYYMM) monitoring dates and one-household townships.
+
+Profiles: ``default`` (quick, < 1 minute) and ``large`` (``HYPOTHESIS_PROFILE=large``).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zhenxing import charts as C
+from zhenxing import contract
+from zhenxing import indicators as I
+from zhenxing import tables as TB
+from zhenxing import text as X
+
+settings.register_profile("default", max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("large", max_examples=300, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+COUNTY = "测试县"
+TOWNS = ("甲镇", "乙乡", "丙镇")
+VILLAGES = ("一村", "二村")
+YEARS = (2022, 2023)
+OPTIONAL_TABLES = ("members", "work", "income", "projects", "payments", "posts")
+PARAGRAPHS = (X.paragraph_monitoring, X.paragraph_income, X.paragraph_employment, X.paragraph_funds,
+              X.paragraph_posts)
+TABLE_FNS = (TB.monitoring_by_category, TB.monitoring_by_village, TB.monitoring_by_risk, TB.income_by_group,
+             TB.income_composition, TB.employment_by_region, TB.funds_by_source, TB.funds_progress,
+             TB.posts_by_type)
+CHART_FNS = (C.monitoring_categories, C.income_groups, C.employment_regions, C.funds_sources, C.posts_types)
+
+
+def optional_columns(table: str) -> list[str]:
+    return [c.name for c in contract.TABLES[table]["cols"] if not (c.required or c.present)]
+
+
+def all_columns(table: str) -> list[str]:
+    return [c.name for c in contract.TABLES[table]["cols"]]
+
+
+def resident_id(n: int) -> str:
+    """A valid GB 11643 id, distinct for each n (birth date and sequence vary with n)."""
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=37 * n)
+    body = f"530102{birth:%Y%m%d}{n % 1000:03d}"
+    check = contract.ID_CHECK[sum(int(d) * w for d, w in zip(body, contract.ID_WEIGHTS)) % 11]
+    return body + check
+
+
+# ---------------------------------------------------------------- strategies
+dates = st.dates(dt.date(2021, 1, 1), dt.date(2024, 6, 30))
+
+
+@st.composite
+def monitoring_dates(draw, category):
+    """(风险发现日期, 纳入监测日期, 风险消除日期) as cells: ordered, some month-only."""
+    if category is None:
+        return "", "", ""
+    d = sorted(draw(st.lists(dates, min_size=3, max_size=3)))
+    found = d[0] if draw(st.booleans()) else None
+    incl = d[1]
+    elim = d[2] if draw(st.booleans()) else None
+    cells, parsed = [], []
+    for x in (found, incl, elim):
+        if x is None:
+            cells.append("")
+            parsed.append(None)
+            continue
+        month = draw(st.booleans())
+        cells.append(f"{x:%Y%m}" if month else x.isoformat())
+        parsed.append(x.replace(day=1) if month else x)
+    # month-only dates count as the 1st: keep the contract's order after that
+    known = [p for p in parsed if p is not None]
+    if known != sorted(known):
+        cells = ["" if x is None else x.isoformat() for x in (found, incl, elim)]
+    return tuple(cells)
+
+
+@st.composite
+def datasets(draw):
+    towns = list(TOWNS[: draw(st.integers(1, 3))])
+    n_id = [0]
+
+    def new_id():
+        n_id[0] += 1
+        return resident_id(n_id[0])
+
+    hh, mem, work, inc, proj, pay, posts = [], [], [], [], [], [], []
+    for ti, town in enumerate(towns):
+        n_hh = draw(st.integers(1 if ti == 0 else 0, 4))   # a township may have no household
+        for _ in range(n_hh):
+            hid = f"H{len(hh) + 1:03d}"
+            size = draw(st.integers(1, 4))
+            poor = draw(st.booleans())
+            category = draw(st.sampled_from([None, "脱贫不稳定户"] if poor else [None, "边缘易致贫户", "突发严重困难户"]))
+            found, incl, elim = draw(monitoring_dates(category))
+            hh.append({"户编号": hid, "县": COUNTY, "乡镇": town, "村": draw(st.sampled_from(VILLAGES)),
+                       "家庭人口数": str(size), "是否脱贫户": "是" if poor else "否",
+                       "监测对象类别": category or "", "风险发现日期": found, "纳入监测日期": incl,
+                       "风险消除日期": elim,
+                       "主要风险类型": draw(st.sampled_from(["", "因病", "因学", "因灾"])) if category else "",
+                       "是否易地扶贫搬迁": draw(st.sampled_from(["是", "否", ""]))})
+            for _ in range(draw(st.integers(1, size))):
+                pid = new_id()
+                mem.append({"户编号": hid, "证件号码": pid,
+                            "劳动技能": draw(st.sampled_from(contract.LABOUR))})
+                for y in draw(st.sets(st.sampled_from(YEARS))):
+                    work.append({"证件号码": pid, "年度": str(y), "务工地域": draw(st.sampled_from(contract.REGIONS)),
+                                 "务工月数": str(draw(st.integers(1, 12))),
+                                 "务工收入": str(draw(st.integers(0, 60000)))})
+            for y in draw(st.sets(st.sampled_from(YEARS))):
+                biz = draw(st.integers(0, 20000))
+                inc.append({"户编号": hid, "年度": str(y), "家庭人口数": draw(st.sampled_from(["", str(size)])),
+                            "工资性收入": str(draw(st.integers(0, 40000))), "生产经营性收入": str(biz),
+                            "生产经营性支出": str(draw(st.integers(0, biz))),
+                            "财产性收入": str(draw(st.integers(0, 2000))),
+                            "转移性收入": str(draw(st.integers(0, 10000)))})
+        for k in range(draw(st.integers(0, 3))):
+            code = f"XM{ti}{k}"
+            year = draw(st.sampled_from(YEARS))
+            start = draw(st.one_of(st.none(), st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31))))
+            end = draw(st.one_of(st.none(), st.dates(start, dt.date(year + 1, 6, 30)))) if start else None
+            ptype = draw(st.sampled_from(contract.PROJECT_TYPES))
+            for src in draw(st.sets(st.sampled_from(contract.FUND_SOURCES[:3]), min_size=1, max_size=2)):
+                cents = draw(st.integers(1, 50000))
+                proj.append({"项目编号": code, "年度": str(year), "项目名称": f"项目{ti}{k}", "县": COUNTY,
+                             "乡镇": town, "项目类型": ptype, "资金来源": src, "批复金额": f"{cents / 100:.2f}",
+                             "开工日期": start.isoformat() if start else "",
+                             "完工日期": end.isoformat() if end else "",
+                             "资产类别": draw(st.sampled_from(["", *contract.ASSET_CLASSES])),
+                             "受益脱贫人口数": ""})
+                left = cents
+                for _ in range(draw(st.integers(0, 2))):
+                    if left <= 0:
+                        break
+                    part = draw(st.integers(1, left))
+                    left -= part
+                    pay.append({"项目编号": code, "资金来源": src,
+                                "拨付日期": draw(st.dates(dt.date(year, 1, 1), dt.date(year + 1, 3, 31))).isoformat(),
+                                "拨付金额": f"{part / 100:.2f}"})
+        town_members = [m["证件号码"] for m in mem if any(h["户编号"] == m["户编号"] and h["乡镇"] == town for h in hh)]
+        for _ in range(draw(st.integers(0, 3))):
+            pid = draw(st.sampled_from(town_members)) if town_members and draw(st.booleans()) else new_id()
+            hired = draw(dates)
+            fired = draw(st.one_of(st.none(), st.dates(hired, dt.date(2024, 12, 31))))
+            posts.append({"证件号码": pid, "县": COUNTY, "乡镇": town,
+                          "岗位类型": draw(st.sampled_from(["生态护林员", "乡村保洁员"])),
+                          "聘用日期": hired.isoformat(), "解聘日期": fired.isoformat() if fired else "",
+                          "解聘原因": draw(st.sampled_from(["", "不履职", "本人辞职"])) if fired else "",
+                          "补贴标准": str(draw(st.integers(100, 12000))), "补贴周期": draw(st.sampled_from(["月", "年"]))})
+
+    rows = {"households": hh, "members": mem, "work": work, "income": inc, "projects": proj,
+            "payments": pay, "posts": posts}
+    dropped = draw(st.sets(st.sampled_from(OPTIONAL_TABLES)))
+    if "projects" in dropped:
+        dropped.add("payments")
+    if "members" in dropped:
+        dropped.add("work")
+    header_only = draw(st.sets(st.sampled_from(["work", "income", "payments", "posts"])))
+    removed = {}
+    for name in rows:
+        opt = [c for c in optional_columns(name) if c not in ("户主姓名", "户主证件号码", "姓名")]
+        removed[name] = sorted(draw(st.sets(st.sampled_from(opt)))) if opt else []
+    # 纳入监测日期 may be absent only when no household has a category (contract rule)
+    if any(h["监测对象类别"] for h in hh) and "纳入监测日期" in removed["households"]:
+        removed["households"].remove("纳入监测日期")
+    if any(h["监测对象类别"] for h in hh) and "风险发现日期" in removed["households"]:
+        pass  # allowed: the export's own shape (no separate 风险发现日期)
+    return {"rows": rows, "dropped": dropped, "header_only": header_only, "removed": removed, "towns": towns}
+
+
+def write(spec: dict, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in spec["rows"].items():
+        if name in spec["dropped"]:
+            continue
+        cols = [c for c in all_columns(name) if c not in spec["removed"][name]
+                and (not rows or c in rows[0])]
+        body = [] if name in spec["header_only"] else rows
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(body)
+
+
+# ---------------------------------------------------------------- invariants
+def _walk_json(x):
+    if isinstance(x, dict):
+        for v in x.values():
+            _walk_json(v)
+    elif isinstance(x, list):
+        for v in x:
+            _walk_json(v)
+    else:
+        assert x is None or type(x) in (int, float, str, bool), (x, type(x))
+
+
+def _get(topic: dict, key: str):
+    cur = topic
+    for part in key.split("."):
+        if isinstance(cur, dict) and part in cur:
+            cur = cur[part]
+        elif isinstance(cur, dict) and all(isinstance(v, dict) for v in cur.values()):
+            return [v.get(part) for v in cur.values()]  # by_village.unresolved: per village
+        else:
+            return None
+    return cur
+
+
+def _hp_sum(parts):
+    parts = list(parts)
+    return (sum(v["households"] for v in parts), sum(v["persons"] for v in parts))
+
+
+def _hp_t(v):
+    return (v["households"], v["persons"])
+
+
+def check_invariants(ind: dict, basic, spec: dict, town: str, tables: dict) -> None:
+    _walk_json(ind)
+    assert json.loads(json.dumps(ind, ensure_ascii=False)) == ind
+
+    # every not_stated entry is well formed and its figure really is null
+    for e in ind["not_stated"]:
+        assert set(e) == {"topic", "key", "cause", "table", "column", "reason"}
+        assert e["cause"] in I.CAUSES and e["reason"]
+        if e["topic"] == "basic":
+            assert basic is None
+            continue
+        topic = ind[e["topic"]]
+        if e["key"] is None:
+            assert topic is None
+        else:
+            v = _get(topic, e["key"])
+            assert v is None or (isinstance(v, list) and all(x is None for x in v)), e
+
+    m = ind["monitoring"]
+    if m is not None:
+        for k in ("unresolved", "eliminated", "new_in_year", "eliminated_in_year"):
+            if m[k] is not None:
+                assert _hp_sum(m[k]["by_category"].values()) == _hp_t(m[k]), k
+        if m["unresolved"] is not None and m["eliminated"] is not None:
+            assert _hp_t(m["unresolved"]) == tuple(a - b for a, b in zip(_hp_t(m["total"]), _hp_t(m["eliminated"])))
+            for c in I.CATEGORIES:
+                assert (_hp_t(m["unresolved"]["by_category"][c])[0] + _hp_t(m["eliminated"]["by_category"][c])[0]
+                        <= m["total"]["households"])
+        if m["by_risk_type"] is not None:
+            assert _hp_sum(m["by_risk_type"].values()) == _hp_t(m["unresolved"])
+        assert _hp_sum(v["total"] for v in m["by_village"].values()) == _hp_t(m["total"])
+        idd = m["identification_days"]
+        if idd is not None and idd["counted"]:
+            assert 0 <= idd["median"] <= idd["max"]
+    f = ind["funds"]
+    if f is not None:
+        assert f["approved"]["total"] == pytest.approx(sum(f["approved"]["by_source"].values()))
+        assert f["approved"]["total"] == pytest.approx(sum(f["approved"]["by_type"].values()))
+        if f["paid"] is not None:
+            assert f["paid"] <= f["approved"]["total"] + 1e-9
+            if f["approved"]["total"] > 0:
+                assert f["paid_rate"] == pytest.approx(f["paid"] / f["approved"]["total"] * 100)
+        for n, r in (("started", "start_rate"), ("completed", "completion_rate")):
+            if f[n] is not None and f["projects"]:
+                assert f[r] == pytest.approx(f[n] / f["projects"] * 100)
+                assert f[n] <= f["projects"]
+            else:
+                assert f[r] is None
+        for s in [f["paid_rate"], f["start_rate"], f["completion_rate"], *f["industry_share"].values(),
+                  *[p["paid_rate"] for p in f["progress"] or []]]:
+            assert s is None or -1e-9 <= s <= 100 + 1e-9
+    e = ind["employment"]
+    if e is not None and e["workers"] is not None:
+        assert sum(e["workers"]["by_region"].values()) == e["workers"]["total"]
+        assert e["zero_employment_households"] is not None
+    if e is not None and e["workers"] is None:
+        assert e["zero_employment_households"] is None and e["wage_income"] is None
+    inc = ind["income"]
+    if inc is not None:
+        for v in (inc["composition"] or {}).values():
+            assert v is None or -1e-9 <= v <= 100 + 1e-9
+        if inc["per_capita_net_prev"] is None:
+            assert inc["growth"] is None and inc["declined"] is None
+    p = ind["posts"]
+    if p is not None and p["covered_share"] is not None:
+        assert 0 <= p["covered_share"] <= 100
+    if p is not None and p["in_post"] is not None:
+        assert sum(p["in_post"]["by_type"].values()) <= p["in_post"]["total"] * 2 + 0  # a person on two types counts per type
+
+    # no flag on a null figure
+    rules = {(x["topic"], x["rule"]) for x in ind["flags"]}
+    if e is None or e["zero_employment_households"] is None:
+        assert ("employment", "zero_employment") not in rules
+    if inc is None or inc["declined"] is None:
+        assert ("income", "declined") not in rules
+
+    # removed columns → the figures that need them are null and noted
+    removed = {k: set(v) for k, v in spec["removed"].items()}
+    if m is not None:
+        if "风险发现日期" in removed["households"]:
+            assert m["identification_days"] is None
+        if "风险消除日期" in removed["households"]:
+            assert m["eliminated"] is None and m["unresolved"] is None
+        if "是否易地扶贫搬迁" in removed["households"]:
+            assert m["relocated"] is None
+    if e is not None and "务工收入" in removed["work"] and "work" not in spec["header_only"]:
+        assert e["wage_income"] is None
+    if f is not None and f["projects"] and "开工日期" in removed["projects"]:
+        assert f["started"] is None
+    if p is not None and "解聘日期" in removed["posts"] and len(tables["posts"]):
+        assert p["in_post"] is None
+
+    # the paragraphs: a not-stated figure is said to be so, never written as a number
+    paras = {fn.__name__.removeprefix("paragraph_"): fn(ind) for fn in PARAGRAPHS}
+    paras["basic"] = X.paragraph_basic(ind, basic)
+    for name, text in paras.items():
+        assert text and "None" not in text and "—" not in text and "nan" not in text, (name, text)
+    for topic in I.TOPICS:
+        if ind[topic] is None:
+            assert paras[topic] == X.no_data(ind, topic)
+        elif not (topic == "funds" and not ind[topic]["projects"]) \
+                and not (topic == "income" and ind[topic]["per_capita_net"]["covered"] is None) \
+                and not (topic == "posts" and not ind[topic]["hired_in_year"]["by_type"]):
+            for sentence in X.not_stated(ind, topic):
+                assert sentence in paras[topic], (topic, sentence, paras[topic])
+    if e is not None and e["workers"] is None:
+        assert "零就业" not in paras["employment"].split("未计算")[0]
+
+
+# ---------------------------------------------------------------- the property
+@given(spec=datasets(), mid_year=st.booleans())
+def test_generated_datasets_run_through_every_function(spec, mid_year):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "ds"
+        write(spec, folder)
+        ds = contract.read_dataset(folder)
+        assert [v.message() for v in ds.errors] == []
+        cache = Path(tmp) / "cache"
+        meta = contract.prepare(folder, cache=cache)
+        assert meta["errors"] == []
+        for town in meta["townships"]:
+            t = contract.load_township(folder, town, cache=cache)
+            for year in (*YEARS, 2019):
+                d = dt.date(year, 6, 30) if mid_year else dt.date(year, 12, 31)
+                ind = I.compute(t, town, year, d, I.DEFAULT_POLICY)
+                basic = I.basic(t, town, d)
+                check_invariants(ind, basic, spec, town, t)
+                for fn in TABLE_FNS:
+                    TB.markdown(fn(ind), "表")
+                TB.markdown(TB.projects(t, town, year), "附表")
+            for fn in CHART_FNS:   # one year's charts per township: they dominate the run time
+                out = fn(ind)
+                if out is not None:
+                    C.plt.close(out[0])
