@@ -272,12 +272,12 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
             try:
                 pending = _collect(futs, progress, on_error, out)
+                pool.shutdown(wait=True)
             except KeyboardInterrupt:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean-up
                 _stop_pool(pool, futs)
                 finished = {o.township for o in out}
                 raise Interrupted(out, [t for t in order if t not in finished]) from None
-            pool.shutdown(wait=True)
     return out
 
 
@@ -387,7 +387,14 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         raise
     from . import site
     progress.step("生成县级汇总和目录")
-    site.write_rollups(Path(out), year, meta, outcomes, formats)
+    try:
+        site.write_rollups(Path(out), year, meta, outcomes, formats)
+    except KeyboardInterrupt:  # every township is done; the roll-up is redone by the next run
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        progress.end_line()
+        e = Interrupted(outcomes, [])
+        e.year = year
+        raise e from None
     return outcomes, {"year": year, "meta": meta}
 
 
