@@ -395,6 +395,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         e = Interrupted(outcomes, [])
         e.year = year
         raise e from None
+    if progress.tty:  # clear the live line before the summary
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
     return outcomes, {"year": year, "meta": meta}
 
 
