@@ -342,6 +342,10 @@ def check_invariants(ind: dict, basic, spec: dict, town: str, tables: dict) -> N
 # ---------------------------------------------------------------- the property
 @given(spec=datasets(), mid_year=st.booleans())
 def test_generated_datasets_run_through_every_function(spec, mid_year):
+    run(spec, mid_year)
+
+
+def run(spec: dict, mid_year: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "ds"
         write(spec, folder)
@@ -364,3 +368,34 @@ def test_generated_datasets_run_through_every_function(spec, mid_year):
                 out = fn(ind)
                 if out is not None:
                     C.plt.close(out[0])
+
+
+# ---------------------------------------------------------------- fixed examples
+def _one_household(**hh) -> dict:
+    row = {"户编号": "H001", "县": COUNTY, "乡镇": "甲镇", "村": "一村", "家庭人口数": "2", "是否脱贫户": "是",
+           "监测对象类别": "脱贫不稳定户", "风险发现日期": "202302", "纳入监测日期": "2023-03-10",
+           "风险消除日期": "", "主要风险类型": "因病", "是否易地扶贫搬迁": "否"}
+    row.update(hh)
+    pid = resident_id(1)
+    return {"households": [row],
+            "members": [{"户编号": "H001", "证件号码": pid, "劳动技能": "普通劳动力"}],
+            "work": [{"证件号码": pid, "年度": "2023", "务工地域": "省外", "务工月数": "8", "务工收入": "30000"}],
+            "income": [{"户编号": "H001", "年度": "2023", "家庭人口数": "", "工资性收入": "30000",
+                        "生产经营性收入": "0", "生产经营性支出": "0", "财产性收入": "0", "转移性收入": "2000"}],
+            "projects": [], "payments": [],
+            "posts": [{"证件号码": pid, "县": COUNTY, "乡镇": "甲镇", "岗位类型": "生态护林员", "聘用日期": "2022-01-01",
+                       "解聘日期": "", "解聘原因": "", "补贴标准": "800", "补贴周期": "月"}]}
+
+
+def test_one_household_every_optional_column_removed():
+    rows = _one_household()
+    removed = {n: [c for c in optional_columns(n) if c not in ("户主姓名", "户主证件号码", "姓名", "纳入监测日期")]
+               for n in rows}
+    run({"rows": rows, "dropped": set(), "header_only": set(), "removed": removed, "towns": ["甲镇"]}, False)
+
+
+def test_one_household_header_only_tables_and_month_only_dates():
+    rows = _one_household(纳入监测日期="202303", 风险消除日期="202311")
+    spec = {"rows": rows, "dropped": {"projects", "payments"}, "header_only": {"work", "income", "posts"},
+            "removed": {n: [] for n in rows}, "towns": ["甲镇"]}
+    run(spec, True)
