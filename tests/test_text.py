@@ -17,16 +17,19 @@ def test_hp_and_persons():
     assert X.count(4, "个") == "4个"
 
 
-@pytest.mark.parametrize("x, out", [
-    (753.135, "753.14万元"),    # binary float is 753.13499…: round() would give 753.13
-    (235.5, "235.50万元"),
-    (355.875, "355.88万元"),
-    (0.005, "0.01万元"),
-    (38.64, "38.64万元"),
-    (0, "0.00万元"),
+@pytest.mark.parametrize("x, out, cell", [
+    (753.135, "753.14万元", "753.14"),    # binary float is 753.13499…: round() would give 753.13
+    (235.5, "235.5万元", "235.50"),       # prose drops trailing zeros, tables keep two decimals
+    (294, "294万元", "294.00"),
+    (355.875, "355.88万元", "355.88"),
+    (0.005, "0.01万元", "0.01"),
+    (38.64, "38.64万元", "38.64"),
+    (1.996, "2万元", "2.00"),             # rounding first, then the zeros go
+    (0, "0万元", "0.00"),
 ])
-def test_wan_rounds_half_up_in_decimal(x, out):
+def test_wan_rounds_half_up_in_decimal(x, out, cell):
     assert X.wan(x) == out
+    assert X.wan_cell(x) == cell
 
 
 @pytest.mark.parametrize("x, out", [
@@ -145,8 +148,8 @@ def test_paragraph_employment():
 
 def test_paragraph_funds_rate_matches_stated_numbers():
     p = X.paragraph_funds(IND)
-    for s in ("项目4个", "批复资金355.88万元", "中央衔接资金215.38万元", "省级衔接资金140.50万元",
-              "产业发展的资金200.75万元，占56.41%", "已拨付资金235.50万元", "拨付率66.17%",
+    for s in ("项目4个", "批复资金355.88万元", "中央衔接资金215.38万元", "省级衔接资金140.5万元",
+              "产业发展的资金200.75万元，占56.41%", "已拨付资金235.5万元", "拨付率66.17%",
               "已开工项目3个", "已完工1个"):
         assert s in p, s
     assert "市级衔接资金" not in p          # zero sources are not listed

@@ -194,6 +194,10 @@ class Context:
             data["basic"] = self.ind.get("basic")
         data["flags"] = [x for x in data.get("flags", []) if x["topic"] != key] + \
                         [x for x in self.ind["flags"] if x["topic"] == key]
+        # figures left null, with why (basic's go with monitoring, as basic itself does)
+        mine = {key, "basic"} if key == "monitoring" else {key}
+        data["not_stated"] = [x for x in data.get("not_stated", []) if x["topic"] not in mine] + \
+                             [x for x in self.ind.get("not_stated", []) if x["topic"] in mine]
         data["dataset"] = {"name": self.dataset.name, "label": dataset_label(self.dataset), "hash": self.dataset_hash}
         atomic_write(f, json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -172,9 +172,9 @@ def funds_by_source(ind: dict) -> pd.DataFrame:
         return pd.DataFrame()
     by = (f.get("approved") or {}).get("by_source") or {}
     share = f.get("industry_share") or {}
-    rows = [[s, text.wan(v).removesuffix("万元"), text.pct(share[s]) if share.get(s) is not None else "—"]
+    rows = [[s, text.wan_cell(v), text.pct(share[s]) if share.get(s) is not None else "—"]
             for s, v in by.items() if v]
-    rows.append(["合计", text.wan((f.get("approved") or {}).get("total", 0)).removesuffix("万元"),
+    rows.append(["合计", text.wan_cell((f.get("approved") or {}).get("total", 0)),
                  text.pct(share["overall"]) if share.get("overall") is not None else "—"])
     return pd.DataFrame(rows, columns=["资金来源", "批复金额（万元）", "产业发展占比"])
 
@@ -201,7 +201,7 @@ def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
         return pd.DataFrame()
     fmt = lambda d: d.date().isoformat() if pd.notna(d) else "—"  # noqa: E731
     dates = [c for c in ("开工日期", "完工日期") if c not in gone and c in p.columns]
-    rows = [[r["项目编号"], r["项目名称"], r["项目类型"], r["资金来源"], text.wan(r["批复金额"]).removesuffix("万元"),
+    rows = [[r["项目编号"], r["项目名称"], r["项目类型"], r["资金来源"], text.wan_cell(r["批复金额"]),
              *[fmt(r[c]) for c in dates]] for _, r in p.iterrows()]
     df = pd.DataFrame(rows, columns=["项目编号", "项目名称", "项目类型", "资金来源", "批复金额（万元）", *dates])
     missing = [c for c in ("开工日期", "完工日期") if c not in dates]
@@ -224,9 +224,9 @@ def posts_by_type(ind: dict) -> pd.DataFrame:
         return pd.DataFrame()
     if po.get("in_post") is not None and po.get("dismissed_in_year") is not None:
         cost = (po.get("annual_cost") or {}).get("by_type") or {}
-        rows = [[t, int(inpost.get(t, 0)), text.wan(cost.get(t, 0)).removesuffix("万元"), int(hired.get(t, 0)),
+        rows = [[t, int(inpost.get(t, 0)), text.wan_cell(cost.get(t, 0)), int(hired.get(t, 0)),
                  int(gone.get(t, 0))] for t in types]
-        rows.append(["合计", int(po["in_post"]["total"]), text.wan(po["annual_cost"]["total"]).removesuffix("万元"),
+        rows.append(["合计", int(po["in_post"]["total"]), text.wan_cell(po["annual_cost"]["total"]),
                      int(po["hired_in_year"]["total"]), int(po["dismissed_in_year"]["total"])])
         return pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年解聘"])
     rows = [[t, int(hired.get(t, 0))] for t in types] + [["合计", int(po["hired_in_year"]["total"])]]

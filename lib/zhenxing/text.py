@@ -80,8 +80,16 @@ def count(n, unit: str) -> str:
 
 
 def wan(x) -> str:
-    """万元, two decimals, half up: 753.135 → "753.14万元", 235.5 → "235.50万元"."""
-    return f"{fixed(x, 2)}万元"
+    """万元 in prose: rounded to two decimals half up, trailing zeros dropped as the
+    reports write them: 753.135 → "753.14万元", 235.5 → "235.5万元", 294 → "294万元"."""
+    if x is None:
+        return f"{MISSING}万元"
+    return f"{num(_round(x, 2))}万元"
+
+
+def wan_cell(x) -> str:
+    """万元 in a table cell: always two decimals, no unit (the header carries it): "235.50"."""
+    return fixed(x, 2)
 
 
 def pct(x) -> str:
