@@ -365,6 +365,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     for county in {all_towns[t] for t in tasks}:  # leftovers of a killed run
         for stale in (Path(out) / str(year) / county).glob(".*.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
+    from . import kernels
+    kernels.clean_stale()
     fingerprint = report.code_fingerprint()
     args = dict(dataset=str(dataset), year=int(year), report_date=report_date, out=str(out),
                 formats=tuple(formats), force=force, fingerprint=fingerprint, dataset_hash=meta["hash"])

@@ -44,6 +44,21 @@ def ipc_dir() -> str:
     return os.path.join(tempfile.gettempdir(), f"zhenxing-ipc-{os.getpid()}")
 
 
+def clean_stale() -> None:
+    """Remove the socket folders of processes that are gone (a worker killed outright)."""
+    import glob
+    for d in glob.glob(os.path.join(tempfile.gettempdir(), "zhenxing-ipc-*")):
+        try:
+            pid = int(d.rsplit("-", 1)[1])
+            os.kill(pid, 0)
+        except ValueError:
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            continue
+
+
 def _on_exit_of_this_process() -> None:
     """Stop this process's kernels when it ends — also a multiprocessing worker, which
     skips atexit."""
