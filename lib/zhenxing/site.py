@@ -55,6 +55,11 @@ def _get(d: dict | None, *path):
     return d
 
 
+def _fmt(f, v) -> str:
+    """A figure for the roll-up table; "—" where the township's data could not state it."""
+    return text.MISSING if v is None else f(v)
+
+
 def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
     rows = []
     for town_dir in published_townships(county_dir, year):
@@ -68,12 +73,12 @@ def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
         rows.append({
             "乡镇": f"[{town_dir.name}]({quote(town_dir.name)}/report.html)",
             "_town": town_dir.name,
-            "监测对象（户/人）": text.hp(mon["total"]) if mon else "—",
-            "未消除风险（户/人）": text.hp(mon["unresolved"]) if mon else "—",
-            "_unresolved": (mon or {}).get("unresolved", {}).get("households", 0),
-            "人均纯收入": text.yuan(_get(inc, "per_capita_net", "covered")) if _get(inc, "per_capita_net", "covered") is not None else "—",
-            "衔接资金拨付率": text.pct(fu["paid_rate"]) if fu and fu.get("paid_rate") is not None else "—",
-            "公益性岗位在岗": text.persons(po["in_post"]["total"]) if po else "—",
+            "监测对象（户/人）": text.hp(_get(mon, "total")),
+            "未消除风险（户/人）": text.hp(_get(mon, "unresolved")),
+            "_unresolved": _get(mon, "unresolved", "households"),  # None: not computable
+            "人均纯收入": _fmt(text.yuan, _get(inc, "per_capita_net", "covered")),
+            "衔接资金拨付率": _fmt(text.pct, _get(fu, "paid_rate")),
+            "公益性岗位在岗": _fmt(text.persons, _get(po, "in_post", "total")),
             "问题数": len(ind.get("flags", [])),
         })
     return pd.DataFrame(rows)
@@ -97,10 +102,15 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
               f"共{len(df)}个乡镇，点击乡镇名称查看该乡镇的工作总结。"]
         show = df.drop(columns=[c for c in df.columns if c.startswith("_")])
         md.append(tables.markdown(show, f"{county}{year}年各乡镇主要指标"))
-        fig, alt = charts.bar(dict(zip(df["_town"], df["_unresolved"])), "各乡镇未消除风险监测对象（户）", "户")
-        (d / "charts").mkdir(exist_ok=True)
-        (d / "charts" / "county_unresolved.png").write_bytes(charts.png(fig))
-        md.append(f"![图1　{alt}](charts/county_unresolved.png)")
+        known = {t: int(v) for t, v in zip(df["_town"], df["_unresolved"]) if v is not None and v == v}
+        if known:  # a township whose data cannot state it gets no bar (never a 0 bar)
+            fig, alt = charts.bar(known, "各乡镇未消除风险监测对象（户）", "户")
+            (d / "charts").mkdir(exist_ok=True)
+            (d / "charts" / "county_unresolved.png").write_bytes(charts.png(fig))
+            md.append(f"![图1　{alt}](charts/county_unresolved.png)")
+        if len(known) < len(df):
+            md.append("注：" + "、".join(t for t in df["_town"] if t not in known)
+                      + "的数据未提供风险消除日期等所需信息，未消除风险户数未能统计，表中以“—”表示。")
         if failed:
             md.append("以下乡镇本次未能生成报告：" + "；".join(f"{o.township}（{o.error[:80]}）" for o in failed) + "。")
         md.append(f"数据集：{meta['name']}（内容哈希 {meta['hash'][:16]}）。")
