@@ -82,6 +82,36 @@ def _notebooks(args) -> int:
     return 0
 
 
+def _audit(args) -> int:
+    from . import audit
+    from .contract import mask_text
+    if (args.dataset or args.township or args.year) and not (args.dataset and args.township and args.year):
+        print("参数错误：与数据核对须同时给出 --dataset、--township 和 --year [bad_arguments]", file=sys.stderr)
+        return 2
+    try:
+        lines, findings = audit.audit_file(Path(args.file))
+    except audit.AuditReadError as e:
+        print(mask_text(str(e)), file=sys.stderr)
+        return 2
+    if args.dataset:
+        try:
+            findings = audit.merge(findings, audit.compare_data(lines, args.dataset, args.township, args.year))
+        except audit.AuditDataError as e:
+            print(mask_text(str(e)), file=sys.stderr)
+            return 2
+    if args.html:
+        try:
+            audit.write_html(Path(args.html), lines, findings, Path(args.file).name)
+        except OSError:
+            print(f"无法写入“{Path(args.html).name}”（目录不存在或没有写入权限）[unwritable_output]", file=sys.stderr)
+            return 2
+    if args.json:
+        print(audit.to_json(findings))
+    else:
+        print(audit.table(findings, Path(args.file).name))
+    return 1 if findings else 0
+
+
 # argparse's English, in Chinese (its messages go through gettext's `_` and `ngettext`)
 _ZH = {
     "usage: ": "用法：",
@@ -158,7 +188,7 @@ class ArgumentParser(argparse.ArgumentParser):
 def build_parser() -> ArgumentParser:
     with chinese_argparse():
         p = ArgumentParser(prog="zhenxing", description="乡镇巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结")
-        sub = p.add_subparsers(dest="cmd", required=True, title="子命令", metavar="{check,run,params,notebooks}")
+        sub = p.add_subparsers(dest="cmd", required=True, title="子命令", metavar="{check,run,params,notebooks,audit}")
         c = sub.add_parser("check", help="只校验数据集；列出全部问题，有问题时退出码为1")
         c.add_argument("dataset", help="数据集目录")
         c.set_defaults(func=_check)
@@ -182,6 +212,15 @@ def build_parser() -> ArgumentParser:
         nb = sub.add_parser("notebooks", help="在示例数据上重新运行笔记本并保存输出（nbval 的比对基准）")
         nb.add_argument("names", nargs="*", help="笔记本名（默认：全部）")
         nb.set_defaults(func=_notebooks)
+        au = sub.add_parser("audit", help="核对手写的工作总结（.txt/.md/.docx）：比率、合计、前后一致、数字书写、序号；"
+                                          "有问题时退出码为1，文件无法读取时为2")
+        au.add_argument("file", metavar="文件", help="工作总结文件（.txt、.md 或 .docx）")
+        au.add_argument("--json", action="store_true", help="以 JSON 输出 {\"findings\": [...]}")
+        au.add_argument("--html", metavar="输出文件", help="另写一个 HTML 文件：原文中标出每处问题并说明")
+        au.add_argument("--dataset", metavar="数据集", help="与该数据集计算的指标核对（须同时给出 --township、--year）")
+        au.add_argument("--township", metavar="乡镇", help="核对的乡镇")
+        au.add_argument("--year", type=int, metavar="年度", help="核对的年度")
+        au.set_defaults(func=_audit)
     return p
 
 
