@@ -252,8 +252,8 @@ def _rule_number(line: str, toks: list[Token], i: int) -> Figure | None:
         unit0 = m.group()[0]
         if (unit0 == "年" and 1900 <= value <= 2100) or (unit0 == "月" and 1 <= value <= 12) or (unit0 == "日" and 1 <= value <= 31):
             return Figure("date", value, "date", s, e + m.end(), line[s:e + m.end()])
-    if re.match(r"\s?[-—~～至到]\s?\d", rest):          # a range: 3-5个, 2022—2024年
-        m2 = re.match(r"\s?[-—~～至到]\s?\d+(?:\.\d+)?", rest)
+    if re.match(r"\s?[-–—~～至到]\s?\d", rest):          # a range: 3-5个, 2022—2024年
+        m2 = re.match(r"\s?[-–—~～至到]\s?\d+(?:\.\d+)?", rest)
         e2 = e + m2.end()
         m = _AFTER.match(line[e2:])
         return Figure("marker", value, (m.group("unit") or "") if m else "", s, e2 + (m.end() if m else 0), line[s:e2 + (m.end() if m else 0)])
@@ -426,7 +426,7 @@ def check_rates(doc: Doc) -> list[Finding]:
         for j, p in enumerate(fs):
             if p.kind != "percent" or p.quoted or p.approx:
                 continue
-            share = _SHARE.search(p.before)
+            share = _SHARE.search(p.context)
             rate = _RATE_WORD.search(p.before) or _RATE_WORD.search(p.context[-8:])
             if not share and not rate:
                 continue
@@ -436,23 +436,24 @@ def check_rates(doc: Doc) -> list[Finding]:
             k = j - 1
             prior = []
             while k >= 0 and fs[k].kind != "percent":
-                if _usable(fs[k]):
+                if _usable(fs[k]) and not _GROWTH.search(fs[k].before):
                     prior.append(fs[k])
                 k -= 1
             prior.reverse()
             if not prior:
                 continue
             if share:
-                num = prior[-1]
-                inside = [f for f in prior if f.start > num.start - 1 and f.start >= p.start - len(share.group())]
-                dens = [f for f in prior if f.start >= p.start - len(p.before)] if share.group("den") else []
-                dens = [f for f in dens if f is not num and _same_unit(f, num)]
-                if dens:
-                    num = [f for f in prior if f.end <= dens[0].start][-1:] or [None]
-                    num = num[0]
-                    den = dens[0]
-                else:
-                    den = _group_total(fs, num)
+                # 占[den]的 p%: the numerator is the figure right before 占
+                share_start = len(p.context) - len(share.group())   # offset in the sentence context
+                line_share = p.start - len(share.group())
+                dens = [f for f in prior if f.start >= line_share]
+                nums = [f for f in prior if f.end <= line_share]
+                if not nums:
+                    continue
+                num = nums[-1]
+                dens = [f for f in dens if _same_unit(f, num)]
+                den = dens[0] if dens else _group_total(fs, num)
+                del share_start
                 if num is None or den is None or not _same_unit(num, den):
                     continue
                 pairs = [(a, b) for a in _amounts(num, den.unit) for b in _amounts(den, num.unit)
@@ -613,7 +614,7 @@ def check_growth(doc: Doc) -> list[Finding]:
                 continue
             if g.kind not in ("percent", "count", "money", "pair"):
                 continue
-            prior = [f for f in fs[:j] if _usable(f)]
+            prior = [f for f in fs[:j] if _usable(f) and not _GROWTH.search(f.before)]
             if g.kind != "percent":
                 prior = [f for f in prior if f.unit == g.unit]
             else:
@@ -723,6 +724,9 @@ def check_malformed(doc: Doc) -> list[Finding]:
 def _guess_unit(figs: list[Figure], k: int, line: str) -> str:
     """The unit a bare number most likely lacks: the one of its nearest neighbour with the same magnitude."""
     f = figs[k]
+    if re.search(r"(金额|资金|投资|贷款|收入|补贴|补助|救助金|奖补)\s*$", f.before):
+        money = [x.unit for x in figs if x.kind == "money"]
+        return ("元" if f.unit == "万" else (money[0] if money else "万元"))
     near = sorted((x for x in figs if x is not f and x.kind in ("money", "count")), key=lambda x: abs(x.start - f.start))
     for x in near:
         if f.unit == "万" and x.unit in ("万元", "万人", "万户"):
@@ -744,40 +748,53 @@ _HEADINGS = (
 
 
 def check_numbering(doc: Doc) -> list[Finding]:
-    """Enumerations run 一是 二是 三是 … and headings (一)(二)(三) … without a repeat or a gap."""
-    out = []
-    last: dict[str, int] = {}
+    """Enumerations run 一是 二是 三是 … and headings (一)(二)(三) … without a repeat or a gap.
+
+    Runs are collected first (a heading resets the levels below it and any 一是 run), then
+    each run is read in order; after a break, the next item tells which was meant:
+    一是 二是 二是 三是 continues from the written 二是, (一)(二)(二)(四) from the fixed (三)."""
+    runs: list[list[tuple]] = []
+    open_runs: dict[str, list] = {}
     order = [h for h, _ in _HEADINGS]
-    ordinal = 0
     for n, line in enumerate(doc.lines, 1):
         for level, rx in _HEADINGS:
             m = rx.match(line)
             if not m:
                 continue
-            v = int(m.group(1)) if level.startswith(("arabic", "paren_arabic")) else cn_value(m.group(1))
-            prev = last.get(level)
-            if prev is not None and v != prev + 1 and v != 1:
-                exp = _numeral(level, prev + 1)
-                what = "重复" if v == prev else ("跳号" if v > prev + 1 else "顺序颠倒")
-                out.append(_finding("numbering", n, line, m.start(1) - (1 if level.startswith("paren") else 0),
-                                    m.end(), f"标题序号{what}：上一个是{_numeral(level, prev)}，这里应为{exp}", exp))
-            last[level] = v
-            for lower in order[order.index(level) + 1:]:
-                last.pop(lower, None)
-            ordinal = 0
+            v = int(m.group(1)) if level in ("arabic", "paren_arabic") else cn_value(m.group(1))
+            start = m.start(1) - (1 if level.startswith("paren") else 0)
+            if level not in open_runs:
+                open_runs[level] = []
+                runs.append(open_runs[level])
+            open_runs[level].append((level, v, n, start, m.end()))
+            for lower in order[order.index(level) + 1:] + ["is"]:
+                open_runs.pop(lower, None)
             break
         for m in _ORDINAL_IS.finditer(line):
             v = cn_value(m.group(1))
-            if v == 1:
-                ordinal = 1
+            if v == 1 or "is" not in open_runs:
+                if v != 1:
+                    continue
+                open_runs["is"] = []
+                runs.append(open_runs["is"])
+            open_runs["is"].append(("is", v, n, m.start(1), m.end()))
+    out = []
+    for run in runs:
+        prev = run[0][1]
+        for i, (level, v, n, start, end) in enumerate(run[1:], 1):
+            if v == prev + 1:
+                prev = v
                 continue
-            if ordinal and v != ordinal + 1:
-                exp = f"{_cn(ordinal + 1)}是"
-                what = "重复" if v == ordinal else ("跳号" if v > ordinal + 1 else "顺序颠倒")
-                out.append(_finding("numbering", n, line, m.start(1), m.end(),
-                                    f"“一是、二是……”的列举{what}：前一项是“{_cn(ordinal)}是”，这里应为“{exp}”", exp))
-            if ordinal:
-                ordinal = v
+            exp = _numeral(level, prev + 1)
+            what = "重复" if v == prev else ("跳号" if v > prev + 1 else "顺序颠倒")
+            line = doc.lines[n - 1]
+            if level == "is":
+                msg = f"“一是、二是……”的列举{what}：前一项是“{_numeral(level, prev)}”，这里应为“{exp}”"
+            else:
+                msg = f"标题序号{what}：上一个是{_numeral(level, prev)}，这里应为{exp}"
+            out.append(_finding("numbering", n, line, start, end, msg, exp))
+            nxt = run[i + 1][1] if i + 1 < len(run) else None
+            prev = prev + 1 if nxt == prev + 2 else v
     return out
 
 
@@ -789,10 +806,11 @@ def _cn(v: int) -> str:
 
 
 def _numeral(level: str, v: int) -> str:
-    return {"cn": f"{_cn(v)}、", "paren_cn": f"（{_cn(v)}）", "arabic": f"{v}.", "paren_arabic": f"（{v}）"}[level]
+    return {"cn": f"{_cn(v)}、", "paren_cn": f"（{_cn(v)}）", "arabic": f"{v}.", "paren_arabic": f"（{v}）",
+            "is": f"{_cn(v)}是"}[level]
 
 
-_LEAD = re.compile(r"^(全年|今年|当年|本年度|年内|目前|现|截至目前|截至年底|截至\S{1,6}[底末]|累计|共计|合计|总计|共|其中|已|现有|全乡|全镇|我乡|我镇|全县)+")
+_LEAD = re.compile(r"^(有|全年|今年|当年|本年度|年内|目前|现|截至目前|截至年底|截至\S{1,6}[底末]|累计|共计|合计|总计|共|其中|已|现有|全乡|全镇|我乡|我镇|全县)+")
 _TRAIL = re.compile(r"(共计|合计|累计|总计|共有|共|计|为|是|达到|达|有|约|近|超过|实现|完成)+$")
 
 
@@ -820,7 +838,7 @@ def check_inconsistent(doc: Doc) -> list[Finding]:
             if not _usable(f) or f.kind not in ("count", "money", "pair"):
                 continue
             key = _key(f, p)
-            if len(key.split("|")[-1]) < 2 or len(key) < 4 or re.search(r"(其中|新增|增加|减少|下降|增长|提高|去年|上年|上半年|下半年|季度|月)", f.context):
+            if len(key.split("|")[-1]) < 2 or len(key) < 3 or re.search(r"(其中|新增|增加|减少|下降|增长|提高|去年|上年|上半年|下半年|季度|月)", f.context):
                 continue
             k = (key, f.unit)
             if k in seen:
@@ -1002,7 +1020,7 @@ def name_indicator(f: Figure, total: Figure | None, total_path: str | None) -> s
             group = total_path.split(".")[1]
             if cat and group in ("unresolved", "eliminated", "new_in_year", "eliminated_in_year", "total"):
                 return f"monitoring.{group}.by_category.{cat}"
-        if "监测对象" in before or ("监测" in before and "户" in before):
+        if "监测对象" in before or re.search(r"(风险已消除|已消除风险|风险未消除|未消除风险)$", before.strip()):
             return f"monitoring.{_monitoring_group(ctx[-30:])}"
         if re.search(r"(易地扶贫搬迁|易地搬迁|搬迁)", before):
             return "monitoring.relocated"
@@ -1090,8 +1108,22 @@ def compare_data(lines: list[str], dataset: str, township: str, year: int) -> li
     return compare_indicators(lines, ctx.ind)
 
 
-def compare_indicators(lines: list[str], ind: dict) -> list[Finding]:
+def _total_by_category(ind: dict) -> dict:
+    """monitoring.total by category = unresolved + eliminated (indicators.json has no such key)."""
+    out = {}
+    for group in ("unresolved", "eliminated"):
+        for c, v in (_get(ind, f"monitoring.{group}.by_category") or {}).items():
+            o = out.setdefault(c, {"households": 0, "persons": 0})
+            o["households"] += v["households"]
+            o["persons"] += v["persons"]
+    return out
+
+
+def compare_indicators(lines: list[str], ind: dict, verified: list | None = None) -> list[Finding]:
+    """Figures of the text that name an indicator, against its value in `ind` (indicators.json)."""
     doc = Doc.parse(lines)
+    if verified is not None:
+        doc.verified = verified
     out = []
     for n, _, fs in doc.sentences():
         line = doc.lines[n - 1]
@@ -1105,6 +1137,8 @@ def compare_indicators(lines: list[str], ind: dict) -> list[Finding]:
                 continue
             if path == "basic":
                 v = {"households": _get(ind, "basic.households"), "persons": _get(ind, "basic.persons")}
+            elif path.startswith("monitoring.total.by_category."):
+                v = _total_by_category(ind).get(path.rsplit(".", 1)[1])
             else:
                 v = _get(ind, path)
             if v is None:
