@@ -26,7 +26,7 @@ import html
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
@@ -444,7 +444,6 @@ def check_rates(doc: Doc) -> list[Finding]:
                 continue
             if share:
                 # 占[den]的 p%: the numerator is the figure right before 占
-                share_start = len(p.context) - len(share.group())   # offset in the sentence context
                 line_share = p.start - len(share.group())
                 dens = [f for f in prior if f.start >= line_share]
                 nums = [f for f in prior if f.end <= line_share]
@@ -453,13 +452,11 @@ def check_rates(doc: Doc) -> list[Finding]:
                 num = nums[-1]
                 dens = [f for f in dens if _same_unit(f, num)]
                 den = dens[0] if dens else _group_total(fs, num)
-                del share_start
                 if num is None or den is None or not _same_unit(num, den):
                     continue
                 pairs = [(a, b) for a in _amounts(num, den.unit) for b in _amounts(den, num.unit)
                          if len(_amounts(num, den.unit)) == 1 or _amounts(num, den.unit).index(a) == _amounts(den, num.unit).index(b)]
             else:
-                unit = prior[-1].unit
                 same = [f for f in prior if _same_unit(f, prior[-1])]
                 if len(same) != 2:
                     continue
@@ -469,7 +466,6 @@ def check_rates(doc: Doc) -> list[Finding]:
                 for x, y in zip(va, vb):
                     lo, hi = sorted((x, y))
                     pairs.append((lo, hi) if p.value <= 100 else (hi, lo))
-                del unit
             pairs = [(x, y) for x, y in pairs if y]
             if not pairs:
                 continue
@@ -1159,7 +1155,7 @@ def compare_indicators(lines: list[str], ind: dict, verified: list | None = None
                     continue
                 true = Decimal(str(v))
                 if f.kind in ("money", "percent"):
-                    if matches_at_precision(f.value, true, f.decimals) and (f.kind == "money" or True):
+                    if matches_at_precision(f.value, true, f.decimals):
                         doc.right("data", n, f)
                         continue
                     exp = (f"{round_to(true, 2)}%" if f.kind == "percent" else fmt(round_to(true, 2).normalize(), "万元"))

@@ -889,6 +889,542 @@ def compute(tables: dict, township: str, year: int, report_date, policy: dict) -
         "funds": funds(tables, township, year, report_date, policy, notes=notes),
         "posts": posts(tables, township, year, report_date, notes=notes),
     }
+    more(tables, township, year, report_date, policy, ind, notes=notes)  # issue 11: further topics
     ind["not_stated"] = notes
     ind["flags"] = flags(ind, policy)
     return ind
+
+# =============================================================================
+# More topics (issue 11): from the core tables and from the optional tables
+# (indicators.md "More topics from the core tables", "Topics from the optional
+# tables"). Each function is pure, returns None when its tables are absent and
+# notes every null figure in ``not_stated`` like the topics above. Keys added to
+# an existing topic (funds.projects_by_type, employment.by_mode, …) come from the
+# ``*_more`` functions and are merged into that topic's dict by ``compute``.
+#
+# Null rules:
+# * monitoring.main_risk_types: when ``by_risk_type`` is null.
+# * relocation (households [+ members, work]): whole topic when households is absent,
+#   T has no household or 是否易地扶贫搬迁 is absent. labor_force/workers/work_rate/
+#   zero_employment_households when members is absent; the last three when work is
+#   absent or has no row of Y for T's members (as employment).
+# * security (households [+ members]): whole topic when households is absent or T has
+#   no household. dibao/tekun per column; unable_to_work_unsecured when members,
+#   风险消除日期, 是否低保户 or 是否特困供养 is absent; the insured rates when members
+#   or their column is absent (pension also when 在校生状况 is absent), or when no
+#   member has the column filled.
+# * education (households + members): whole topic when either is absent or T has no
+#   member; compulsory_age_not_in_school and students_by_stage when 在校生状况 is absent.
+# * funds.projects_by_type/beneficiaries/start_progress: with funds; beneficiaries
+#   when 受益脱贫人口数 is absent, start_progress when 开工日期 is absent or the
+#   policy sets no ``start_progress``.
+# * employment.by_mode/stable_workers: null when ``employment.workers`` is; by_mode
+#   when 就业方式 is absent, stable_workers when 务工月数 is absent.
+# * income.per_capita_wage/per_capita_business_net: null when the income topic is or
+#   no covered household has an income row of Y.
+# * credit (credit + households), assistance (assistance + households), education_aid
+#   (education_aid + members + households), assets (assets), villages (villages): whole
+#   topic when a table is absent; figures per column as documented in each function.
+# =============================================================================
+
+MORE_TOPICS = ("relocation", "security", "education", "credit", "assistance", "education_aid",
+               "assets", "villages")
+TABLE_NAMES.update({"credit": "小额信贷", "assistance": "社会救助", "education_aid": "教育资助",
+                    "assets": "项目资产", "villages": "村"})
+ASSISTANCE_TYPES = contract.ASSISTANCE_TYPES
+SCHOOL_STAGES = ("学前教育", "小学", "初中", "高中", "中职", "高职", "本科及以上")
+NOT_IN_SCHOOL = "非在校生"
+WORK_MODES = ("企业务工", "帮扶车间", "公益性岗位", "灵活就业", "自主创业")
+RAINBOW = "雨露计划"
+DIBAO, TEKUN = "农村低保", "特困供养"
+OPERATING = "经营性资产"
+STABLE_MONTHS = 6
+COMPULSORY_AGES = (6, 15)
+
+
+def _town_households(tables: dict, township: str, d: pd.Timestamp, absent: dict):
+    """(households of T, covered households of T at d)."""
+    hh = _households(tables, township)
+    dated = "纳入监测日期" not in absent.get("households", set())
+    return hh, hh[_covered_mask(hh, d, dated)]
+
+
+def _count_amount(df: pd.DataFrame, col: str, *, yuan: bool = False) -> dict:
+    amt = _dsum(df[col]) / (Decimal(10000) if yuan else Decimal(1))
+    return {"count": int(len(df)), "amount": float(amt)}
+
+
+def _age_on(birth: pd.Series, on: pd.Timestamp) -> pd.Series:
+    """Whole years of age on a date (Int64, NA without a birth date)."""
+    b = pd.to_datetime(birth)
+    years = on.year - b.dt.year
+    before = (b.dt.month > on.month) | ((b.dt.month == on.month) & (b.dt.day > on.day))
+    return (years - before.astype("Int64")).astype("Int64")
+
+
+# ---------------------------------------------------------------- additions to core topics
+def monitoring_more(mon: dict | None) -> dict:
+    """``main_risk_types``: up to three risk types of unresolved objects with most
+    households (blank and zero left out), each with its share of unresolved households."""
+    if not mon or mon.get("by_risk_type") is None or mon.get("unresolved") is None:
+        return {"main_risk_types": None}
+    total = mon["unresolved"]["households"]
+    ranked = sorted(((k, v) for k, v in mon["by_risk_type"].items() if k != BLANK and v["households"]),
+                    key=lambda kv: (-kv[1]["households"], -kv[1]["persons"], RISK_TYPES.index(kv[0])
+                                    if kv[0] in RISK_TYPES else 99))
+    return {"main_risk_types": [
+        {"type": k, "households": v["households"], "persons": v["persons"],
+         "share": _pct_of(v["households"], total)} for k, v in ranked[:3]]}
+
+
+def funds_more(tables: dict, township: str, year: int, report_date, policy: dict,
+               notes: list | None = None) -> dict | None:
+    """funds.projects_by_type, funds.beneficiaries, funds.start_progress."""
+    note = _Notes(notes, "funds")
+    tables, absent = _prep(tables)
+    if tables.get("projects") is None:
+        return None
+    d = _ts(report_date)
+    pr = tables["projects"]
+    pr = pr[(pr["乡镇"] == township).fillna(False).astype(bool) & _year_is(pr["年度"], year)]
+    n = int(pr["项目编号"].nunique())
+    if not n:
+        note = _Notes(None, "funds")
+    by_type = {t: 0 for t in PROJECT_TYPES}
+    for t, g in pr.groupby("项目类型"):
+        by_type[str(t)] = int(g["项目编号"].nunique())
+    gone = absent["projects"]
+    benef = None
+    if "受益脱贫人口数" in gone:
+        note.column(["beneficiaries"], "projects", "受益脱贫人口数")
+    else:
+        per = pr.dropna(subset=["受益脱贫人口数"]).groupby("项目编号")["受益脱贫人口数"].max()
+        if len(per) or not n:
+            benef = _int(per.sum())
+        else:
+            note.add("beneficiaries", "column_absent", "projects", "受益脱贫人口数", "项目均未填写受益脱贫人口数")
+    start = None
+    cps = policy.get("start_progress")
+    if "开工日期" in gone:
+        note.column(["start_progress"], "projects", "开工日期")
+    elif not cps:
+        note.add("start_progress", "column_absent", "projects", None, "参数文件未设定项目开工进度要求")
+    else:
+        start = []
+        for cp, target in _checkpoints({"spend_progress": cps}, year, d):
+            k = int(pr.loc[_on_or_before(pr["开工日期"], cp), "项目编号"].nunique())
+            start.append({"date": cp.date().isoformat(), "started": k,
+                          "start_rate": _pct_of(k, n), "target": float(target)})
+    return {"projects_by_type": by_type, "beneficiaries": benef, "start_progress": start}
+
+
+def employment_more(tables: dict, township: str, year: int, report_date, emp: dict | None,
+                    notes: list | None = None) -> dict | None:
+    """employment.by_mode (就业方式 → workers in Y) and employment.stable_workers
+    (workers in Y with 务工月数 ≥ 6), over the same workers as ``employment.workers``."""
+    if emp is None:
+        return None
+    if emp.get("workers") is None:
+        return {"by_mode": None, "stable_workers": None}
+    note = _Notes(notes, "employment")
+    tables, absent = _prep(tables)
+    d = _ts(report_date)
+    hh, covered = _town_households(tables, township, d, absent)
+    mem = tables["members"]
+    mem = mem[mem["户编号"].isin(covered["户编号"])]
+    w = _workers(tables["work"], mem["证件号码"], year)
+    by_mode = stable = None
+    if "就业方式" in absent["work"]:
+        note.column(["by_mode"], "work", "就业方式")
+    else:
+        by_mode = {m: 0 for m in WORK_MODES}
+        modes = w["就业方式"].where(_nonblank(w["就业方式"]), BLANK)
+        for m, k in modes.value_counts().sort_index().items():
+            by_mode[str(m)] = int(k)
+    if "务工月数" in absent["work"]:
+        note.column(["stable_workers"], "work", "务工月数")
+    else:
+        stable = int((w["务工月数"].astype("Int64") >= STABLE_MONTHS).fillna(False).sum())
+    return {"by_mode": by_mode, "stable_workers": stable}
+
+
+def income_more(tables: dict, township: str, year: int, report_date, policy: dict,
+                inc: dict | None) -> dict | None:
+    """income.per_capita_wage and income.per_capita_business_net of the covered group in
+    Y (Σ over covered households with an income row of Y / Σ their 家庭人口数), with the
+    policy targets ``wage_income_target`` / ``business_income_target`` (None when unset)."""
+    if inc is None:
+        return None
+    tables, absent = _prep(tables)
+    d = _ts(report_date)
+    hh, covered = _town_households(tables, township, d, absent)
+    cur = _household_income(tables, hh, year)
+    cur = cur[cur["户编号"].isin(covered["户编号"])]
+    size = _int(cur["size"].sum()) if len(cur) else 0
+    wage = float(_dsum(cur["工资性"])) / size if size else None
+    business = float(_dsum(cur["生产经营性"])) / size if size else None
+    t_w, t_b = policy.get("wage_income_target"), policy.get("business_income_target")
+    return {"per_capita_wage": wage, "per_capita_business_net": business,
+            "wage_income_target": float(t_w) if t_w is not None else None,
+            "business_income_target": float(t_b) if t_b is not None else None}
+
+
+# ---------------------------------------------------------------- relocation
+def relocation(tables: dict, township: str, year: int, report_date,
+               notes: list | None = None) -> dict | None:
+    """易地扶贫搬迁后续扶持: relocated households (是否易地扶贫搬迁 = 是) of T, their
+    labour force, workers in Y, work rate and zero-employment households."""
+    note = _Notes(notes, "relocation")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    if "是否易地扶贫搬迁" in absent["households"]:
+        return note.add(None, "column_absent", "households", "是否易地扶贫搬迁")
+    rel = hh[_true(hh["是否易地扶贫搬迁"])]
+    out = {"households": _hp(rel), "labor_force": None, "workers": None, "work_rate": None,
+           "zero_employment_households": None}
+    if tables.get("members") is None:
+        for k in ("labor_force", "workers", "work_rate", "zero_employment_households"):
+            note.add(k, "table_absent", "members")
+        return out
+    mem_all = tables["members"]
+    mem_town = mem_all[mem_all["户编号"].isin(hh["户编号"])]
+    mem = mem_town[mem_town["户编号"].isin(rel["户编号"])]
+    labor = mem[mem["劳动技能"].isin(LABOR_FORCE)]
+    out["labor_force"] = int(len(labor))
+    if tables.get("work") is None:
+        for k in ("workers", "work_rate", "zero_employment_households"):
+            note.add(k, "table_absent", "work")
+        return out
+    work = tables["work"]
+    if not (_year_is(work["年度"], year) & work["证件号码"].isin(mem_town["证件号码"])).any():
+        for k in ("workers", "work_rate", "zero_employment_households"):
+            note.add(k, "no_rows", "work", None, f"无{year}年务工数据")
+        return out
+    w = _workers(work, labor["证件号码"], year)
+    out["workers"] = int(w["证件号码"].nunique())
+    out["work_rate"] = _pct_of(out["workers"], out["labor_force"])
+    out["zero_employment_households"] = len(set(labor["户编号"]) - set(labor.loc[labor["证件号码"].isin(w["证件号码"]), "户编号"]))
+    return out
+
+
+# ---------------------------------------------------------------- security
+def security(tables: dict, township: str, year: int, report_date,
+             notes: list | None = None) -> dict | None:
+    """兜底保障 and insurance enrolment of covered households (core tables only)."""
+    note = _Notes(notes, "security")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    gone = absent["households"]
+    hh, covered = _town_households(tables, township, d, absent)
+    out = {"dibao": None, "tekun": None, "unable_to_work_unsecured": None,
+           "medical_insured_rate": None, "medical_insured": None,
+           "pension_insured_rate": None, "pension_insured": None}
+    for key, col in (("dibao", "是否低保户"), ("tekun", "是否特困供养")):
+        if col in gone:
+            note.column([key], "households", col)
+        else:
+            out[key] = _hp(covered[_true(covered[col])])
+    mem = tables.get("members")
+    if mem is None:
+        note.add("unable_to_work_unsecured", "table_absent", "members")
+        note.add("medical_insured_rate", "table_absent", "members")
+        note.add("pension_insured_rate", "table_absent", "members")
+        return out
+    mem_gone = absent["members"]
+    need = [c for c in ("风险消除日期", "是否低保户", "是否特困供养") if c in gone]
+    if need:
+        note.column(["unable_to_work_unsecured"], "households", need[0])
+    else:
+        dated = "纳入监测日期" not in gone
+        mon = hh[_monitored_mask(hh, d, dated)]
+        unres = mon[~_on_or_before(mon["风险消除日期"], d)]
+        m = mem[mem["户编号"].isin(unres["户编号"])]
+        with_members = set(m["户编号"])
+        with_labor = set(m.loc[m["劳动技能"].isin(LABOR_FORCE), "户编号"])
+        secured = _true(unres["是否低保户"]) | _true(unres["是否特困供养"])
+        gap = unres[unres["户编号"].isin(with_members - with_labor) & ~secured]
+        out["unable_to_work_unsecured"] = _hp(gap)
+    cm = mem[mem["户编号"].isin(covered["户编号"])]
+    if "是否参加基本医疗保险" in mem_gone:
+        note.column(["medical_insured_rate"], "members", "是否参加基本医疗保险")
+    else:
+        filled = cm["是否参加基本医疗保险"].notna()
+        n_in = int(_true(cm["是否参加基本医疗保险"]).sum())
+        if filled.sum():
+            out["medical_insured"] = {"insured": n_in, "counted": int(filled.sum())}
+            out["medical_insured_rate"] = _pct_of(n_in, int(filled.sum()))
+        elif len(cm):
+            note.add("medical_insured_rate", "column_absent", "members", "是否参加基本医疗保险",
+                     "是否参加基本医疗保险均未填写")
+    if "是否参加基本养老保险" in mem_gone or "在校生状况" in mem_gone:
+        note.column(["pension_insured_rate"], "members",
+                    "是否参加基本养老保险" if "是否参加基本养老保险" in mem_gone else "在校生状况")
+    else:
+        age = _age_on(cm["出生日期"], d)
+        base = cm[(age >= 16).fillna(False).astype(bool) & (cm["在校生状况"] == NOT_IN_SCHOOL).fillna(False).astype(bool)]
+        filled = base["是否参加基本养老保险"].notna()
+        n_in = int(_true(base["是否参加基本养老保险"]).sum())
+        if filled.sum():
+            out["pension_insured"] = {"insured": n_in, "counted": int(filled.sum())}
+            out["pension_insured_rate"] = _pct_of(n_in, int(filled.sum()))
+        elif len(base):
+            note.add("pension_insured_rate", "column_absent", "members", "是否参加基本养老保险",
+                     "是否参加基本养老保险均未填写")
+    return out
+
+
+# ---------------------------------------------------------------- education (core tables)
+def education(tables: dict, township: str, year: int, report_date,
+              notes: list | None = None) -> dict | None:
+    """控辍保学 and students of covered households (members.在校生状况)."""
+    note = _Notes(notes, "education")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "households", "members"):
+        return None
+    d = _ts(report_date)
+    hh = _households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", _no_rows_reason("households"))
+    hh, covered = _town_households(tables, township, d, absent)
+    mem = tables["members"]
+    if not mem["户编号"].isin(hh["户编号"]).any():
+        return note.whole("no_rows", "members", _no_rows_reason("members"))
+    if "在校生状况" in absent["members"]:
+        note.column(["compulsory_age_not_in_school", "students_by_stage"], "members", "在校生状况")
+        return {"compulsory_age_not_in_school": None, "students_by_stage": None, "students": None}
+    cm = mem[mem["户编号"].isin(covered["户编号"])]
+    age = _age_on(cm["出生日期"], pd.Timestamp(year, 9, 1))
+    lo, hi = COMPULSORY_AGES
+    school_age = ((age >= lo) & (age <= hi)).fillna(False).astype(bool)
+    out_of_school = int((school_age & (cm["在校生状况"] == NOT_IN_SCHOOL).fillna(False).astype(bool)).sum())
+    st = cm[_nonblank(cm["在校生状况"]) & (cm["在校生状况"] != NOT_IN_SCHOOL).fillna(False).astype(bool)]
+    by_stage = {s: 0 for s in SCHOOL_STAGES}
+    for s, k in st["在校生状况"].value_counts().sort_index().items():
+        by_stage[str(s)] = int(k)
+    return {"compulsory_age_not_in_school": out_of_school, "students_by_stage": by_stage,
+            "students": int(len(st))}
+
+
+# ---------------------------------------------------------------- credit
+def credit(tables: dict, township: str, year: int, report_date,
+           notes: list | None = None) -> dict | None:
+    """小额信贷 of T's households (a loan belongs to its household's township)."""
+    note = _Notes(notes, "credit")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "credit", "households"):
+        return None
+    d = _ts(report_date)
+    hh, covered = _town_households(tables, township, d, absent)
+    cr = tables["credit"]
+    cr = cr[cr["户编号"].isin(hh["户编号"])]
+    gone = absent["credit"]
+    issued = cr[_on_or_before(cr["发放日期"], d)]
+    new = cr[_in_year(cr["发放日期"], year, d)]
+    out = {
+        "loans_in_year": {**_count_amount(new, "贷款金额"), "households": int(new["户编号"].nunique())},
+        "outstanding": None,
+        "cumulative": _count_amount(issued, "贷款金额"),
+        "overdue": None,
+        "coverage": None,
+        "coverage_base": None,
+    }
+    out["loans_in_year"] = {k: out["loans_in_year"][k] for k in ("count", "households", "amount")}
+    if "结清日期" in gone:
+        note.column(["outstanding"], "credit", "结清日期")
+    else:
+        open_ = issued[~_on_or_before(issued["结清日期"], d)]
+        out["outstanding"] = _count_amount(open_, "贷款金额")
+    if "逾期金额" in gone:
+        note.column(["overdue"], "credit", "逾期金额")
+    else:
+        od = issued[(issued["逾期金额"].astype(float) > 0).fillna(False).astype(bool)]
+        out["overdue"] = _count_amount(od, "逾期金额")
+    borrowers = int(covered["户编号"].isin(new["户编号"]).sum())
+    out["coverage_base"] = {"borrowers": borrowers, "covered": int(len(covered))}
+    out["coverage"] = _pct_of(borrowers, len(covered))
+    return out
+
+
+# ---------------------------------------------------------------- assistance
+def _active(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Rows whose [开始日期, 终止日期] meets [start, end] (blank 终止日期 = ongoing)."""
+    began = _on_or_before(df["开始日期"], end)
+    ended = df["终止日期"].notna() & (df["终止日期"] < start)
+    return (began & ~ended).astype(bool)
+
+
+def assistance(tables: dict, township: str, year: int, report_date,
+               notes: list | None = None) -> dict | None:
+    """社会救助 of T's households: by 救助类别, and the covered households under 低保/特困 at D."""
+    note = _Notes(notes, "assistance")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "assistance", "households"):
+        return None
+    d = _ts(report_date)
+    hh, covered = _town_households(tables, township, d, absent)
+    a = tables["assistance"]
+    a = a[a["户编号"].isin(hh["户编号"])]
+    gone = absent["assistance"]
+    act = a[_active(a, pd.Timestamp(year, 1, 1), d)]
+    pay_year = act["发放年度"].astype("Int64").fillna(act["开始日期"].dt.year.astype("Int64"))
+    by_type = {}
+    for t in ASSISTANCE_TYPES:
+        g = act[act["救助类别"] == t]
+        persons = None
+        if "保障人数" not in gone:
+            persons = _int(g.groupby("户编号")["保障人数"].max().sum()) if len(g) else 0
+        amount = None
+        if "发放金额" not in gone:
+            amount = float(_dsum(g.loc[_year_is(pay_year[g.index], year), "发放金额"]) / Decimal(10000))
+        by_type[t] = {"households": int(g["户编号"].nunique()), "persons": persons, "amount": amount}
+    if "保障人数" in gone:
+        note.column(["by_type.persons"], "assistance", "保障人数")
+    if "发放金额" in gone:
+        note.column(["by_type.amount"], "assistance", "发放金额")
+    now = a[_active(a, d, d) & a["救助类别"].isin([DIBAO, TEKUN])]
+    n = int(covered["户编号"].isin(now["户编号"]).sum())
+    return {"by_type": by_type, "covered_share": _pct_of(n, len(covered)),
+            "covered_base": {"secured": n, "covered": int(len(covered))}}
+
+
+# ---------------------------------------------------------------- education aid
+def _school_year_overlaps(sy: pd.Series, year: int) -> pd.Series:
+    """学年 "2022-2023" and "2023-2024" both overlap 2023 (spring and autumn terms)."""
+    parts = sy.fillna("").astype(str).str.extract(contract.SCHOOL_YEAR.pattern)
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    second = second.where(second.isna() | (second >= 100), (first // 100) * 100 + second)
+    second = second.fillna(first)
+    return ((first == year) | (second == year)).fillna(False).astype(bool)
+
+
+def education_aid(tables: dict, township: str, year: int, report_date,
+                  notes: list | None = None) -> dict | None:
+    """教育资助 of students of T (a student belongs to their household's township)."""
+    note = _Notes(notes, "education_aid")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "education_aid", "members", "households"):
+        return None
+    hh = _households(tables, township)
+    mem = tables["members"]
+    ids = mem.loc[mem["户编号"].isin(hh["户编号"]), "证件号码"]
+    ea = tables["education_aid"]
+    ea = ea[ea["证件号码"].isin(ids) & _school_year_overlaps(ea["学年"], year)]
+    by_prog = {}
+    for p, g in ea.groupby("资助项目", sort=True):
+        by_prog[str(p)] = {"count": int(len(g)), "amount": float(_dsum(g["金额"]) / Decimal(10000))}
+    rb = ea[ea["资助项目"] == RAINBOW]
+    return {"by_programme": by_prog,
+            "rainbow": {"count": int(len(rb)), "amount": float(_dsum(rb["金额"]) / Decimal(10000))},
+            "students": int(ea["证件号码"].nunique())}
+
+
+# ---------------------------------------------------------------- assets
+def assets(tables: dict, township: str, year: int, report_date,
+           notes: list | None = None) -> dict | None:
+    """项目资产 of T (乡镇 = T; 县本级 assets belong to the county summary)."""
+    note = _Notes(notes, "assets")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "assets"):
+        return None
+    d = _ts(report_date)
+    a = tables["assets"]
+    a = a[(a["乡镇"] == township).fillna(False).astype(bool)
+          & (a["形成年度"].astype("Int64") <= year).fillna(False).astype(bool)]
+    gone = absent["assets"]
+    by_class = {c: {"count": 0, "value": 0.0} for c in ASSET_CLASSES}
+    for c, g in a.groupby("资产类别"):
+        by_class[str(c)] = {"count": int(len(g)), "value": _wan(g["资产原值"])}
+    out = {"count": int(len(a)), "value": _wan(a["资产原值"]), "by_class": by_class,
+           "registered": None, "registered_rate": None, "unregistered": None, "income": None}
+    if "确权日期" in gone:
+        note.column(["registered_rate"], "assets", "确权日期")
+    else:
+        reg = int(_on_or_before(a["确权日期"], d).sum())
+        out.update(registered=reg, unregistered=int(len(a)) - reg, registered_rate=_pct_of(reg, len(a)))
+    if "当年收益" in gone:
+        note.column(["income"], "assets", "当年收益")
+    else:
+        out["income"] = _wan(a.loc[a["资产类别"] == OPERATING, "当年收益"])
+    return out
+
+
+# ---------------------------------------------------------------- villages
+def villages(tables: dict, township: str, year: int, report_date,
+             notes: list | None = None) -> dict | None:
+    """村 of T: counts, staff and collective-economy income (rows of Y when 年度 is given)."""
+    note = _Notes(notes, "villages")
+    tables, absent = _prep(tables)
+    if note.missing_table(tables, "villages"):
+        return None
+    v = tables["villages"]
+    v = v[(v["乡镇"] == township).fillna(False).astype(bool)]
+    gone = absent["villages"]
+    names = v["村"][_nonblank(v["村"])]
+    out = {"count": int(names.nunique()), "poverty_exited": None, "groups": None, "grid_staff": None,
+           "work_team": None, "collective_income_5": None, "collective_income_10": None,
+           "collective_income_counted": None}
+    if not len(v):
+        return note.whole("no_rows", "villages", _no_rows_reason("villages"))
+    if "是否脱贫村" in gone:
+        note.column(["poverty_exited"], "villages", "是否脱贫村")
+    else:
+        out["poverty_exited"] = int(v.loc[_true(v["是否脱贫村"]), "村"].nunique())
+    if "年度" in gone:
+        cur = v.drop_duplicates("村", keep="last")
+    else:
+        cur = v[_year_is(v["年度"], year)].drop_duplicates("村", keep="last")
+    if not len(cur):
+        for k in ("groups", "grid_staff", "work_team", "collective_income_5", "collective_income_10"):
+            note.add(k, "no_rows", "villages", None, f"村数据中没有{year}年的记录")
+        return out
+    for key, col in (("groups", "村民小组数"), ("grid_staff", "网格员数"), ("work_team", "驻村工作队员数")):
+        if col in gone:
+            note.column([key], "villages", col)
+        else:
+            out[key] = _int(cur[col].sum())
+    if "村集体经济收入" in gone:
+        note.column(["collective_income_5", "collective_income_10"], "villages", "村集体经济收入")
+    else:
+        inc = cur["村集体经济收入"].dropna().astype(float)
+        n = int(len(inc))
+        out["collective_income_counted"] = n
+        if n:
+            for key, t in (("collective_income_5", 5), ("collective_income_10", 10)):
+                k = int((inc >= t).sum())
+                out[key] = {"count": k, "share": _pct_of(k, n)}
+        else:
+            note.add("collective_income_5", "column_absent", "villages", "村集体经济收入", "各村均未填写村集体经济收入")
+    return out
+
+
+def more(tables: dict, township: str, year: int, report_date, policy: dict, ind: dict,
+         notes: list | None = None) -> None:
+    """Add the issue-11 keys to ``ind`` (in place): new keys of the core topics and the
+    topics of MORE_TOPICS."""
+    if ind.get("monitoring") is not None:
+        ind["monitoring"].update(monitoring_more(ind["monitoring"]))
+    if ind.get("funds") is not None:
+        ind["funds"].update(funds_more(tables, township, year, report_date, policy, notes) or {})
+    if ind.get("employment") is not None:
+        ind["employment"].update(employment_more(tables, township, year, report_date, ind["employment"], notes) or {})
+    if ind.get("income") is not None:
+        ind["income"].update(income_more(tables, township, year, report_date, policy, ind["income"]) or {})
+    ind["relocation"] = relocation(tables, township, year, report_date, notes)
+    ind["security"] = security(tables, township, year, report_date, notes)
+    ind["education"] = education(tables, township, year, report_date, notes)
+    ind["credit"] = credit(tables, township, year, report_date, notes)
+    ind["assistance"] = assistance(tables, township, year, report_date, notes)
+    ind["education_aid"] = education_aid(tables, township, year, report_date, notes)
+    ind["assets"] = assets(tables, township, year, report_date, notes)
+    ind["villages"] = villages(tables, township, year, report_date, notes)
