@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import paths
 
-CONTRACT_VERSION = "2"  # 2: full schema on every frame, absent_columns, person-level exports
+CONTRACT_VERSION = "3"  # 2: full schema on every frame, absent_columns, person-level exports; 3: optional tables
 
 # ---------------------------------------------------------------------------
 # The contract, as data
@@ -43,6 +43,10 @@ FUND_SOURCES = ("中央衔接资金", "省级衔接资金", "市级衔接资金"
 ASSET_CLASSES = ("经营性资产", "公益性资产", "到户类资产")
 PERIODS = ("月", "年")
 SEXES = ("男", "女")
+ASSISTANCE_TYPES = ("农村低保", "特困供养", "临时救助", "残疾人两项补贴", "孤儿和事实无人抚养儿童",
+                    "高龄补贴", "其他")
+STAGES = ("学前教育", "义务教育", "普通高中", "中职", "高职", "本科及以上")
+COUNTY_LEVEL = "县本级"   # 乡镇 of a project or asset the county holds itself
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,87 @@ TABLES: dict[str, dict] = {
         ],
     },
 }
+
+# Optional tables for further topics (data-contract.md "Optional tables"): absent, the
+# topic's section says no data was given; present, every rule of the core tables applies.
+OPTIONAL_TABLES = ("credit", "assistance", "education_aid", "assets", "villages")
+TABLES.update({
+    "credit": {
+        "stems": ("credit", "小额信贷"),
+        "key": ["贷款编号"],             # unique when present (blank ids are not compared)
+        "cols": [
+            Col("户编号", "text", required=True),
+            Col("贷款编号", "text"),
+            Col("发放日期", "date", required=True),
+            Col("到期日期", "date", required=True),
+            Col("贷款金额", "money", required=True, gt=0),
+            Col("结清日期", "date"),
+            Col("是否续贷展期", "yn"),
+            Col("逾期金额", "money", min=0),
+            Col("贷款用途", "text"),
+        ],
+    },
+    "assistance": {
+        "stems": ("assistance", "社会救助"),
+        "key": None,
+        "cols": [
+            Col("户编号", "text", required=True),
+            Col("救助类别", "cat", required=True, allowed=ASSISTANCE_TYPES),
+            Col("保障人数", "int", min=1),
+            Col("开始日期", "date", required=True),
+            Col("终止日期", "date"),
+            Col("发放金额", "money", min=0),
+            Col("发放年度", "int", min=1990, max=2100),
+        ],
+    },
+    "education_aid": {
+        "stems": ("education_aid", "教育资助"),
+        "key": None,
+        "cols": [
+            Col("证件号码", "id", required=True, pii=True),
+            Col("学年", "text", required=True),
+            Col("学段", "cat", required=True, allowed=STAGES),
+            Col("资助项目", "text", required=True),
+            Col("金额", "money", required=True, min=0),
+            Col("发放日期", "date"),
+        ],
+    },
+    "assets": {
+        "stems": ("assets", "项目资产"),
+        "key": ["资产编号"],
+        "cols": [
+            Col("资产编号", "text", required=True),
+            Col("项目编号", "text"),
+            Col("县", "text", required=True),
+            Col("乡镇", "text", required=True),
+            Col("村", "text"),
+            Col("资产名称", "text", required=True),
+            Col("资产类别", "cat", required=True, allowed=ASSET_CLASSES),
+            Col("形成年度", "int", required=True, min=1990, max=2100),
+            Col("资产原值", "money", required=True, gt=0),
+            Col("确权日期", "date"),
+            Col("当年收益", "money", min=0),
+        ],
+    },
+    "villages": {
+        "stems": ("villages", "村"),
+        "key": None,                     # (乡镇, 村[, 年度]) unique: see cross_checks
+        "cols": [
+            Col("县", "text", required=True),
+            Col("乡镇", "text", required=True),
+            Col("村", "text", required=True),
+            Col("是否脱贫村", "yn"),
+            Col("村民小组数", "int", min=0),
+            Col("网格员数", "int", min=0),
+            Col("驻村工作队员数", "int", min=0),
+            Col("村集体经济收入", "money", min=0),
+            Col("年度", "int", min=1990, max=2100),
+        ],
+    },
+})
 TABLE_ORDER = list(TABLES)
+# 学年 as the schools write it: 2023-2024 (also 2023/2024, 2023—2024, 2023至2024, 2023-24, 2023学年)
+SCHOOL_YEAR = re.compile(r"(\d{4})\s*(?:[-/—–~至]\s*(\d{4}|\d{2}))?\s*(?:学年)?")
 
 # Column names used by the national system's exports, by table (same meaning).
 ALIASES = {
@@ -183,6 +267,25 @@ ALIASES = {
     "家庭人口数": ("人数",),
     "乡镇": ("乡", "乡(镇)"),
     "村": ("行政村",),
+    # optional tables: the names the credit, civil-affairs, school and asset systems use
+    "贷款编号": ("借据号", "借据编号", "贷款合同号"),
+    "发放日期": ("放款日期", "贷款发放日期"),
+    "到期日期": ("贷款到期日期", "还款到期日期"),
+    "贷款金额": ("贷款金额(万元)", "放款金额(万元)"),
+    "结清日期": ("还清日期", "贷款结清日期"),
+    "逾期金额": ("逾期金额(万元)",),
+    "救助类别": ("救助类型", "保障类别"),
+    "保障人数": ("享受人数", "救助人数"),
+    "发放金额": ("发放金额(元)", "救助金额(元)"),
+    "资助项目": ("资助类型", "资助项目名称"),
+    "学段": ("就读学段",),
+    "金额": ("资助金额", "资助金额(元)"),
+    "资产原值": ("资产原值(万元)", "资产价值(万元)"),
+    "确权日期": ("资产确权日期", "确权时间"),
+    "当年收益": ("当年收益(万元)", "年收益(万元)"),
+    "是否脱贫村": ("是否贫困村", "是否原贫困村"),
+    "驻村工作队员数": ("驻村工作队人数", "驻村干部数"),
+    "村集体经济收入": ("村集体经济收入(万元)", "村集体经济经营性收入(万元)", "集体经济收入(万元)"),
 }
 HOUSEHOLD_TYPE = {"脱贫户": "是", "一般农户": "否", "普通农户": "否", "非脱贫户": "否"}
 RISK_VARIANTS = {"因安全住房": "因住房安全", "因安全饮水": "因饮水安全", "缺劳动力": "因缺劳动力"}
@@ -745,7 +848,9 @@ DROPPED = ("户主姓名", "户主证件号码", "姓名")   # PII dropped after
 _DTYPE = {"text": "object", "id": "object", "cat": "object", "int": "Int64", "money": "float64",
           "date": "datetime64[ns]", "yn": "boolean"}
 RECORD_KEY = {"households": "户编号", "members": "证件号码", "work": "证件号码", "income": "户编号",
-              "projects": "项目编号", "payments": "项目编号", "posts": "证件号码"}
+              "projects": "项目编号", "payments": "项目编号", "posts": "证件号码",
+              "credit": "户编号", "assistance": "户编号", "education_aid": "证件号码",
+              "assets": "资产编号", "villages": "村"}
 
 
 def schema(name: str) -> list[tuple[str, str]]:
@@ -932,7 +1037,7 @@ def cross_checks(tables: dict[str, Table]) -> None:
                                               "应不早于风险发现日期", "date_order"))
     hh_ids = set(h.frame["户编号"].dropna()) if h is not None else None
     m = tables.get("members")
-    for tname in ("members", "income"):
+    for tname in ("members", "income", "credit", "assistance"):
         t = tables.get(tname)
         if t is not None and hh_ids is not None:
             unknown = t.frame["户编号"].notna() & ~t.frame["户编号"].isin(hh_ids)
@@ -945,6 +1050,7 @@ def cross_checks(tables: dict[str, Table]) -> None:
         for row in w.frame.index[unknown]:
             w.violations.append(Violation(w.file, int(row), "证件号码", mask(w.frame["证件号码"][row]),
                                           "在家庭成员（members）中不存在", "unknown_person"))
+    _optional_checks(tables)
     p, pay = tables.get("projects"), tables.get("payments")
     if pay is not None and p is not None:
         pf, yf = p.frame, pay.frame
@@ -976,6 +1082,53 @@ def cross_checks(tables: dict[str, Table]) -> None:
             t.violations.extend(_dups(t.frame, key, t.file, pii, t.locate))
 
 
+def _optional_checks(tables: dict[str, Table]) -> None:
+    """Rules of the optional tables across rows and tables (besides unknown 户编号 and
+    the unique keys, which the core loops handle)."""
+    m = tables.get("members")
+    ea = tables.get("education_aid")
+    if ea is not None:
+        f = ea.frame
+        if m is not None:
+            unknown = f["证件号码"].notna() & ~f["证件号码"].isin(set(m.frame["证件号码"].dropna()))
+            for row in f.index[unknown]:
+                ea.violations.append(Violation(ea.file, int(row), "证件号码", mask(f["证件号码"][row]),
+                                               "在家庭成员（members）中不存在", "unknown_person"))
+        sy = f["学年"]
+        bad = sy.notna() & ~sy.fillna("").astype(str).str.fullmatch(SCHOOL_YEAR).fillna(False).astype(bool)
+        for row in f.index[bad]:
+            ea.violations.append(Violation(ea.file, int(row), "学年", str(sy[row]),
+                                           "应为学年，如2023-2024", "school_year_form"))
+    cr = tables.get("credit")
+    if cr is not None:
+        f = cr.frame
+        rev = (f["发放日期"] > f["到期日期"]).fillna(False)
+        coarse = f["发放日期_仅月"] | f["到期日期_仅月"]
+        rev &= ~(coarse & (f["发放日期"].dt.to_period("M") == f["到期日期"].dt.to_period("M")))
+        for row in f.index[rev]:
+            cr.violations.append(Violation(cr.file, int(row), "到期日期", f["到期日期"][row].date().isoformat(),
+                                           f"应不早于发放日期（{f['发放日期'][row].date().isoformat()}）", "date_order"))
+    vi = tables.get("villages")
+    if vi is not None:
+        f = vi.frame
+        key = ["乡镇", "村"] + (["年度"] if "年度" not in vi.absent else [])
+        sub = f[key].astype(object).where(f[key].notna(), "")
+        valid = f["乡镇"].notna() & f["村"].notna()
+        dup = sub.duplicated(keep=False) & valid
+        first: dict = {}
+        for row, vals in sub[dup].iterrows():
+            k = tuple(str(v) for v in vals)
+            if k in first:
+                f0, r0 = vi.locate(first[k])
+                f1, _ = vi.locate(row)
+                where = f"第{r0}行" if f0 == f1 else f"{f0}第{r0}行"
+                vi.violations.append(Violation(vi.file, int(row), "+".join(key), "、".join(v for v in k if v),
+                                               f"与{where}重复，同一乡镇的村{'在同一年度' if len(key) == 3 else ''}应唯一",
+                                               "duplicate_key"))
+            else:
+                first[k] = row
+
+
 # ---------------------------------------------------------------------------
 # Townships, pseudonymisation
 # ---------------------------------------------------------------------------
@@ -987,9 +1140,16 @@ def township_of(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     hh_town = h.set_index("户编号")["乡镇"] if h is not None else pd.Series(dtype=object)
     hh_town = hh_town[~hh_town.index.duplicated()]
     for name, df in tables.items():
-        if name in ("households", "projects", "posts"):
+        if name in ("households", "projects", "posts", "assets", "villages"):
             out[name] = df["乡镇"]
-        elif name in ("members", "income"):
+        elif name == "education_aid":
+            m = tables.get("members")
+            if m is not None:
+                person = m.drop_duplicates("证件号码").set_index("证件号码")["户编号"].map(hh_town)
+                out[name] = df["证件号码"].map(person)
+            else:
+                out[name] = pd.Series(None, index=df.index, dtype=object)
+        elif name in ("members", "income", "credit", "assistance"):
             out[name] = df["户编号"].map(hh_town)
         elif name == "work":
             m = tables.get("members")
