@@ -435,31 +435,65 @@ def _rules(flags):
 
 def test_flags_raised(ind):
     fl = ind["flags"]
-    assert all(set(f) == {"topic", "rule", "severity", "message"} for f in fl)
-    assert all(f["severity"] in ("high", "medium", "low") for f in fl)
+    assert all(set(f) == {"topic", "theme", "rule", "severity", "message", "values"} for f in fl)
+    assert all(f["severity"] in I.SEVERITY and f["theme"] in I.THEMES for f in fl)
+    # one flag per rule: nested thresholds and successive checkpoints are one flag
     assert _rules(fl) == sorted([
-        ("monitoring", "unresolved"), ("monitoring", "identification_days"),
-        ("income", "below_threshold"), ("income", "below_threshold"), ("income", "declined"),
-        ("employment", "zero_employment"),
-        ("funds", "spend_progress"), ("funds", "spend_progress"), ("funds", "spend_progress"),
-        ("funds", "spend_progress"), ("funds", "industry_share"), ("funds", "industry_share"),
-        ("posts", "dismissed_not_performing"),
+        ("monitoring", "identification_days"), ("income", "below_threshold"), ("income", "declined"),
+        ("employment", "zero_employment"), ("funds", "spend_progress"),
     ])
-    msgs = "\n".join(f["message"] for f in fl)
-    assert "4户10人" in msgs                       # unresolved
-    assert "超过15天" in msgs and "最长20天" in msgs
-    assert "低于8000元的有2户7人" in msgs
-    assert "零就业家庭3户" in msgs
-    assert "截至2023年3月31日，衔接资金累计拨付率为8.43%，低于25.00%" in msgs
-    assert "中央衔接资金用于产业发展的比例为59.90%" in msgs
-    assert "1人因不履职" in msgs
+    by = {f["rule"]: f for f in fl}
+    assert by["identification_days"]["values"] == {"over_limit": 1, "limit": 15, "max": 20,
+                                                    "median": by["identification_days"]["values"]["median"],
+                                                    "counted": by["identification_days"]["values"]["counted"]}
+    assert by["below_threshold"]["values"]["levels"][-1] == {"threshold": 8000.0, "households": 2, "persons": 7}
+    assert [x["threshold"] for x in by["below_threshold"]["values"]["levels"]] == sorted(
+        [x["threshold"] for x in by["below_threshold"]["values"]["levels"]], reverse=True)
+    assert by["zero_employment"]["values"] == {"households": 3}
+    cps = by["spend_progress"]["values"]["checkpoints"]
+    assert [c["date"] for c in cps] == ["2023-03-31", "2023-06-30", "2023-09-30", "2023-11-30"]
+    assert cps[0]["target"] == 25 and round(cps[0]["paid_rate"], 2) == 8.43
+    # the message is made from the values, in the documents' formats
+    msg = by["spend_progress"]["message"]
+    assert msg.startswith("一季度末、二季度末、三季度末、11月底累计拨付率分别为8.43%、")
+    assert msg.endswith("未达到25%、50%、75%、100%的序时进度") and "25.00%" not in msg
+    # ordered by severity
+    ranks = [I.SEVERITY.index(f["severity"]) for f in fl]
+    assert ranks == sorted(ranks)
+
+
+def test_policy_misreadings_are_not_flags(ind):
+    """Unresolved objects as such, dismissals for 不履职 and one township's industry share
+    are not problems (indicators.md, flags); the figures themselves stay."""
+    rules = {f["rule"] for f in ind["flags"]}
+    assert not rules & {"unresolved", "dismissed_not_performing", "industry_share"}
+    assert ind["monitoring"]["unresolved"]["households"] == 4
+    assert ind["funds"]["industry_share"]["中央衔接资金"] is not None
+    assert ind["posts"]["dismissed_in_year"]["by_reason"]["不履职"] == 1
+
+
+def test_flag_rules_are_a_list_to_extend():
+    calls = []
+
+    @I.rule
+    def _extra(ind, policy):
+        calls.append(1)
+        return [I._flag("security", "兜底保障", "unsecured", "high", {"households": 2, "persons": 3},
+                        message="无劳动能力且未纳入兜底保障的2户3人")]
+    try:
+        fl = I.flags({}, I.DEFAULT_POLICY)
+        assert calls and fl[0]["rule"] == "unsecured" and fl[0]["theme"] == "兜底保障"
+    finally:
+        I.FLAG_RULES.remove(_extra)
 
 
 def test_flag_growth_below_benchmark(tables):
     policy = {**I.DEFAULT_POLICY, "rural_benchmark_growth": 6.5}
     fl = I.compute(tables, T, Y, END, policy)["flags"]
-    msg = [f["message"] for f in fl if f["rule"] == "growth_below_benchmark"]
-    assert len(msg) == 1 and "6.50%" in msg[0]
+    f = [f for f in fl if f["rule"] == "growth_below_benchmark"]
+    assert len(f) == 1 and f[0]["values"]["benchmark"] == 6.5
+    assert f[0]["values"]["gap"] == pytest.approx(6.5 - f[0]["values"]["growth"])
+    assert "增长6.50%" in f[0]["message"] and "个百分点" in f[0]["message"]
     # no benchmark → no flag
     assert not [f for f in I.compute(tables, T, Y, END, I.DEFAULT_POLICY)["flags"]
                 if f["rule"] == "growth_below_benchmark"]
@@ -482,7 +516,7 @@ def test_no_flags_when_targets_are_met(tables):
     policy = {**I.DEFAULT_POLICY, "spend_progress": {"03-31": 5}, "industry_share_min": {"中央衔接资金": 50},
               "identification_days_max": 30, "income_thresholds": [5000]}
     rules = {f["rule"] for f in I.compute(tables, T, Y, END, policy)["flags"]}
-    assert not rules & {"spend_progress", "industry_share", "identification_days", "below_threshold"}
+    assert not rules & {"spend_progress", "identification_days", "below_threshold"}
 
 
 # ---------------------------------------------------------------- absent columns, absent tables, no rows

@@ -772,88 +772,133 @@ def posts(tables: dict, township: str, year: int, report_date, notes: list | Non
 
 
 # ---------------------------------------------------------------- flags
-def _flag(topic, rule, severity, message) -> dict:
-    return {"topic": topic, "rule": rule, "severity": severity, "message": message}
+# Themes of 存在问题 and of the {Y+1}年工作打算, in the order the report lists them when
+# their severities tie. A rule names one of them; the report gives one item per theme.
+THEMES = (
+    "监测帮扶",   # 防止返贫动态监测：识别认定时效
+    "兜底保障",   # 兜底 gaps (no labour, no 低保/特困), 控辍保学 (compulsory-age children out of school)
+    "增收",       # income below thresholds, income falling, growth below the rural benchmark
+    "就业",       # zero-employment households, stable-work shortfall
+    "资金项目",   # spending checkpoints, project start progress, project assets not registered
+    "金融帮扶",   # overdue 小额信贷
+)
+SEVERITY = ("high", "medium", "low")   # rank: high first
+
+FLAG_RULES: list = []
 
 
-def _cn_date(iso: str) -> str:
-    return text.date_cn(iso)
+def rule(fn):
+    """Register a flag rule: ``fn(ind, policy) -> list[dict]`` (flags made with :func:`_flag`).
+    Rules run in registration order; :func:`flags` sorts their flags by severity."""
+    FLAG_RULES.append(fn)
+    return fn
+
+
+def _flag(topic: str, theme: str, rule: str, severity: str, values: dict, message: str | None = None) -> dict:
+    """One flag. ``values`` holds every number the sentence states, as plain numbers
+    (never formatted text); ``message`` defaults to the sentence the default wording makes
+    from them (``text.flag_sentence``)."""
+    assert theme in THEMES, theme
+    assert severity in SEVERITY, severity
+    f = {"topic": topic, "theme": theme, "rule": rule, "severity": severity, "values": values}
+    f["message"] = message if message is not None else text.flag_sentence(f)
+    return f
+
+
+@rule
+def _identification_days(ind: dict, policy: dict) -> list[dict]:
+    idd = (ind.get("monitoring") or {}).get("identification_days") or {}
+    limit = policy.get("identification_days_max")
+    if limit is None or not idd.get("over_limit"):
+        return []
+    return [_flag("monitoring", "监测帮扶", "identification_days", "medium",
+                  {"over_limit": int(idd["over_limit"]), "limit": limit, "max": idd.get("max"),
+                   "median": idd.get("median"), "counted": idd.get("counted")})]
+
+
+@rule
+def _income_below(ind: dict, policy: dict) -> list[dict]:
+    below = (ind.get("income") or {}).get("below") or {}
+    levels = [{"threshold": float(k), "households": int(v["households"]), "persons": int(v["persons"])}
+              for k, v in below.items() if v and v.get("households")]
+    if not levels:
+        return []
+    levels.sort(key=lambda x: -x["threshold"])   # the widest group first, the nested ones after it
+    return [_flag("income", "增收", "below_threshold", "high", {"levels": levels})]
+
+
+@rule
+def _income_declined(ind: dict, policy: dict) -> list[dict]:
+    dec = (ind.get("income") or {}).get("declined")
+    if not dec or not dec.get("households"):
+        return []
+    return [_flag("income", "增收", "declined", "medium",
+                  {"households": int(dec["households"]), "persons": int(dec["persons"])})]
+
+
+@rule
+def _income_growth(ind: dict, policy: dict) -> list[dict]:
+    inc = ind.get("income") or {}
+    g = (inc.get("growth") or {}).get("covered")
+    bench = inc.get("rural_benchmark_growth")
+    if bench is None:
+        bench = policy.get("rural_benchmark_growth")
+    if g is None or bench is None or not g < bench:
+        return []
+    return [_flag("income", "增收", "growth_below_benchmark", "medium",
+                  {"growth": g, "benchmark": float(bench), "gap": float(bench) - g})]
+
+
+@rule
+def _zero_employment(ind: dict, policy: dict) -> list[dict]:
+    z = (ind.get("employment") or {}).get("zero_employment_households")
+    if not z:
+        return []
+    return [_flag("employment", "就业", "zero_employment", "high", {"households": int(z)})]
+
+
+@rule
+def _spend_progress(ind: dict, policy: dict) -> list[dict]:
+    fu = ind.get("funds") or {}
+    missed = [{"date": p["date"], "paid_rate": p["paid_rate"], "target": p["target"]}
+              for p in fu.get("progress") or []
+              if p.get("paid_rate") is not None and p.get("target") is not None and p["paid_rate"] < p["target"]]
+    if not missed:
+        return []
+    return [_flag("funds", "资金项目", "spend_progress", "high", {"checkpoints": missed})]
 
 
 def flags(ind: dict, policy: dict) -> list[dict]:
-    """Flags (存在问题) from comparing the indicators with the policy targets.
+    """Flags (存在问题): indicators compared with a policy target or a clear standard.
 
-    A flag is raised only on data that is present; missing data never raises one.
+    Each flag is ``{topic, theme, rule, severity, message, values}``:
+
+    * ``topic`` — the indicators key it comes from (``monitoring``, ``income``, …);
+    * ``theme`` — one of :data:`THEMES`; the report gives one 存在问题 item and one
+      工作打算 item per theme;
+    * ``rule`` — the rule's name; ``lib/zhenxing/templates/wording.yaml`` holds its
+      sentence (``problems.rules.<rule>``), a county may override it;
+    * ``severity`` — ``high`` | ``medium`` | ``low`` (items are ordered by it);
+    * ``values`` — the numbers the sentence states, plain numbers. One flag per rule:
+      nested thresholds and successive checkpoints of one rule are one flag with a list
+      (``below_threshold``: ``{"levels": [{threshold, households, persons}, …]}``, the
+      widest first; ``spend_progress``: ``{"checkpoints": [{date, paid_rate, target}, …]}``,
+      the missed ones in date order);
+    * ``message`` — the sentence in the default wording (for readers of
+      indicators.json; the report rebuilds it from ``values``, never the reverse).
+
+    Rules are the functions in :data:`FLAG_RULES`; add one with ``@rule``. A rule
+    skips a null figure: missing data never raises a flag (``ind["not_stated"]`` says
+    what is missing). Deliberately not flags: unresolved monitoring objects as such
+    (policy warns against rushing 风险消除), dismissals for 不履职 (management, stated
+    in the posts paragraph), the industry share of one township (a county target, see
+    ``funds.industry_share`` in the county summary).
     """
     out: list[dict] = []
-    mon = ind.get("monitoring")
-    inc = ind.get("income")
-    emp = ind.get("employment")
-    fu = ind.get("funds")
-    po = ind.get("posts")
-
-    if mon:
-        unres = mon.get("unresolved") or {}
-        if unres.get("households"):
-            parts = [text.hp(v, label=k) for k, v in (unres.get("by_category") or {}).items() if v["households"]]
-            detail = f"（{'、'.join(parts)}）" if parts else ""
-            out.append(_flag("monitoring", "unresolved", "medium",
-                             f"尚有{text.hp(unres)}监测对象风险未消除{detail}，需持续落实帮扶措施。"))
-        idd = mon.get("identification_days") or {}
-        limit = policy.get("identification_days_max")
-        if limit is not None and idd.get("over_limit"):
-            out.append(_flag("monitoring", "identification_days", "medium",
-                             f"本年度新识别监测对象中，有{idd['over_limit']}户从发现风险到纳入监测超过{limit}天，"
-                             f"最长{idd['max']}天，识别时效有待提高。"))
-
-    if inc:
-        below = inc.get("below") or {}
-        keys = sorted(below, key=float)
-        for i, k in enumerate(keys):
-            v = below[k]
-            if v and v.get("households"):
-                out.append(_flag("income", "below_threshold", "high" if i == 0 else "medium",
-                                 f"脱贫户和监测对象中，人均纯收入低于{text.yuan(float(k))}的有{text.hp(v)}，"
-                                 f"增收基础仍不稳固。"))
-        dec = inc.get("declined")
-        if dec and dec.get("households"):
-            out.append(_flag("income", "declined", "medium",
-                             f"脱贫户和监测对象中，有{text.hp(dec)}人均纯收入较上年下降。"))
-        g = (inc.get("growth") or {}).get("covered")
-        bench = inc.get("rural_benchmark_growth")
-        if bench is None:
-            bench = policy.get("rural_benchmark_growth")
-        if g is not None and bench is not None and g < bench:
-            out.append(_flag("income", "growth_below_benchmark", "medium",
-                             f"脱贫户和监测对象人均纯收入增长{text.pct(g)}，低于全县农村居民人均可支配收入"
-                             f"增长{text.pct(bench)}。"))
-
-    if emp:
-        z = emp.get("zero_employment_households")
-        if z:
-            out.append(_flag("employment", "zero_employment", "high",
-                             f"脱贫户和监测对象中，有劳动力但无人务工的零就业家庭{text.count(z, '户')}。"))
-
-    if fu:
-        for p in fu.get("progress") or []:
-            r, t = p.get("paid_rate"), p.get("target")
-            if r is not None and t is not None and r < t:
-                out.append(_flag("funds", "spend_progress", "high",
-                                 f"截至{_cn_date(p['date'])}，衔接资金累计拨付率为{text.pct(r)}，"
-                                 f"低于{text.pct(t)}的进度要求。"))
-        share = fu.get("industry_share") or {}
-        for src, minimum in (policy.get("industry_share_min") or {}).items():
-            s = share.get(src)
-            if s is not None and s < minimum:
-                out.append(_flag("funds", "industry_share", "medium",
-                                 f"{src}用于产业发展的比例为{text.pct(s)}，低于{text.pct(minimum)}的要求。"))
-
-    if po:
-        n = ((po.get("dismissed_in_year") or {}).get("by_reason") or {}).get(NOT_PERFORMING)
-        if n:
-            out.append(_flag("posts", "dismissed_not_performing", "low",
-                             f"本年度有{text.persons(n)}因不履职被解聘公益性岗位，岗位日常管理有待加强。"))
-    return out
+    for fn in FLAG_RULES:
+        out += fn(ind, policy) or []
+    rank = {s: i for i, s in enumerate(SEVERITY)}
+    return sorted(out, key=lambda f: (rank[f["severity"]], THEMES.index(f["theme"])))
 
 
 # ---------------------------------------------------------------- all

@@ -49,6 +49,39 @@ def sources(county: str | None, root: Path | None = None) -> dict[str, str]:
     return {k: v.get("source", "") for k, v in merged.items() if isinstance(v, dict)}
 
 
+WORDING_DEFAULT = paths.LIB / "templates" / "wording.yaml"
+
+
+def wording_file(county: str | None, root: Path | None = None) -> Path:
+    """Where a county's wording override sits: beside its policy file,
+    ``params/policy/<县>.wording.yaml`` (same keys as ``templates/wording.yaml``, only
+    those it changes)."""
+    return (root or paths.PARAMS) / "policy" / f"{county}.wording.yaml"
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in (over or {}).items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+_WORDING_CACHE: dict = {}
+
+
+def wording(county: str | None = None, root: Path | None = None) -> dict:
+    """The report's sentence patterns: ``templates/wording.yaml``, then the county's
+    ``params/policy/<县>.wording.yaml`` merged over it key by key."""
+    files = [WORDING_DEFAULT] + ([wording_file(county, root)] if county else [])
+    key = tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files)
+    if key not in _WORDING_CACHE:
+        out: dict = {}
+        for f in files:
+            out = _merge(out, _load(f))
+        _WORDING_CACHE[key] = out
+    return _WORDING_CACHE[key]
+
+
 class ParamError(ValueError):
     """A parameter a person gave that cannot be used (Chinese message, English key)."""
 

@@ -130,6 +130,26 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
     return blocks
 
 
+def report_flags(ind: dict, policy: dict) -> list[dict]:
+    """The flags of the summary, made afresh from the recorded indicators (so a flag always
+    carries its theme and values, whichever notebooks recorded them)."""
+    from .indicators import flags
+    return flags(ind, policy)
+
+
+def unfinished(parameters: dict | None, township: str, year: int, report_date) -> list[str] | None:
+    """The unfinished projects by name (for the plan), from the validated dataset; None
+    when they cannot be told (no dataset at hand, no 完工日期)."""
+    from . import contract, tables
+    ds = (parameters or {}).get("dataset")
+    try:
+        folder = Path(ds) if ds else paths.SAMPLE
+        return tables.unfinished_projects(contract.load_township(folder, township), township, year,
+                                          report_date or f"{year}-12-31")
+    except Exception:  # noqa: BLE001 — the plan is then written without project names
+        return None
+
+
 def sub_heading(i: int) -> str:
     return f"（{CN_NUM[i]}）"
 
@@ -143,10 +163,8 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     n, annex_n = _Counter(), _Counter()
     nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS if (run_dir / f"{t}.ipynb").exists()}
 
-    md = [
-          f"{year}年，{town}围绕巩固拓展脱贫攻坚成果同乡村振兴有效衔接，持续做好防止返贫动态监测和帮扶、"
-          f"衔接资金项目管理、就业帮扶和公益性岗位管理等工作。本总结中的数字均由监测数据按统一口径计算，"
-          f"统计截止日期为{text.date_cn(ind['report_date'])}。现将有关情况总结如下。"]
+    md = [text.intro(ind)]
+    headings = text.wording(ind).get("headings") or {}
 
     md.append("## 一、基本情况")
     basic = _outputs(nbs["monitoring"], "basic", charts_dir, "monitoring", n) if "monitoring" in nbs else []
@@ -154,21 +172,25 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
 
     md.append("## 二、工作开展情况及成效")
     for i, topic in enumerate(TOPICS):
-        md.append(f"### {sub_heading(i)}{TOPIC_TITLES[topic]}")
+        md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
         if topic in nbs:
             md += _outputs(nbs[topic], "report", charts_dir, topic, n)
+            note = text.note(ind, TOPICS[topic])
+            if note:
+                md.append(f"::: {{.note}}\n{note}\n:::")
         else:
             md.append(f"本次未生成{TOPIC_TITLES[topic]}专题。")
 
-    flags = ind.get("flags", [])
+    policy = params.policy(ind.get("county"), year)
+    flags = report_flags(ind, policy)
     md.append("## 三、存在问题")
-    md += [f"{i}. {s}" for i, s in enumerate(text.problems(flags), 1)] if flags else text.problems(flags)
+    md += text.problems(flags, ind)
 
-    md.append("## 四、下一步工作打算")
+    md.append(f"## 四、{text.plan_heading(ind)}")
     if notes and notes.exists():
         md.append(notes.read_text(encoding="utf-8").strip())
     else:
-        md += [f"{i}. {s}" for i, s in enumerate(text.next_steps(flags), 1)]
+        md += text.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date")))
 
     md.append("## 五、附表")
     k = 0

@@ -233,3 +233,19 @@ def posts_by_type(ind: dict) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=["岗位类型", "当年聘用"])
     return _with_note(df, _note(ind, "posts", {"in_post", "annual_cost", "dismissed_in_year"},
                                 "注：未计算在岗人数、年度补贴和解聘人数。"))
+
+
+def unfinished_projects(tables: dict, township: str, year: int, report_date) -> list[str] | None:
+    """Names of the township's projects of ``year`` not completed by the report date (完工
+    日期 blank or later), in project-number order, each once; None when 完工日期 was not
+    given (nobody can tell which are unfinished)."""
+    from .indicators import absent_columns
+    p = tables.get("projects")
+    if p is None or "完工日期" in absent_columns(p, "projects"):
+        return None
+    p = p[(p["乡镇"] == township).fillna(False).astype(bool) & (p["年度"] == year).fillna(False).astype(bool)]
+    d = pd.Timestamp(report_date)
+    done = p["完工日期"].notna() & (p["完工日期"] <= d)
+    done_ids = set(p.loc[done, "项目编号"])
+    left = p[~p["项目编号"].isin(done_ids)].sort_values("项目编号").drop_duplicates("项目编号")
+    return [str(n) for n in left["项目名称"] if isinstance(n, str) and n.strip()]

@@ -9,6 +9,7 @@ say so instead.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "—"
@@ -158,6 +159,13 @@ FIGURES = {
     ("posts", "dismissed_in_year"): "解聘人数",
     ("posts", "dismissed_in_year.by_reason"): "解聘原因",
     ("posts", "covered_share"): "在岗人员中脱贫人口和监测对象占比",
+    ("funds", "start_progress"): "项目开工进度",
+    ("funds", "beneficiaries"): "受益脱贫人口数",
+    ("funds", "projects_by_type"): "按类型统计的项目数",
+    ("employment", "by_mode"): "就业方式分布",
+    ("employment", "stable_workers"): "稳定务工人数",
+    ("income", "per_capita_wage"): "人均工资性收入",
+    ("income", "per_capita_business_net"): "人均生产经营性净收入",
 }
 
 
@@ -195,64 +203,220 @@ def _list(parts: list[str]) -> str:
     return "、".join(parts)
 
 
-def _place(ind: dict) -> str:
-    return ind.get("township") or "本乡镇"
+# ---------------------------------------------------------------- wording, register
+ORDINALS = "一二三四五六七八九十"
+# the theme of a flag written before flags carried one (an older indicators.json)
+TOPIC_THEMES = {"monitoring": "监测帮扶", "income": "增收", "employment": "就业", "funds": "资金项目",
+                "posts": "就业"}
+MAX_PROBLEMS = 5
 
 
-def _asof(ind: dict) -> str:
-    return date_cn(ind["report_date"]) if ind.get("report_date") else "报告日"
+def wording(ind: dict | None = None) -> dict:
+    """The sentence patterns (``templates/wording.yaml``, overridden by the county's
+    ``params/policy/<县>.wording.yaml``)."""
+    from . import params
+    return params.wording((ind or {}).get("county"))
 
 
-def _cats(by: dict | None, *, nonzero: bool = False) -> str:
-    parts = [hp(v, label=k) for k, v in (by or {}).items() if not nonzero or v.get("households")]
-    return _list(parts)
+def fill(template: str | None, fields: dict) -> str | None:
+    """``template`` with ``{name}`` filled from ``fields``; None when a name it uses has no
+    value (the sentence is then left out: what to say is decided by which fields exist)."""
+    if not template:
+        return None
+    have = {k: v for k, v in fields.items() if v is not None and v != ""}
+    have.setdefault("each", fields.get("each", ""))
+    try:
+        out = template.format_map(have)
+    except (KeyError, IndexError, ValueError):
+        return None
+    return _SPACE.sub("", out)   # YAML folds long lines with a space: Chinese text has none
+
+
+_SPACE = re.compile(r"\s*\n\s*|(?<=[\u3000-\u303f\uff00-\uffef\u4e00-\u9fff])\s+(?=[\u3000-\u303f\uff00-\uffef\u4e00-\u9fff])")
+
+
+def _sentences(parts) -> str:
+    """Clauses joined with "；", ending with "。"."""
+    parts = [p.rstrip("。；，") for p in parts if p]
+    return "；".join(parts) + "。" if parts else ""
+
+
+def self_ref(ind: dict, which: str = "all") -> str:
+    """How the township calls itself after the first mention: 全镇/我镇, 全乡/我乡."""
+    town = (ind or {}).get("township") or ""
+    sr = wording(ind)["self_reference"]
+    for suffix, words in sr.items():
+        if suffix != "default" and town.endswith(suffix):
+            return words[which]
+    return sr["default"][which]
+
+
+def _report_date(ind: dict) -> dt.date | None:
+    rd = (ind or {}).get("report_date")
+    if not rd:
+        return None
+    return dt.date.fromisoformat(rd[:10]) if isinstance(rd, str) else rd
+
+
+def as_of(ind: dict) -> str:
+    """The report date once it has been stated: "截至年底", "截至11月底", "截至6月15日"."""
+    d = _report_date(ind)
+    w = wording(ind)["as_of"]
+    if d is None:
+        return "截至报告日"
+    if (d.month, d.day) == (12, 31):
+        return w["year_end"]
+    if (d + dt.timedelta(days=1)).day == 1:
+        return w["month_end"].format(month=d.month)
+    return w["day"].format(month=d.month, day=d.day)
+
+
+def _whole_year(ind: dict) -> str:
+    d = _report_date(ind)
+    return "全年" if d is None or (d.month, d.day) == (12, 31) else "年内"
+
+
+def target(x) -> str:
+    """A policy target as the documents write it: 25 → "25%", 52.5 → "52.5%"."""
+    return f"{num(x)}%"
+
+
+def yuan_target(x) -> str:
+    """An income line as the documents write it: 10000 → "1万元", 8500 → "8500元"."""
+    d = _dec(x)
+    if d >= 10000 and d % 1000 == 0:
+        return f"{num(d / 10000)}万元"
+    return f"{num(d)}元"
+
+
+def checkpoint(mmdd_or_date, ind: dict | None = None, quarters: bool = True) -> str:
+    """A checkpoint's name: 一季度末 … (wording ``checkpoints``), else "11月底", "4月20日";
+    ``quarters`` False names every date by its month ("6月底")."""
+    s = str(mmdd_or_date)
+    mmdd = s[-5:]
+    names = wording(ind)["checkpoints"] if quarters else {}
+    if mmdd in names:
+        return names[mmdd]
+    m, d = (int(x) for x in mmdd.split("-"))
+    day = dt.date(2001, m, d)   # a non-leap year: 2月28日 is 2月底
+    if (day + dt.timedelta(days=1)).day == 1:
+        return f"{m}月底"
+    return f"{m}月{d}日"
+
+
+def _each(items) -> str:
+    return "分别" if len(items) > 1 else ""
 
 
 # ---------------------------------------------------------------- paragraphs
+def _place(ind: dict) -> str:
+    """The township after its first mention (全镇/全乡)."""
+    return self_ref(ind, "all")
+
+
+def _asof(ind: dict) -> str:
+    """What follows "截至": "年底", "11月底" (the report date is stated once, in the intro)."""
+    return as_of(ind).removeprefix("截至")
+
+
+def _cats(by: dict | None, *, nonzero: bool = False, sep: str = "、") -> str:
+    parts = [hp(v, label=k) for k, v in (by or {}).items() if not nonzero or v.get("households")]
+    return sep.join(parts)
+
+
+def _with_cats(obj: dict) -> str:
+    """ "16户63人（脱贫不稳定户2户7人，边缘易致贫户5户18人）": the categories present, in
+    parentheses, the way the reports write them."""
+    s = hp(obj)
+    cats = _cats(obj.get("by_category"), nonzero=True, sep="，")
+    return f"{s}（{cats}）" if cats and obj.get("households") else s
+
+
+def intro(ind: dict) -> str:
+    """The opening paragraph: the township's full name and the report date, both stated once."""
+    d = ind.get("report_date")
+    return fill(wording(ind)["intro"], {"year": ind.get("year"), "town": ind.get("township") or "本乡镇",
+                                        "date": date_cn(d) if d else "报告日"}) + "。"
+
+
 def paragraph_basic(ind: dict, basic: dict | None) -> str:
     if not basic:
         return no_data(ind, "basic")
-    place = _place(ind)
-    s = (f"{place}农户信息涉及{count(basic['villages'], '个')}村，共有农户{hp(basic)}，"
+    s = (f"{_place(ind)}{count(basic['villages'], '个')}村共有农户{hp(basic)}，"
          f"其中脱贫户{hp(basic['exited_poor'])}")
+    rel = (ind.get("monitoring") or {}).get("relocated")
+    if rel and rel.get("households"):
+        s += f"，易地扶贫搬迁户{hp(rel)}"
     mon = basic.get("monitoring_objects")
     if mon is not None:
-        s += f"，截至{_asof(ind)}纳入防止返贫监测对象{hp(mon)}"
+        s += f"；{as_of(ind)}，识别认定防止返贫监测对象{hp(mon)}"
     return s + "。"
+
+
+def main_risks(m: dict, top: int = 3) -> list[dict]:
+    """The main risk types of unresolved objects (at most ``top``, nonzero, largest first):
+    ``[{"type", "households", "persons", "share"}]``, share = households / unresolved
+    households × 100."""
+    un = (m or {}).get("unresolved") or {}
+    total = un.get("households") or 0
+    by = (m or {}).get("by_risk_type") or {}
+    if not total or not by:
+        return []
+    ranked = sorted(((k, v) for k, v in by.items() if v and v.get("households")),
+                    key=lambda kv: (-kv[1]["households"], -kv[1]["persons"]))
+    return [{"type": k, "households": v["households"], "persons": v["persons"],
+             "share": v["households"] / total * 100} for k, v in ranked[:top]]
 
 
 def paragraph_monitoring(ind: dict) -> str:
     m = ind.get("monitoring")
     if not m:
         return no_data(ind, "monitoring")
-    place, year = _place(ind), ind.get("year")
     un, el = m.get("unresolved"), m.get("eliminated")
-    s = [f"截至{_asof(ind)}，{place}累计纳入防止返贫监测对象{hp(m['total'])}"]
+    s = [f"{as_of(ind)}，{_place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"]
     if un is not None and el is not None:
-        s.append(f"，其中已消除风险{hp(el)}，风险未消除{hp(un)}")
-        if un.get("households"):
-            s.append(f"（{_cats(un.get('by_category'))}）")
+        s.append(f"，其中已消除风险{_with_cats(el)}，风险未消除{_with_cats(un)}")
     s.append("。")
     new, ey = m.get("new_in_year"), m.get("eliminated_in_year")
+    span = _whole_year(ind)
     if new is not None:
-        s.append(f"{year}年新纳入监测对象{hp(new)}")
-        cats = _cats(new.get("by_category"), nonzero=True)
-        if cats:
-            s.append(f"（{cats}）")
-        s.append(f"，年内消除风险{hp(ey)}。" if ey is not None else "。")
+        s.append(f"{span}新识别认定监测对象{_with_cats(new)}")
+        s.append(f"，年内消除风险{_with_cats(ey)}。" if ey is not None else "。")
     elif ey is not None:
-        s.append(f"{year}年内消除风险{hp(ey)}。")
+        s.append(f"{span}消除风险{_with_cats(ey)}。")
+    risks = main_risks(m)
+    if risks:
+        if len(risks) == 1 and risks[0]["households"] == un["households"]:
+            s.append(f"风险未消除的监测对象主要风险均为{risks[0]['type']}。")
+        else:
+            parts = [f"{r['type']}的{hp(r)}，占{pct(r['share'])}" for r in risks]
+            s.append(f"风险未消除的监测对象中，主要风险为{'；'.join(parts)}。")
     idd = m.get("identification_days") or {}
     if idd.get("counted"):
-        s.append(f"新纳入的监测对象中，{count(idd['counted'], '户')}可计算识别用时，"
-                 f"从发现风险到纳入监测用时中位数为{num(idd['median'])}天，最长{num(idd['max'])}天")
+        s.append(f"新识别认定的监测对象从发现风险到识别认定用时中位数为{num(idd['median'])}天，"
+                 f"最长{num(idd['max'])}天")
         if idd.get("over_limit"):
-            s.append(f"，超出规定时限的{count(idd['over_limit'], '户')}")
+            s.append(f"，超过规定时限的{count(idd['over_limit'], '户')}")
         s.append("。")
-    if idd.get("excluded_month_only"):
-        s.append(f"另有{count(idd['excluded_month_only'], '户')}的风险发现或纳入监测日期仅登记到月份，未计算识别用时。")
     s += not_stated(ind, "monitoring")
     return "".join(s)
+
+
+def _income_levels(below: dict) -> list[dict]:
+    """Nonzero groups below each threshold, the widest first."""
+    out = [{"threshold": float(k), "households": v["households"], "persons": v["persons"]}
+           for k, v in (below or {}).items() if v and v.get("households")]
+    return sorted(out, key=lambda x: -x["threshold"])
+
+
+def below_text(levels: list[dict], w: dict | None = None, first: str | None = None) -> str:
+    """Nested thresholds as one sentence: "…低于1万元的70户224人，其中低于8000元的21户68人"."""
+    w = w or wording()["problems"]["rules"]["below_threshold"]
+    if not levels:
+        return ""
+    head = fill(first or w["sentence"], {"threshold": yuan_target(levels[0]["threshold"]), "hp": hp(levels[0])})
+    rest = [fill(w["nested"], {"threshold": yuan_target(x["threshold"]), "hp": hp(x)}) for x in levels[1:]]
+    return "，".join([head, *rest])
 
 
 def paragraph_income(ind: dict) -> str:
@@ -263,7 +427,7 @@ def paragraph_income(ind: dict) -> str:
     pcn, growth = inc.get("per_capita_net") or {}, inc.get("growth") or {}
     if pcn.get("covered") is None:
         return f"{year}年收入数据中没有脱贫户和监测对象的记录，未计算人均纯收入。"
-    s = [f"{year}年，全体脱贫户和监测对象人均纯收入{yuan(pcn['covered'])}"]
+    s = [f"{year}年，{_place(ind)}脱贫户和监测对象人均纯收入{yuan(pcn['covered'])}"]
     if growth.get("covered") is not None:
         s.append(f"，较上年{change(growth['covered'])}")
     sub = []
@@ -279,19 +443,25 @@ def paragraph_income(ind: dict) -> str:
     bench = inc.get("rural_benchmark_growth")
     gap = inc.get("growth_gap")
     if bench is not None and gap is not None:
-        side = "高于" if _round(gap, 2) >= 0 else "低于"
-        s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅{side}全县农村居民"
-                 f"{fixed(abs(gap))}个百分点。")
+        r = _round(gap, 2)
+        if r == 0:
+            s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅与之持平。")
+        else:
+            side = "高于" if r > 0 else "低于"
+            s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅{side}全县农村居民"
+                     f"{fixed(abs(gap))}个百分点。")
     comp = inc.get("composition") or {}
-    if any(v is not None for v in comp.values()):
-        parts = [f"{k}收入占{pct(v)}" for k, v in comp.items() if v is not None]
+    parts = []
+    for k, v in comp.items():
+        if v is None or _round(v, 2) == 0 and _dec(v) == 0:
+            continue
+        parts.append(f"{k}收入占{pct(v)}" if _round(v, 2) != 0 else f"{k}收入占比不足0.01%")
+    if parts:
         s.append(f"从收入构成看，{_list(parts)}。")
-    below = inc.get("below") or {}
-    if below:
-        parts = [f"低于{yuan(float(k))}的{hp(v)}" for k, v in sorted(below.items(), key=lambda kv: float(kv[0]))
-                 if v is not None]
-        if parts:
-            s.append(f"按人均纯收入分组，{'，'.join(parts)}。")
+    levels = _income_levels(inc.get("below") or {})
+    if levels:
+        s.append(below_text(levels, wording(ind)["problems"]["rules"]["below_threshold"],
+                            first="按人均纯收入分组，低于{threshold}的{hp}") + "。")
     if inc.get("declined") is not None:
         s.append(f"人均纯收入较上年下降的{hp(inc['declined'])}。")
     s += not_stated(ind, "income")
@@ -304,7 +474,7 @@ def paragraph_employment(ind: dict) -> str:
         return no_data(ind, "employment")
     year = ind.get("year")
     w = e.get("workers")
-    s = [f"{year}年，脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
+    s = [f"{year}年，{_place(ind)}脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
     if w is not None:
         s.append(f"，务工就业{persons(w['total'])}")
         if e.get("workers_prev") is not None:
@@ -315,7 +485,7 @@ def paragraph_employment(ind: dict) -> str:
             s.append("；其中" + _list([persons(n, label=r) for r, n in by.items()]))
     s.append("。")
     if e.get("wage_income") is not None:
-        s.append(f"全年务工收入合计{wan(e['wage_income'])}。")
+        s.append(f"{_whole_year(ind)}务工收入合计{wan(e['wage_income'])}。")
     z = e.get("zero_employment_households")
     if z:
         s.append(f"有劳动力但无人务工的零就业家庭{count(z, '户')}。")
@@ -340,14 +510,17 @@ def paragraph_funds(ind: dict) -> str:
     s.append("。")
     ind_amt = (ap.get("by_type") or {}).get("产业发展")
     share = (f.get("industry_share") or {}).get("overall")
-    if share is not None and ind_amt is not None:
+    if share is not None and ind_amt:
         s.append(f"用于产业发展的资金{wan(ind_amt)}，占{pct(share)}。")
     notes = not_stated(ind, "funds")
     if f.get("paid") is not None:
-        s.append(f"截至{_asof(ind)}，已拨付资金{wan(f['paid'])}")
-        if f.get("paid_rate") is not None:
-            s.append(f"，拨付率{pct(f['paid_rate'])}")
-        s.append("。")
+        if _round(f["paid"], 2) == 0:
+            s.append(f"{as_of(ind)}，尚未拨付资金。")
+        else:
+            s.append(f"{as_of(ind)}，已拨付资金{wan(f['paid'])}")
+            if f.get("paid_rate") is not None:
+                s.append(f"，拨付率{pct(f['paid_rate'])}")
+            s.append("。")
     elif not any(e.get("key") == "paid" for e in _entries(ind, "funds")):
         s.append("本年度未提供资金拨付数据，拨付进度不作统计。")
     done = []
@@ -368,10 +541,11 @@ def paragraph_posts(ind: dict) -> str:
     year = ind.get("year")
     ip, hired, gone = p.get("in_post"), p["hired_in_year"], p.get("dismissed_in_year")
     if not hired.get("by_type") and not (ip or {}).get("by_type"):
-        return f"公益性岗位数据中没有{_place(ind)}的岗位人员记录。"
+        return f"公益性岗位数据中没有{self_ref(ind, 'we')}的岗位人员记录。"
     s = []
+    span = _whole_year(ind)
     if ip is not None:
-        s.append(f"截至{_asof(ind)}，{_place(ind)}公益性岗位在岗{persons(ip['total'])}")
+        s.append(f"{as_of(ind)}，{_place(ind)}公益性岗位在岗{persons(ip['total'])}")
         ranked = sorted((ip.get("by_type") or {}).items(), key=lambda kv: -kv[1])
         by = [persons(n, label=t) for t, n in ranked if n]
         if by:
@@ -379,77 +553,300 @@ def paragraph_posts(ind: dict) -> str:
         if p.get("annual_cost") is not None:
             s.append(f"，按现有在岗人员测算年度补贴资金{wan(p['annual_cost']['total'])}")
         s.append("。")
-        s.append(f"{year}年新聘{persons(hired['total'])}")
+        s.append(f"{span}新聘{persons(hired['total'])}")
     else:
         s.append(f"{year}年，{_place(ind)}公益性岗位新聘{persons(hired['total'])}")
     if gone is not None:
         s.append(f"，解聘{persons(gone['total'])}")
-        reasons = [persons(n, label=r) for r, n in (gone.get("by_reason") or {}).items() if n]
+        ranked = sorted((gone.get("by_reason") or {}).items(), key=lambda kv: -kv[1])
+        reasons = [persons(n, label=r) for r, n in ranked if n]
         if reasons:
-            s.append(f"（{_list(reasons)}）")
+            s.append(f"（{'，'.join(reasons)}）")
     s.append("。")
+    lazy = ((gone or {}).get("by_reason") or {}).get("不履职")
+    if lazy:
+        s.append(f"加强岗位日常考勤和履职考核，对不履职的{persons(lazy)}及时解聘调整，做到岗位动态管理、人岗相适。")
     share = p.get("covered_share")
     if share is not None and ip and ip["total"]:
         n = int((_dec(share) * ip["total"] / 100).to_integral_value(rounding=ROUND_HALF_UP))
-        s.append(f"在岗人员中脱贫人口和监测对象{persons(n)}，占{pct(share)}。")
+        if n:
+            s.append(f"在岗人员中脱贫人口和监测对象{persons(n)}，占{pct(share)}。")
+        else:
+            s.append("在岗人员中没有脱贫人口和监测对象。")
     s += not_stated(ind, "posts")
     return "".join(s)
 
 
-# ---------------------------------------------------------------- problems, next steps
-NEXT_STEPS = {
-    ("monitoring", "unresolved"): "对风险未消除的监测对象逐户落实帮扶措施，定期回访，符合条件的及时标注风险消除。",
-    ("monitoring", "identification_days"): "压实网格员和村级排查责任，收到风险线索后及时入户核实，按时限完成识别纳入。",
-    ("income", "below_threshold"): "对人均纯收入低于{k}元的农户逐户分析收入结构，因户施策落实产业、就业和兜底帮扶。",
-    ("income", "declined"): "对收入下降的农户逐户查明原因，针对性落实增收措施，防止因收入下滑返贫致贫。",
-    ("income", "growth_below_benchmark"): "加大产业和就业帮扶力度，推动脱贫户和监测对象收入增速不低于全县农村居民平均水平。",
-    ("employment", "zero_employment"): "对零就业家庭开展就业需求摸排，通过务工推荐、技能培训和公益性岗位安置，做到动态清零。",
-    ("funds", "spend_progress"): "对照{date}拨付进度要求，逐个项目倒排工期、加快报账，按月调度，确保资金按期拨付到位。",
-    ("funds", "industry_share"): "优化衔接资金使用结构，提高{src}用于产业发展的比例，达到规定要求。",
-    ("posts", "dismissed_not_performing"): "加强公益性岗位人员日常考勤和履职考核，及时调整不履职人员，规范岗位管理。",
-}
+# ---------------------------------------------------------------- 注 (method notes)
+def note(ind: dict, topic: str) -> str | None:
+    """The short 注 below a section: how a figure was computed (the households a median
+    counts, month-only dates left out, shares that do not add to 100 after rounding)."""
+    w = wording(ind)["notes"]
+    parts = []
+    if topic == "monitoring":
+        idd = (ind.get("monitoring") or {}).get("identification_days") or {}
+        if idd.get("counted"):
+            parts.append(fill(w["identification"], {"counted": idd["counted"]}))
+            if idd.get("excluded_month_only"):
+                parts.append(fill(w["identification_month_only"], {"month_only": idd["excluded_month_only"]}))
+        elif idd.get("excluded_month_only"):
+            parts.append(fill(w["identification_month_only"], {"month_only": idd["excluded_month_only"]}))
+    elif topic == "income":
+        comp = [v for v in ((ind.get("income") or {}).get("composition") or {}).values() if v is not None]
+        if comp:
+            total = sum((_round(v, 2) for v in comp), Decimal(0))
+            if total != 100:
+                parts.append(fill(w["shares"], {"sum": f"{total:.2f}%"}))
+    parts = [p for p in parts if p]
+    if not parts:
+        return None
+    return w["prefix"] + "；".join(parts) + "。"
 
 
-def problems(flags: list[dict]) -> list[str]:
-    """One sentence per flag; one sentence when there is none."""
-    if not flags:
-        return ["对照各项监测指标和政策目标，本年度未发现需要重点关注的问题。"]
-    return [f["message"] for f in flags]
-
-
-def next_steps(flags: list[dict]) -> list[str]:
-    """One concrete action line per flag; one general line when there is none."""
-    if not flags:
-        return ["持续做好防止返贫动态监测和帮扶工作，巩固拓展脱贫攻坚成果。"]
-    out = []
-    for f in flags:
-        line = NEXT_STEPS.get((f.get("topic"), f.get("rule")))
-        if line is None:
-            what = (f.get("message") or "上述问题").rstrip("。")
-            line = f"针对“{what}”的问题，制定整改措施，明确责任和时限，抓好落实。"
-        if "{k}" in line:
-            k = _first_number_after(f.get("message", ""), "低于")
-            line = line.replace("{k}", k or "规定标准")
-        if "{date}" in line:
-            msg = f.get("message", "")
-            date = msg[2:msg.index("，")] if msg.startswith("截至") and "，" in msg else "各时间节点"
-            line = line.replace("{date}", date)
-        if "{src}" in line:
-            msg = f.get("message", "")
-            src = msg.split("用于产业发展")[0] if "用于产业发展" in msg else "衔接资金"
-            line = line.replace("{src}", src)
-        out.append(line)
+# ---------------------------------------------------------------- 存在问题
+def _rule_fields(flag: dict, ind: dict | None) -> dict:
+    """Formatted fields of a flag's sentence, from its ``values``."""
+    v = flag.get("values") or {}
+    rule = flag.get("rule")
+    if rule == "identification_days":
+        return {"over_limit": v.get("over_limit"), "limit": v.get("limit"), "max": v.get("max"),
+                "median": num(v["median"]) if v.get("median") is not None else None}
+    if rule in ("declined",):
+        return {"hp": hp(v)}
+    if rule == "growth_below_benchmark":
+        return {"growth": change(v["growth"]), "benchmark": pct(v["benchmark"]), "gap": fixed(v["gap"])}
+    if rule == "zero_employment":
+        return {"households": v.get("households")}
+    if rule == "spend_progress":
+        cps = v.get("checkpoints") or []
+        return {"names": "、".join(checkpoint(c["date"], ind) for c in cps),
+                "rates": "、".join(pct(c["paid_rate"]) for c in cps),
+                "targets": "、".join(target(c["target"]) for c in cps), "each": _each(cps)}
+    # a rule without its own formatter: {h, p} → "N户M人", numbers plainly
+    out = {}
+    for k, x in v.items():
+        if isinstance(x, dict) and "households" in x and "persons" in x:
+            out[k] = hp(x)
+        elif isinstance(x, bool):
+            continue
+        elif isinstance(x, (int, float, Decimal)):
+            out[k] = num(_round(x, 2))
+    if "households" in v and "persons" in v:
+        out["hp"] = hp(v)
     return out
 
 
-def _first_number_after(message: str, word: str) -> str | None:
-    i = message.find(word)
-    if i < 0:
-        return None
-    digits = ""
-    for ch in message[i + len(word):]:
-        if ch.isdigit() or (ch == "." and digits):
-            digits += ch
+def flag_sentence(flag: dict, ind: dict | None = None) -> str:
+    """The numbers of a flag as one sentence (no judgement, no full stop), from its
+    ``values`` and the wording ``problems.rules.<rule>``; the flag's ``message`` for a rule
+    the wording does not know."""
+    rw = wording(ind)["problems"]["rules"].get(flag.get("rule")) or {}
+    if flag.get("rule") == "below_threshold":
+        return below_text((flag.get("values") or {}).get("levels") or [], rw)
+    s = fill(rw.get("sentence"), _rule_fields(flag, ind))
+    if s:
+        return s
+    return (flag.get("message") or "").rstrip("。") or str(flag.get("rule"))
+
+
+def _theme(flag: dict) -> str:
+    return flag.get("theme") or TOPIC_THEMES.get(flag.get("topic"), "其他")
+
+
+def themed(flags: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Flags grouped by theme, themes ordered by their most severe flag (then the theme
+    list of ``indicators.THEMES``), flags within a theme by severity."""
+    from .indicators import SEVERITY, THEMES
+    rank = {s: i for i, s in enumerate(SEVERITY)}
+    order = {t: i for i, t in enumerate(THEMES)}
+    key = lambda f: (rank.get(f.get("severity"), len(rank)), order.get(_theme(f), len(order)))  # noqa: E731
+    groups: dict[str, list[dict]] = {}
+    for f in sorted(flags or [], key=key):
+        groups.setdefault(_theme(f), []).append(f)
+    return list(groups.items())
+
+
+def problems(flags: list[dict], ind: dict | None = None) -> list[str]:
+    """存在问题: one item per theme, at most five, "一是{judgement}。{numbers}。", ordered by
+    severity; one plain sentence when there is no flag."""
+    w = wording(ind)["problems"]
+    if not flags:
+        return [w["none"].rstrip("。") + "。"]
+    out = []
+    for i, (theme, fl) in enumerate(themed(flags)[:MAX_PROBLEMS]):
+        rules = list(dict.fromkeys(f.get("rule") for f in fl))
+        if len(rules) == 1:
+            judgement = (w["rules"].get(rules[0]) or {}).get("judgement")
         else:
-            break
-    return digits or None
+            judgement = None
+        judgement = judgement or (w["themes"].get(theme) or {}).get("judgement") or f"{theme}工作还有短板"
+        details = _sentences(flag_sentence(f, ind) for f in fl)
+        out.append(fill(w["item"], {"ordinal": ORDINALS[i], "judgement": judgement, "details": details}))
+    return out
+
+
+# ---------------------------------------------------------------- {Y+1}年工作打算
+def plan_heading(ind: dict) -> str:
+    return fill(wording(ind)["plan"]["heading"], {"next": int(ind["year"]) + 1})
+
+
+def _policy_next(policy: dict, name: str):
+    ny = (policy or {}).get("next_year") or {}
+    v = ny.get(name)
+    return v if v is not None else (policy or {}).get(name)
+
+
+def _future_checkpoints(progress: dict | None, year: int, after: dt.date | None) -> list[tuple[str, float]]:
+    out = []
+    for mmdd, t in (progress or {}).items():
+        m, d = (int(x) for x in str(mmdd).split("-"))
+        if after is None or dt.date(year, m, d) > after:
+            out.append((f"{m:02d}-{d:02d}", t))
+    return sorted(out)
+
+
+def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: list[str] | None) -> dict:
+    """The fields of one theme's plan item: each clause of the wording whose fields are all
+    here is written. Targets for Y+1 come from ``policy["next_year"]`` (else this year's
+    policy), or from this year's figures; nothing dated on or before the report date."""
+    year = int(ind["year"])
+    f = {"next": year + 1, "year": year, "all": self_ref(ind, "all"), "we": self_ref(ind, "we")}
+    rules = {x.get("rule") for x in fl}
+    if fl:
+        f["problems"] = "；".join(flag_sentence(x, ind) for x in fl)
+    if theme == "监测帮扶":
+        m = ind.get("monitoring") or {}
+        limit = _policy_next(policy, "identification_days_max")
+        if limit is not None:
+            f["identify_late" if "identification_days" in rules else "identify"] = True
+            f["limit"] = num(limit)
+        un = m.get("unresolved") or {}
+        if un.get("households"):
+            f["unresolved"] = hp(un)
+            vil = [(k, x["unresolved"]) for k, x in (m.get("by_village") or {}).items()
+                   if (x or {}).get("unresolved") and x["unresolved"].get("households")]
+            if vil:
+                k, x = min(vil, key=lambda kv: (-kv[1]["households"], -kv[1]["persons"], kv[0]))
+                f["village"], f["village_hp"] = k, hp(x)
+            risks = main_risks(m)
+            if risks:
+                f["risks"] = "、".join(r["type"] for r in risks)
+        if m:
+            f["eliminate"] = True
+    elif theme == "增收":
+        inc = ind.get("income") or {}
+        bench = inc.get("rural_benchmark_growth")
+        if bench is None:
+            bench = (policy or {}).get("rural_benchmark_growth")
+        g = (inc.get("growth") or {}).get("covered")
+        if bench is not None:
+            f["growth_target"] = True
+        elif g is not None and _round(g, 2) > 0:
+            f["growth_keep"], f["growth"] = True, pct(g)
+        levels = _income_levels(inc.get("below") or {})
+        floor = _policy_next(policy, "income_floor")
+        if floor is None and (policy or {}).get("income_thresholds"):
+            floor = min(float(x) for x in policy["income_thresholds"])
+        if levels and floor is not None:
+            f["threshold"], f["hp"], f["floor"] = yuan_target(levels[0]["threshold"]), hp(levels[0]), yuan_target(floor)
+        dec = inc.get("declined") or {}
+        if dec.get("households"):
+            f["declined"] = hp(dec)
+        if inc:
+            f["standing"] = True
+    elif theme == "就业":
+        e = ind.get("employment") or {}
+        w = e.get("workers") or {}
+        if w.get("total"):
+            f["workers"] = persons(w["total"])
+        if e.get("zero_employment_households"):
+            f["zero"] = e["zero_employment_households"]
+        ip = (ind.get("posts") or {}).get("in_post") or {}
+        if ip.get("total"):
+            f["in_post"] = persons(ip["total"])
+    elif theme == "资金项目":
+        fu = ind.get("funds") or {}
+        d = _report_date(ind)
+        rate = fu.get("paid_rate")
+        rest = [(c, t) for c, t in _future_checkpoints((policy or {}).get("spend_progress"), year, d)
+                if rate is None or rate < t]
+        if rest and fu.get("projects"):
+            f["rest_of_year"] = True
+            f["rest_names"] = "、".join(checkpoint(c, ind) for c, _ in rest)
+            f["rest_targets"] = "、".join(target(t) for _, t in rest)
+            f["rest_each"] = _each(rest)
+        ap = (fu.get("approved") or {}).get("total")
+        if fu.get("projects") and ap is not None and fu.get("paid") is not None:
+            left = _dec(ap) - _dec(fu["paid"])
+            if _round(left, 2) > 0:
+                f["unpaid"] = wan(left)
+        if projects:
+            f["projects"] = "、".join(projects)
+        sp = _future_checkpoints(_policy_next(policy, "spend_progress"), year + 1, None)
+        if sp:
+            f["spend"] = (["、".join(checkpoint(c, ind) for c, _ in sp), "、".join(target(t) for _, t in sp), _each(sp)])
+        st = _future_checkpoints(_policy_next(policy, "start_progress"), year + 1, None)
+        if st:
+            f["start"] = (["、".join(checkpoint(c, ind, quarters=False) for c, _ in st), "、".join(target(t) for _, t in st), _each(st)])
+        if fu:
+            f["standing"] = True
+    return f
+
+
+# clause → the fields that make it apply (besides those its template names)
+_CLAUSE_NEEDS = {
+    "identify": ("identify",), "identify_late": ("identify_late",), "eliminate": ("eliminate",),
+    "growth_target": ("growth_target",), "growth_keep": ("growth_keep",), "standing": ("standing",),
+    "rest_of_year": ("rest_of_year",), "spend": ("spend",), "start": ("start",),
+}
+
+
+def _clause(name: str, template: str, fields: dict) -> str | None:
+    if any(not fields.get(k) for k in _CLAUSE_NEEDS.get(name, ())):
+        return None
+    local = dict(fields)
+    if name == "rest_of_year":
+        local.update(names=fields["rest_names"], targets=fields["rest_targets"], each=fields["rest_each"])
+    elif name in ("spend", "start"):
+        local["names"], local["targets"], local["each"] = fields[name]
+    return fill(template, local)
+
+
+def plan(ind: dict, policy: dict | None = None, flags: list[dict] | None = None,
+         projects: list[str] | None = None) -> list[str]:
+    """{Y+1}年工作打算: one item per theme that has a flag or a standing duty (a topic with
+    data: monitoring, income, employment/posts, funds), "一是{title}。{clauses}。", each
+    forward-looking with its Y+1 target and the local specifics (the village with most
+    unresolved households, the unfinished ``projects`` by name)."""
+    from .indicators import THEMES
+    flags = ind.get("flags", []) if flags is None else flags
+    w = wording(ind)["plan"]
+    by_theme = dict(themed(flags))
+    standing = {"监测帮扶": ind.get("monitoring"), "增收": ind.get("income"),
+                "就业": ind.get("employment") or ind.get("posts"), "资金项目": ind.get("funds")}
+    themes = [t for t in THEMES if t in by_theme or standing.get(t)]
+    themes += [t for t in by_theme if t not in themes]
+    out = []
+    for theme in themes:
+        tw = w["themes"].get(theme) or w["fallback"]
+        fields = _plan_fields(theme, ind, policy or {}, by_theme.get(theme, []), projects)
+        fields["theme"] = theme
+        clauses = [_clause(name, tpl, fields) for name, tpl in (tw.get("clauses") or {}).items()]
+        clauses = [c for c in clauses if c]
+        if not clauses and theme in by_theme:
+            clauses = [_clause(n, t, fields) for n, t in w["fallback"]["clauses"].items()]
+            clauses = [c for c in clauses if c]
+        if not clauses:
+            continue
+        title = fill(tw.get("title"), fields) or fill(w["fallback"]["title"], fields)
+        out.append(fill(w["item"], {"ordinal": ORDINALS[len(out)], "title": title, "details": _sentences(clauses)}))
+    if not out:
+        out.append("持续做好防止返贫动态监测和帮扶工作，巩固拓展脱贫攻坚成果。")
+    return out
+
+
+def next_steps(flags: list[dict], ind: dict | None = None, policy: dict | None = None,
+               projects: list[str] | None = None) -> list[str]:
+    """The plan items (kept under its old name): see :func:`plan`."""
+    ind = dict(ind or {"year": dt.date.today().year})
+    return plan(ind, policy, flags, projects)
