@@ -1,5 +1,10 @@
 """Charts: one matplotlib style, Chinese labels in an explicitly named CJK font.
 
+Charts are drawn at the size they are shown in print (5 × 2.8 in, about 13 cm
+wide, labels 11–12 pt) and kept as vector SVG next to a PNG: HTML and PDF use the
+SVG (sharp at any zoom, labels stay text in HTML), DOCX the PNG. On a 390 px phone
+the 5 in chart is scaled to about 0.75, so 11 pt labels still read at ~11 px.
+
 Debian's fonts-noto-cjk ships the font as a collection (.ttc) whose first face is the
 Japanese variant, and matplotlib only ever reads the first face. We extract the
 Simplified Chinese face once (fontTools, a matplotlib dependency) into a cache and
@@ -21,6 +26,9 @@ from matplotlib import font_manager  # noqa: E402
 FONT_FAMILY = "Noto Sans CJK SC"
 FONT_DIRS = [os.environ.get("ZHENXING_FONT_DIR", ""), "/usr/share/fonts", "/usr/local/share/fonts",
              str(Path.home() / ".local/share/fonts")]
+FIGSIZE = (5.0, 2.8)        # inches: drawn at print size, labels 11 pt
+BAR_LABEL_SIZE = 11
+MIN_FONT_PT = 10             # no text in a chart smaller than this (tests check)
 COLORS = ["#1f4e79", "#c0392b", "#2e7d32", "#b9770e", "#6c3483", "#566573"]
 _ready = False
 
@@ -66,18 +74,22 @@ def setup() -> None:
     plt.rcParams.update({
         "font.family": [FONT_FAMILY],
         "axes.unicode_minus": False,
-        "figure.figsize": (7.2, 3.6),
+        "figure.figsize": FIGSIZE,
         "figure.dpi": 110,
-        "savefig.dpi": 150,
+        "savefig.dpi": 200,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.titlesize": 13,
         "axes.titleweight": "bold",
         "axes.labelsize": 11,
-        "xtick.labelsize": 10,
-        "ytick.labelsize": 10,
+        "xtick.labelsize": 11,
+        "ytick.labelsize": 11,
+        "legend.fontsize": 11,
         "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+        # text stays text in SVG (the browser draws it with the page's CJK font
+        # stack; Typst with the PDF's embedded font), ids are stable run to run
         "svg.fonttype": "none",
+        "svg.hashsalt": "zhenxing",
     })
     _ready = True
 
@@ -90,6 +102,14 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
 
 
+def _wrap(label: str, width: int = 6) -> str:
+    """A long category label on two or more lines (CJK counts one per character)."""
+    label = str(label)
+    if len(label) <= width + 1:
+        return label
+    return "\n".join(label[i:i + width] for i in range(0, len(label), width))
+
+
 def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | None = None,
         alt_prefix: str | None = None):
     """A labelled bar chart. Returns (figure, text alternative stating every number).
@@ -100,15 +120,19 @@ def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | Non
     unknown = [k for k, v in data.items() if v is None]
     labels = [k for k, v in data.items() if v is not None]
     values = [float(data[k]) for k in labels]
-    horizontal = len(labels) > 6 if horizontal is None else horizontal
-    fig, ax = plt.subplots(figsize=(7.2, max(2.4, 0.42 * len(labels) + 1)) if horizontal else (7.2, 3.6))
+    if horizontal is None:  # many bars, or labels too long to sit side by side under them
+        horizontal = len(labels) > 6 or sum(len(str(k)) for k in labels) > 20
+
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(2.4, 0.36 * len(labels) + 0.9)) if horizontal else FIGSIZE)
+    shown = [_wrap(k) for k in labels]
     if horizontal:
-        bars = ax.barh(labels[::-1], values[::-1], color=COLORS[0])
+        bars = ax.barh(shown[::-1], values[::-1], color=COLORS[0])
         ax.set_xlabel(unit)
     else:
-        bars = ax.bar(labels, values, color=COLORS[: len(labels)] if len(labels) <= len(COLORS) else COLORS[0])
+        bars = ax.bar(shown, values, color=COLORS[: len(labels)] if len(labels) <= len(COLORS) else COLORS[0])
         ax.set_ylabel(unit)
-    ax.bar_label(bars, labels=[_fmt(v, unit) for v in (values[::-1] if horizontal else values)], padding=3, fontsize=9)
+    ax.bar_label(bars, labels=[_fmt(v, unit) for v in (values[::-1] if horizontal else values)], padding=3,
+                 fontsize=BAR_LABEL_SIZE)
     ax.set_title(title)
     ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)
     fig.tight_layout()
@@ -130,8 +154,9 @@ def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
                if data[s].get(c) is not None]
         xs, vals = [x for x, _ in pts], [v for _, v in pts]
         b = ax.bar(xs, vals, width, label=s, color=COLORS[i % len(COLORS)])
-        ax.bar_label(b, labels=[_fmt(v, unit) for v in vals], padding=2, fontsize=8)
-    ax.set_xticks(range(len(cats)), cats)
+        ax.bar_label(b, labels=[_fmt(v, unit) for v in vals], padding=2,
+                     fontsize=BAR_LABEL_SIZE - (1 if len(series) > 1 else 0))
+    ax.set_xticks(range(len(cats)), [_wrap(c) for c in cats])
     ax.set_ylabel(unit)
     ax.set_title(title)
     ax.legend(frameon=False)
@@ -145,19 +170,56 @@ def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
     return fig, f"{title}。{parts}。"
 
 
-def png(fig) -> bytes:
+def png(fig, *, close: bool = True) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})  # layout is tight already (tight_layout)
-    plt.close(fig)
+    if close:
+        plt.close(fig)
     return buf.getvalue()
+
+
+def svg(fig, *, close: bool = True) -> str:
+    """The chart as SVG text: labels are <text> in the CJK font family, no date or
+    random ids (the same chart gives the same bytes, so stored notebook outputs and
+    re-run checks stay stable)."""
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    if close:
+        plt.close(fig)
+    out = buf.getvalue()
+    # a font stack, so a browser without Noto uses the system's Chinese sans face
+    return out.replace(f"'{FONT_FAMILY}'", f"'{FONT_FAMILY}', 'Source Han Sans SC', 'PingFang SC', "
+                                          f"'Microsoft YaHei', sans-serif")
+
+
+def both(fig) -> tuple[str, bytes]:
+    """(SVG text, PNG bytes) of one chart, then closes it."""
+    try:
+        return svg(fig, close=False), png(fig, close=False)
+    finally:
+        plt.close(fig)
+
+
+def write(fig, stem: Path) -> tuple[Path, Path]:
+    """Write ``stem.svg`` and ``stem.png`` of a chart (renderers pick one per format)."""
+    text, bitmap = both(fig)
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    stem.with_suffix(".svg").write_text(text, encoding="utf-8")
+    stem.with_suffix(".png").write_bytes(bitmap)
+    return stem.with_suffix(".svg"), stem.with_suffix(".png")
 
 
 def show(fig, alt: str) -> None:
     """Display a chart in a notebook with its text alternative (kept in the output metadata
-    and printed under the chart), so reports can carry it as alt text."""
+    and printed under the chart), so reports can carry it as alt text. One output holds
+    the chart as SVG (what JupyterLab shows: sharp, legible on any screen) and PNG (what
+    report assembly and Word use), each with the alt text in its metadata."""
     from IPython.display import display
-    data = base64.b64encode(png(fig)).decode("ascii")
-    display({"image/png": data}, raw=True, metadata={"image/png": {"alt": alt}})
+    text, bitmap = both(fig)
+    data = {"image/svg+xml": text, "image/png": base64.b64encode(bitmap).decode("ascii")}
+    meta = {"image/png": {"alt": alt}, "image/svg+xml": {"alt": alt}}
+    display(data, raw=True, metadata=meta)
     display({"text/markdown": f"<small>图示说明：{alt}</small>"}, raw=True)
 
 

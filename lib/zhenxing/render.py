@@ -408,6 +408,92 @@ def _docx_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str
         "--output", str(out),
     ]
     _pandoc_run(args, markdown, what="pandoc 生成 DOCX", cwd=build)
+    tidy_docx(out)
+
+
+# A4 less the reference document's left and right margins (28 mm + 26 mm), in twips
+DOCX_TEXT_WIDTH_TWIPS = round((210 - 28 - 26) / 25.4 * 1440)
+
+
+def tidy_docx(path: Path) -> None:
+    """What a reference document cannot say, done on pandoc's DOCX in place.
+
+    Every table spans the text width (its columns scaled to it, in the proportions the
+    Lua filter gave), is centred, has a bold, centred header row repeated on each page,
+    and no row split across two pages; a paragraph right after a table gets space above
+    it, so text and charts do not sit flush against the table's last rule.
+    """
+    from docx import Document
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document(str(path))
+    body = doc.element.body
+
+    def child(parent, tag: str, *, first: bool = False):
+        el = parent.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            if first:
+                parent.insert(0, el)
+            else:
+                parent.append(el)
+        return el
+
+    for tbl in body.iter(qn("w:tbl")):
+        tblpr = child(tbl, "w:tblPr", first=True)
+        width = child(tblpr, "w:tblW")
+        width.set(qn("w:type"), "pct")
+        width.set(qn("w:w"), "5000")
+        tblpr.jc_val = WD_TABLE_ALIGNMENT.CENTER
+        grid = tbl.find(qn("w:tblGrid"))
+        if grid is not None:
+            cols = grid.findall(qn("w:gridCol"))
+            total = sum(int(c.get(qn("w:w"), "0") or 0) for c in cols)
+            if total > 0:
+                for c in cols:
+                    c.set(qn("w:w"), str(round(int(c.get(qn("w:w"))) * DOCX_TEXT_WIDTH_TWIPS / total)))
+        rows = tbl.findall(qn("w:tr"))
+        wide = grid is not None and len(grid.findall(qn("w:gridCol"))) >= 6
+        # python-docx's element classes insert children in schema order (Word
+        # refuses a file whose elements are out of order)
+        if wide:  # 五号 (10.5 pt) in tables of six columns or more, as in the PDF
+            for run in tbl.iter(qn("w:r")):
+                run.get_or_add_rPr().get_or_add_sz().val = Pt(10.5)
+        for i, tr in enumerate(rows):
+            trpr = tr.get_or_add_trPr()
+            if trpr.find(qn("w:cantSplit")) is None:
+                cant = OxmlElement("w:cantSplit")
+                after = [trpr.find(qn(t)) for t in ("w:trHeight", "w:tblHeader", "w:jc")]
+                after = [e for e in after if e is not None]
+                if after:
+                    after[0].addprevious(cant)
+                else:
+                    trpr.append(cant)
+            header = trpr.find(qn("w:tblHeader")) is not None or i == 0
+            if not header:
+                continue
+            if trpr.find(qn("w:tblHeader")) is None:
+                head = OxmlElement("w:tblHeader")
+                jc = trpr.find(qn("w:jc"))
+                if jc is not None:
+                    jc.addprevious(head)
+                else:
+                    trpr.append(head)
+            for para in tr.iter(qn("w:p")):
+                para.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+                for run in para.iter(qn("w:r")):
+                    run.get_or_add_rPr().get_or_add_b().val = True
+        # space between the table and what follows it
+        nxt = tbl.getnext()
+        if nxt is not None and nxt.tag == qn("w:p"):
+            spacing = nxt.get_or_add_pPr().get_or_add_spacing()
+            if (spacing.before or 0) < Pt(12):
+                spacing.before = Pt(12)
+    doc.save(str(path))
 
 
 _PANDOC_WRITERS = {"html": _html_pandoc, "pdf": _pdf_pandoc, "docx": _docx_pandoc}
@@ -604,8 +690,10 @@ def reference_docx() -> bytes:
 
     A4 with GB/T 9704 margins; body 宋体 14 pt with a two-character first-line
     indent and 1.5 line spacing; title 宋体 bold 22 pt centred; Heading 1 黑体,
-    Heading 2 楷体, Heading 3 宋体 bold, all black; tables with thin rules;
-    page numbers "— 1 —" centred in the footer.
+    Heading 2 楷体, Heading 3 宋体 bold, all black; tables with thin rules, table
+    captions 黑体 bold above and kept with their table, charts with 12 pt above;
+    page numbers "— 1 —" centred in the footer. What a style cannot say (full-width
+    tables, bold header rows, rows not split) is done by :func:`tidy_docx`.
     """
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -718,12 +806,19 @@ def reference_docx() -> bytes:
         st = para_style(f"Heading {level}", font=font, size=14, bold=bold, indent=2,
                         line=1.5, before=6, after=6, align=WD_ALIGN_PARAGRAPH.LEFT)
         st.paragraph_format.keep_with_next = True
-    for name in ("Caption", "Table Caption", "Image Caption"):
-        para_style(name, font=_HEI_FONT if name == "Table Caption" else _BODY_FONT,
-                   size=12, bold=False, indent=0, line=1.25, before=6, after=6,
-                   align=WD_ALIGN_PARAGRAPH.CENTER)
-    para_style("Captioned Figure", indent=0, align=WD_ALIGN_PARAGRAPH.CENTER)
-    para_style("Figure", indent=0, align=WD_ALIGN_PARAGRAPH.CENTER)
+    # a table caption sits above its table (and stays with it), a chart's below it;
+    # charts and captions keep clear of the table or text before them
+    for name, before, after in (("Caption", 6, 6), ("Table Caption", 12, 4),
+                                ("Image Caption", 4, 12)):
+        st = para_style(name, font=_HEI_FONT if name == "Table Caption" else _BODY_FONT,
+                        size=12, bold=name == "Table Caption", indent=0, line=1.25,
+                        before=before, after=after, align=WD_ALIGN_PARAGRAPH.CENTER)
+        if name == "Table Caption":
+            st.paragraph_format.keep_with_next = True
+    for name in ("Captioned Figure", "Figure"):
+        st = para_style(name, indent=0, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.0,
+                        before=12, after=0)
+        st.paragraph_format.keep_with_next = True
 
     # thin rules on every cell of pandoc's "Table" style
     table_style = find_style("Table")

@@ -7,18 +7,35 @@ zhenxing.lua: pandoc Lua filter used by zhenxing.render for every format.
    DOCX (the title has Word's "Title" style, sections are "Heading 1"…). The
    metadata field `zx-top-level` overrides that choice.
 2. Tables. A table without a header row gets its first row promoted to the
-   header, so every table has header cells; column widths are left to the
-   writer (content-sized), not taken from the separator line's dashes. In HTML every header cell gets
-   scope="col" and the table is wrapped in a focusable, labelled region that
+   header, so every table has header cells. Column widths never come from the
+   separator line's dashes: in HTML they are left to the browser (content-sized);
+   in PDF (Typst) and DOCX every table spans the full text width with columns
+   in proportion to their content (a long project name wraps inside its cell,
+   short columns are not squeezed). In HTML every header cell gets scope="col",
+   every body cell a data-label (its column header, for the narrow-screen
+   layout), and the table is wrapped in a focusable, labelled region that
    scrolls horizontally on narrow screens.
 3. Images. An image without a text alternative is an error: every chart must
-   state its numbers in words (reporting spec, accessibility).
+   state its numbers in words (reporting spec, accessibility). A chart with a
+   vector twin (charts/x.svg beside charts/x.png) uses the SVG in HTML and PDF
+   and the PNG in DOCX (Word and WPS do not all show SVG).
+4. PDF (Typst): each chart figure is wrapped in `zx-chart` (report.typst),
+   which shrinks it to fit the rest of the page or floats it to the next page
+   so the text keeps flowing; the provenance block is kept on one page.
 ]]
 
 local stringify = pandoc.utils.stringify
 
 local function is_html()
   return FORMAT:match('html') ~= nil
+end
+
+local function is_typst()
+  return FORMAT:match('typst') ~= nil
+end
+
+local function is_docx()
+  return FORMAT:match('docx') ~= nil
 end
 
 local function default_top_level()
@@ -64,10 +81,105 @@ local function auto_widths(tbl)
   return tbl
 end
 
+-- Display width of a string: CJK and full-width characters count 2, others 1.
+local function text_width(s)
+  local w = 0
+  for _, c in utf8.codes(s) do
+    if c >= 0x2E80 then
+      w = w + 2
+    else
+      w = w + 1
+    end
+  end
+  return w
+end
+
+local MIN_COL, MAX_COL = 4, 20
+
+local function has_cjk(s)
+  for _, c in utf8.codes(s) do
+    if c >= 0x2E80 then
+      return true
+    end
+  end
+  return false
+end
+
+-- Full-width tables (PDF, DOCX): each column's share in proportion to its
+-- widest body cell or half its header (headers may wrap onto two lines),
+-- whichever is larger. Text columns are capped (a long project name wraps);
+-- columns of ids, dates and amounts (no Chinese in their cells) get room to
+-- spare, since a number broken over two lines misreads.
+local function proportional_widths(tbl)
+  local n = #tbl.colspecs
+  if n == 0 then
+    return tbl
+  end
+  local need, text = {}, {}
+  for i = 1, n do
+    need[i] = MIN_COL
+    text[i] = false
+  end
+  local function visit(rows, is_head)
+    for _, row in ipairs(rows) do
+      for i, cell in ipairs(row.cells) do
+        if i <= n then
+          local s = stringify(cell.contents)
+          local w = text_width(s)
+          if is_head then
+            w = math.ceil(w / 2)
+          elseif has_cjk(s) then
+            text[i] = true
+          end
+          need[i] = math.max(need[i], w)
+        end
+      end
+    end
+  end
+  visit(tbl.head.rows, true)
+  for _, body in ipairs(tbl.bodies) do
+    visit(body.body, false)
+  end
+  local weight, total = {}, 0
+  for i = 1, n do
+    if text[i] then
+      weight[i] = math.min(need[i], MAX_COL) + 2 -- cell padding, about one CJK character
+    else
+      weight[i] = (need[i] + 2) * 1.4
+    end
+    total = total + weight[i]
+  end
+  for i, spec in ipairs(tbl.colspecs) do
+    tbl.colspecs[i] = { spec[1], weight[i] / total }
+  end
+  return tbl
+end
+
+local KEEP_ROWS = 8
+
+local function body_rows(tbl)
+  local n = 0
+  for _, body in ipairs(tbl.bodies) do
+    n = n + #body.body
+  end
+  return n
+end
+
 local function html_table(tbl)
+  local labels = {}
   for _, row in ipairs(tbl.head.rows) do
-    for _, cell in ipairs(row.cells) do
+    for i, cell in ipairs(row.cells) do
       cell.attributes.scope = 'col'
+      labels[i] = stringify(cell.contents)
+    end
+  end
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do
+      for i, cell in ipairs(row.cells) do
+        if labels[i] and labels[i] ~= '' then
+          cell.attributes['data-label'] = labels[i]
+        end
+      end
     end
   end
   local label = stringify(tbl.caption.long)
@@ -81,6 +193,40 @@ local function html_table(tbl)
   }))
 end
 
+local function file_exists(name)
+  local paths = { '' }
+  for _, dir in ipairs(PANDOC_STATE.resource_path or {}) do
+    table.insert(paths, dir .. '/')
+  end
+  for _, prefix in ipairs(paths) do
+    local fh = io.open(prefix .. name, 'rb')
+    if fh then
+      fh:close()
+      return true
+    end
+  end
+  return false
+end
+
+-- The vector twin for HTML and PDF, the bitmap for DOCX, when both exist.
+local function pick_variant(img)
+  local src = img.src
+  if src:match('^%a[%w+.-]*:') then
+    return img
+  end
+  local stem, ext = src:match('^(.*)%.(%w+)$')
+  if not stem then
+    return img
+  end
+  ext = ext:lower()
+  if is_docx() and ext == 'svg' and file_exists(stem .. '.png') then
+    img.src = stem .. '.png'
+  elseif (is_html() or is_typst()) and ext == 'png' and file_exists(stem .. '.svg') then
+    img.src = stem .. '.svg'
+  end
+  return img
+end
+
 local function check_image(img)
   local alt = stringify(img.caption)
   if alt == '' and img.attributes.alt then
@@ -90,7 +236,21 @@ local function check_image(img)
     error('图片缺少替代文字（alt），请用文字说明图中的数字：' .. img.src
       .. ' (image without alt text)')
   end
-  return nil
+  return pick_variant(img)
+end
+
+local function has_image(fig)
+  local found = false
+  fig:walk { Image = function() found = true end }
+  return found
+end
+
+-- Typst: wrap a block in a call of a function of report.typst.
+local function typst_call(name, blocks)
+  local out = pandoc.Blocks { pandoc.RawBlock('typst', '#' .. name .. '[') }
+  out:extend(blocks)
+  out:insert(pandoc.RawBlock('typst', ']'))
+  return out
 end
 
 -- Drop a leading heading that repeats the title (the title is rendered once,
@@ -123,11 +283,35 @@ function Pandoc(doc)
     end,
     Image = check_image,
     Table = function(tbl)
-      tbl = auto_widths(ensure_header(tbl))
+      tbl = ensure_header(tbl)
       if is_html() then
-        return html_table(tbl)
+        return html_table(auto_widths(tbl))
       end
-      return tbl
+      if is_typst() then
+        tbl = proportional_widths(tbl)
+        -- a short table is never split (no lone total row on the next page)
+        if body_rows(tbl) <= KEEP_ROWS then
+          return typst_call('zx-keep', { tbl })
+        end
+        return tbl
+      end
+      if is_docx() then
+        return proportional_widths(tbl)
+      end
+      return auto_widths(tbl)
+    end,
+  }:walk {
+    Figure = function(fig)
+      if is_typst() and has_image(fig) then
+        return typst_call('zx-chart', { fig })
+      end
+      return nil
+    end,
+    Div = function(div)
+      if is_typst() and div.classes:includes('provenance') then
+        return typst_call('zx-keep', div.content)
+      end
+      return nil
     end,
   }
 end
