@@ -386,3 +386,215 @@ def test_charts_never_draw_unknown_figures():
     fig, alt = C.income_groups(ind)
     assert len(fig.axes[0].patches) == 5 and "监测对象未计算" in alt
     C.plt.close(fig)
+
+
+# ---------------------------------------------------------------- 存在问题 (issue 10)
+# Hand-worked flags as indicators.flags makes them (values only; the sentences come from them).
+def _f(topic, theme, rule, severity, values):
+    return {"topic": topic, "theme": theme, "rule": rule, "severity": severity, "values": values,
+            "message": "（不应被解析）"}
+
+
+FLAGS = [
+    _f("monitoring", "监测帮扶", "identification_days", "medium",
+       {"over_limit": 3, "limit": 15, "max": 32, "median": 11.0, "counted": 15}),
+    _f("income", "增收", "below_threshold", "high",
+       {"levels": [{"threshold": 10000.0, "households": 70, "persons": 224},
+                   {"threshold": 8000.0, "households": 21, "persons": 68}]}),
+    _f("income", "增收", "declined", "medium", {"households": 43, "persons": 143}),
+    _f("employment", "就业", "zero_employment", "high", {"households": 2}),
+    _f("funds", "资金项目", "spend_progress", "high",
+       {"checkpoints": [{"date": "2023-03-31", "paid_rate": 6.0137, "target": 25.0},
+                        {"date": "2023-09-30", "paid_rate": 69.7901, "target": 75.0}]}),
+]
+
+
+def test_problem_sentence_per_theme_hand_worked():
+    by = {f["rule"]: X.flag_sentence(f, IND) for f in FLAGS}
+    assert by["identification_days"] == "年内新识别认定的监测对象中，3户从发现风险到识别认定超过15天，最长32天"
+    # nested thresholds merged: the 70 include the 21
+    assert by["below_threshold"] == "脱贫户和监测对象中人均纯收入低于1万元的70户224人，其中低于8000元的21户68人"
+    assert by["declined"] == "43户143人人均纯收入较上年下降"
+    assert by["zero_employment"] == "有劳动力但无人务工的零就业家庭还有2户"
+    # successive checkpoints merged, targets as the documents write them
+    assert by["spend_progress"] == "一季度末、三季度末累计拨付率分别为6.01%、69.79%，未达到25%、75%的序时进度"
+    one = _f("funds", "资金项目", "spend_progress", "high",
+             {"checkpoints": [{"date": "2023-11-30", "paid_rate": 91.61, "target": 100.0}]})
+    assert X.flag_sentence(one, IND) == "11月底累计拨付率为91.61%，未达到100%的序时进度"
+    g = _f("income", "增收", "growth_below_benchmark", "medium", {"growth": 5.2, "benchmark": 6.5, "gap": 1.3})
+    assert X.flag_sentence(g, IND) == "脱贫户和监测对象人均纯收入较上年增长5.20%，全县农村居民人均可支配收入增长6.50%，增幅低1.30个百分点"
+
+
+def test_problems_one_item_per_theme_ordered_by_severity():
+    items = X.problems(FLAGS, IND)
+    assert items == [
+        "一是脱贫群众持续稳定增收的基础还不牢固。脱贫户和监测对象中人均纯收入低于1万元的70户224人，"
+        "其中低于8000元的21户68人；43户143人人均纯收入较上年下降。",
+        "二是零就业家庭尚未动态清零。有劳动力但无人务工的零就业家庭还有2户。",
+        "三是衔接资金支出进度偏慢。一季度末、三季度末累计拨付率分别为6.01%、69.79%，未达到25%、75%的序时进度。",
+        "四是监测对象识别认定还不够及时。年内新识别认定的监测对象中，3户从发现风险到识别认定超过15天，最长32天。",
+    ]
+    none = X.problems([], IND)
+    assert len(none) == 1 and "未发现" in none[0] and not none[0].startswith("一是")
+
+
+def test_problems_at_most_five_and_unknown_rules_keep_their_message():
+    extra = [_f("security", "兜底保障", "unsecured", "high", {"households": 2, "persons": 3}),
+             _f("credit", "金融帮扶", "overdue", "low", {"count": 1, "amount": 2.5})]
+    extra[0]["message"] = "无劳动能力且未纳入兜底保障的2户3人。"
+    extra[1]["message"] = "逾期贷款1笔2.5万元。"
+    items = X.problems(FLAGS + extra, IND)
+    assert len(items) == 5
+    assert [i[:2] for i in items] == ["一是", "二是", "三是", "四是", "五是"]
+    assert any("兜底保障还有缺口。无劳动能力且未纳入兜底保障的2户3人。" in i for i in items)
+    assert not any("逾期" in i for i in items)        # the least severe theme is the one left out
+
+
+# ---------------------------------------------------------------- {Y+1}年工作打算
+POLICY = {"identification_days_max": 15, "income_thresholds": [8000, 10000],
+          "spend_progress": {"03-31": 25, "06-30": 50, "09-30": 75, "11-30": 100},
+          "start_progress": {"04-30": 60, "06-30": 90}, "rural_benchmark_growth": None,
+          "next_year": {"identification_days_max": None, "income_floor": None, "spend_progress": None,
+                        "start_progress": None}}
+
+
+def _plan_ind(report_date="2023-12-31"):
+    ind = copy.deepcopy(IND)
+    ind["report_date"] = report_date
+    ind["monitoring"]["by_village"] = {"一村": {"total": {"households": 9, "persons": 30},
+                                               "unresolved": {"households": 6, "persons": 20}},
+                                      "二村": {"total": {"households": 9, "persons": 26},
+                                               "unresolved": {"households": 8, "persons": 22}}}
+    ind["monitoring"]["by_risk_type"] = {"因病": {"households": 9, "persons": 27}, "因灾": {"households": 5, "persons": 15}}
+    return ind
+
+
+def test_plan_one_item_per_theme_with_targets_and_local_specifics():
+    items = X.plan(_plan_ind(), POLICY, FLAGS, ["二村产业路项目", "一村饮水项目"])
+    assert X.plan_heading(IND) == "2024年工作打算"
+    assert [i[:2] for i in items] == ["一是", "二是", "三是", "四是"]
+    mon, inc, emp, fun = items
+    assert mon.startswith("一是持续抓好防止返贫动态监测和帮扶。")
+    assert "2024年发现风险线索后一律在15天内完成识别认定" in mon
+    assert "对风险未消除的14户42人逐户落实帮扶措施" in mon
+    assert "二村风险未消除8户22人，是全镇最多的村" in mon           # the village with most unresolved households
+    assert "针对因病、因灾等主要风险" in mon
+    assert "对人均纯收入低于1万元的54户169人逐户分析" in inc and "努力消除人均纯收入低于8000元的群体" in inc
+    assert "增幅力争不低于2023年的6.74%" in inc and "对2023年收入下降的58户187人" in inc
+    assert "务工就业规模稳定在190人以上" in emp and "对2户零就业家庭" not in emp and "对40户零就业家庭" in emp
+    assert "公益性岗位保持42人左右规模" in emp
+    assert "2023年项目尚未拨付的120.38万元加快报账拨付" in fun      # 355.875 − 235.5 = 120.375 → 120.38
+    assert "加快二村产业路项目、一村饮水项目建设" in fun
+    assert "2024年衔接资金一季度末、二季度末、三季度末、11月底累计拨付率分别达到25%、50%、75%、100%" in fun
+    assert "2024年4月底、6月底前项目开工率分别达到60%、90%" in fun
+
+
+def _dates_in(s: str, year: int):
+    """(month, day) of every date the text ties to ``year``: "2023年9月30日", "2023年三季度末、11月底前"."""
+    import datetime as dt
+    names = {"一季度末": (3, 31), "二季度末": (6, 30), "三季度末": (9, 30), "年底": (12, 31)}
+    out = []
+    for m in re.finditer(rf"{year}年((?:[一二三]季度末|年底|\d+月底|\d+月\d+日|、)+)", s):
+        for part in m.group(1).split("、"):
+            if part in names:
+                out.append(dt.date(year, *names[part]))
+            elif part.endswith("月底"):
+                mo = int(part[:-2])
+                out.append(dt.date(year, mo, 28))
+            elif "月" in part:
+                mo, d = part.rstrip("日").split("月")
+                out.append(dt.date(year, int(mo), int(d)))
+    return out
+
+
+@pytest.mark.parametrize("report_date", ["2023-06-30", "2023-12-31"])
+def test_plan_never_states_a_past_date(report_date):
+    import datetime as dt
+    ind = _plan_ind(report_date)
+    ind["funds"]["paid_rate"] = 40.0
+    text = "".join(X.plan(ind, POLICY, FLAGS, ["一村饮水项目"]))
+    d = dt.date.fromisoformat(report_date)
+    assert all(x > d for x in _dates_in(text, 2023)), (report_date, text)
+    assert not re.search(r"20(1\d|2[0-2])年", text)
+    if report_date == "2023-06-30":
+        # the rest of this year's checkpoints, after the report date only
+        assert "2023年三季度末、11月底前累计拨付率分别达到75%、100%" in text
+    else:
+        assert "2023年三季度末" not in text and "2023年11月底" not in text
+
+
+def test_plan_targets_from_next_year_policy():
+    pol = copy.deepcopy(POLICY)
+    pol["next_year"].update(identification_days_max=10, income_floor=8500,
+                            spend_progress={"06-30": 60, "10-31": 100})
+    items = "".join(X.plan(_plan_ind(), pol, FLAGS))
+    assert "10天内完成识别认定" in items and "低于8500元的群体" in items
+    assert "2024年衔接资金二季度末、10月底累计拨付率分别达到60%、100%" in items
+
+
+def test_plan_without_flags_keeps_standing_duties_and_analysts_notes_are_separate():
+    items = X.plan(_plan_ind(), POLICY, [])
+    assert len(items) == 4 and items[0].startswith("一是持续抓好防止返贫动态监测和帮扶")
+    assert "一律" not in items[0] and "15天内完成识别认定" in items[0]
+    only = {"township": "青石镇", "county": None, "year": 2023, "report_date": "2023-12-31"}
+    assert X.plan(only, POLICY, []) == ["持续做好防止返贫动态监测和帮扶工作，巩固拓展脱贫攻坚成果。"]
+
+
+# ---------------------------------------------------------------- numbers in prose, wording as data
+def test_no_policy_target_as_two_decimals_and_no_zero_percent_finding():
+    ind = copy.deepcopy(IND)
+    ind["income"]["composition"] = {"工资性": 60.0, "生产经营性": 0.0, "财产性": 0.001, "转移性": 39.999}
+    ind["posts"]["covered_share"] = 0.0
+    ind["funds"]["industry_share"]["overall"] = 0.0
+    ind["funds"]["approved"]["by_type"]["产业发展"] = 0.0
+    prose = "".join([X.paragraph_monitoring(ind), X.paragraph_income(ind), X.paragraph_employment(ind),
+                     X.paragraph_funds(ind), X.paragraph_posts(ind), *X.problems(FLAGS, ind),
+                     *X.plan(_plan_ind(), POLICY, FLAGS)])
+    assert not re.search(r"(?<![\d.])0\.00%", prose), prose
+    assert "25.00%" not in prose and "100.00%" not in prose
+    assert "财产性收入占比不足0.01%" in prose and "生产经营性收入" not in prose
+    assert "在岗人员中没有脱贫人口和监测对象" in prose
+
+
+def test_composition_note_when_shares_do_not_add_to_100():
+    # 49.9996 + 2.0235 + 0.8672 + 47.1097 → 50.00 + 2.02 + 0.87 + 47.11 = 100.00: no note
+    assert X.note(IND, "income") is None
+    ind = copy.deepcopy(IND)
+    ind["income"]["composition"] = {"工资性": 57.174, "生产经营性": 18.354, "财产性": 1.594, "转移性": 22.878}
+    assert X.note(ind, "income") == "注：各项占比分别四舍五入，合计为99.99%。"
+
+
+def test_targets_and_thresholds_as_the_documents_write_them():
+    assert X.target(25.0) == "25%" and X.target(52.5) == "52.5%"
+    assert X.yuan_target(10000) == "1万元" and X.yuan_target(8000) == "8000元" and X.yuan_target(15000) == "1.5万元"
+    assert X.checkpoint("2023-03-31") == "一季度末" and X.checkpoint("11-30") == "11月底"
+    assert X.checkpoint("04-20") == "4月20日" and X.checkpoint("06-30", quarters=False) == "6月底"
+
+
+def test_a_county_overrides_the_wording_without_code(tmp_path, monkeypatch):
+    from zhenxing import params, paths
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "某县.wording.yaml").write_text(
+        "problems:\n  rules:\n    spend_progress:\n      judgement: 衔接资金支出进度滞后\n"
+        "headings:\n  funds: 加强衔接资金监管\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "PARAMS", tmp_path)
+    ind = dict(IND, county="某县")
+    items = X.problems(FLAGS, ind)
+    assert items[2].startswith("三是衔接资金支出进度滞后。一季度末")
+    assert X.wording(ind)["headings"]["funds"] == "加强衔接资金监管"
+    assert X.wording(ind)["headings"]["monitoring"] == "扎实开展防止返贫动态监测和帮扶"   # the rest stays
+    assert X.problems(FLAGS, IND)[2].startswith("三是衔接资金支出进度偏慢")            # other counties unchanged
+    assert params.wording_file("某县") == tmp_path / "policy" / "某县.wording.yaml"
+
+
+def test_tables_write_targets_and_dates_as_the_documents_do():
+    from zhenxing import tables as TB
+    ind = copy.deepcopy(IND)
+    ind["funds"]["progress"] = [{"date": "2023-03-31", "paid_rate": 6.0137, "target": 25.0}]
+    df = TB.funds_progress(ind)
+    assert df.iloc[0].tolist() == ["一季度末（3月31日）", "6.01%", "25%"]
+    md = TB.markdown(df, "x")
+    assert "|:---|---:|---:|" in md                # numbers right-aligned
+    comp = copy.deepcopy(IND)
+    comp["income"]["composition"] = {"工资性": 57.174, "生产经营性": 18.354, "财产性": 1.594, "转移性": 22.878}
+    assert TB.markdown(TB.income_composition(comp), "x").endswith("注：各项占比分别四舍五入，合计为99.99%。")

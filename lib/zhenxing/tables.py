@@ -11,6 +11,8 @@ why, from ``ind["not_stated"]``. A topic with no figure at all gives an empty ta
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from . import text
@@ -24,7 +26,7 @@ def markdown(df: pd.DataFrame, caption: str = "") -> str:
     if df is None or df.empty:
         return f"{caption}：无数据。" if caption else "无数据。"
     cols = [str(c) for c in df.columns]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in df.columns]
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) or _numeric_text(df[c]) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |",
              "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
     for _, row in df.iterrows():
@@ -35,6 +37,15 @@ def markdown(df: pd.DataFrame, caption: str = "") -> str:
     if note:
         lines += ["", note]
     return "\n".join(lines)
+
+
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?(%|元)?$")
+
+
+def _numeric_text(col: pd.Series) -> bool:
+    """A column of formatted numbers ("235.50", "66.17%", "10856元"): right-aligned too."""
+    vals = [str(v) for v in col if v is not None and str(v) != "—"]
+    return bool(vals) and all(_NUMBER.match(v) for v in vals)
 
 
 def _note(ind: dict, topic: str, keys=None, extra: str | None = None) -> str | None:
@@ -152,8 +163,9 @@ def income_composition(ind: dict) -> pd.DataFrame:
     comp = (inc or {}).get("composition") or {}
     if not comp:
         return pd.DataFrame()
-    return pd.DataFrame([[k, text.pct(v) if v is not None else "—"] for k, v in comp.items()],
-                        columns=["收入构成", "占纯收入比重"])
+    df = pd.DataFrame([[k, text.pct(v) if v is not None else "—"] for k, v in comp.items()],
+                      columns=["收入构成", "占纯收入比重"])
+    return _with_note(df, text.note(ind, "income"))
 
 
 def employment_by_region(ind: dict) -> pd.DataFrame:
@@ -179,12 +191,21 @@ def funds_by_source(ind: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["资金来源", "批复金额（万元）", "产业发展占比"])
 
 
+def _checkpoint_cell(iso: str, ind: dict) -> str:
+    """A checkpoint row: "一季度末（3月31日）", "11月30日" — the year is the table's, and the
+    report date is not restated."""
+    m, d = int(iso[5:7]), int(iso[8:10])
+    name = text.checkpoint(iso, ind)
+    day = f"{m}月{d}日"
+    return f"{name}（{day}）" if name in text.wording(ind)["checkpoints"].values() else day
+
+
 def funds_progress(ind: dict) -> pd.DataFrame:
     f = ind.get("funds")
     if not f or not f.get("progress") or not f.get("projects"):
         return pd.DataFrame()
-    rows = [[text.date_cn(p["date"]), text.pct(p["paid_rate"]) if p.get("paid_rate") is not None else "—",
-             text.pct(p["target"])] for p in f["progress"]]
+    rows = [[_checkpoint_cell(p["date"], ind), text.pct(p["paid_rate"]) if p.get("paid_rate") is not None else "—",
+             text.target(p["target"])] for p in f["progress"]]
     return pd.DataFrame(rows, columns=["时间节点", "累计拨付率", "进度要求"])
 
 
@@ -199,7 +220,7 @@ def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
     p = p[(p["乡镇"] == township).fillna(False).astype(bool) & (p["年度"] == year).fillna(False).astype(bool)]
     if p.empty:
         return pd.DataFrame()
-    fmt = lambda d: d.date().isoformat() if pd.notna(d) else "—"  # noqa: E731
+    fmt = lambda d: text.date_cn(d.date()) if pd.notna(d) else "—"  # noqa: E731
     dates = [c for c in ("开工日期", "完工日期") if c not in gone and c in p.columns]
     rows = [[r["项目编号"], r["项目名称"], r["项目类型"], r["资金来源"], text.wan_cell(r["批复金额"]),
              *[fmt(r[c]) for c in dates]] for _, r in p.iterrows()]
