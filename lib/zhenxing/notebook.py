@@ -21,9 +21,16 @@ from . import contract, indicators, params, paths, tables
 
 # notebook name → key of indicators.json
 TOPICS = {"monitoring": "monitoring", "income": "income", "employment": "employment",
-          "funds": "funds", "public_posts": "posts"}
+          "funds": "funds", "public_posts": "posts", "social_security": "security",
+          "education": "education", "credit": "credit"}
 TOPIC_TITLES = {"monitoring": "防止返贫动态监测", "income": "脱贫人口和监测对象收入", "employment": "就业帮扶",
-                "funds": "衔接资金项目", "public_posts": "公益性岗位"}
+                "funds": "衔接资金项目", "public_posts": "公益性岗位", "social_security": "兜底保障和易地扶贫搬迁后续扶持",
+                "education": "教育帮扶", "credit": "小额信贷"}
+# every key of indicators.json a notebook records (its TOPICS key first): topics stated
+# inside another topic's section (villages in 基本情况, assets with the funds)
+TOPIC_KEYS = {"monitoring": ("monitoring", "villages"), "funds": ("funds", "assets"),
+              "social_security": ("security", "assistance", "relocation"),
+              "education": ("education", "education_aid")}
 
 
 class DataError(Exception):
@@ -168,9 +175,16 @@ class Context:
         display({"text/markdown": markdown}, raw=True)
 
     def table(self, df, caption: str) -> None:
-        """A table with its caption; nothing when there is no data (the paragraph says so)."""
+        """A table with its caption; nothing when there is no data (the paragraph says so).
+
+        One output, two forms: `text/html`, a real table with its caption that JupyterLab
+        shows (no stray "Table: …" line), and `text/markdown`, the captioned pipe table that
+        report assembly reads. Both are plain functions of the data (no random ids), so
+        stored outputs compare equal run to run."""
         if df is not None and not df.empty:
-            self.say(tables.markdown(df, caption))
+            from IPython.display import display
+            display({"text/html": table_html(df, caption), "text/markdown": tables.markdown(df, caption)},
+                    raw=True)
 
     def chart(self, fig_alt) -> None:
         """A chart with its text alternative; nothing when there is no data."""
@@ -182,6 +196,7 @@ class Context:
     def record(self, topic: str) -> None:
         """Merge this topic's indicators (and flags) into indicators.json, atomically."""
         key = TOPICS[topic]
+        keys = TOPIC_KEYS.get(topic, (key,))
         f = self.out_dir / "indicators.json"
         self.out_dir.mkdir(parents=True, exist_ok=True)
         data = json.loads(f.read_text(encoding="utf-8")) if f.exists() else {}
@@ -189,17 +204,46 @@ class Context:
             data = {}  # a different run's file: start afresh
         for k in ("township", "county", "year", "report_date"):
             data[k] = self.ind[k]
-        data[key] = self.ind[key]
+        for k in keys:
+            data[k] = self.ind.get(k)
         if key == "monitoring":
             data["basic"] = self.ind.get("basic")
-        data["flags"] = [x for x in data.get("flags", []) if x["topic"] != key] + \
-                        [x for x in self.ind["flags"] if x["topic"] == key]
+        data["flags"] = [x for x in data.get("flags", []) if x["topic"] not in keys] + \
+                        [x for x in self.ind["flags"] if x["topic"] in keys]
         # figures left null, with why (basic's go with monitoring, as basic itself does)
-        mine = {key, "basic"} if key == "monitoring" else {key}
+        mine = set(keys) | ({"basic"} if key == "monitoring" else set())
         data["not_stated"] = [x for x in data.get("not_stated", []) if x["topic"] not in mine] + \
                              [x for x in self.ind.get("not_stated", []) if x["topic"] in mine]
         data["dataset"] = {"name": self.dataset.name, "label": dataset_label(self.dataset), "hash": self.dataset_hash}
         atomic_write(f, json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def table_html(df, caption: str = "") -> str:
+    """The table as HTML for JupyterLab: header cells, caption, numbers right-aligned, the
+    same cell texts as the report's Markdown table, and its note (if any) below."""
+    import html
+    import re
+
+    def cell(v) -> str:
+        return html.escape(tables._cell(v))
+
+    numeric = [tables.markdown(df[[c]]).splitlines()[1].endswith(":|") for c in df.columns]
+    right = ' style="text-align: right"'
+    out = ['<table class="zhenxing-table">']
+    if caption:
+        out.append(f"<caption>{html.escape(caption)}</caption>")
+    out.append("<thead><tr>" + "".join(
+        f'<th scope="col"{right if n else ""}>{html.escape(str(c))}</th>'
+        for c, n in zip(df.columns, numeric)) + "</tr></thead>")
+    out.append("<tbody>")
+    for row in df.itertuples(index=False):
+        out.append("<tr>" + "".join(f"<td{right if n else ''}>{cell(v)}</td>"
+                                    for v, n in zip(row, numeric)) + "</tr>")
+    out.append("</tbody></table>")
+    note = df.attrs.get("note")
+    if note:
+        out.append(f"<p>{html.escape(re.sub(r'[*_`]', '', str(note)))}</p>")
+    return "\n".join(out)
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:

@@ -105,8 +105,7 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
         known = {t: int(v) for t, v in zip(df["_town"], df["_unresolved"]) if v is not None and v == v}
         if known:  # a township whose data cannot state it gets no bar (never a 0 bar)
             fig, alt = charts.bar(known, "各乡镇未消除风险监测对象（户）", "户")
-            (d / "charts").mkdir(exist_ok=True)
-            (d / "charts" / "county_unresolved.png").write_bytes(charts.png(fig))
+            charts.write(fig, d / "charts" / "county_unresolved")  # .svg for HTML/PDF, .png for DOCX
             md.append(f"![图1　{alt}](charts/county_unresolved.png)")
         if len(known) < len(df):
             md.append("注：" + "、".join(t for t in df["_town"] if t not in known)
