@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -496,3 +497,114 @@ def test_provenance_block_wraps_long_values(tmp_path):
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "o" / "r.pdf"), "-"], capture_output=True, text=True)
     if pdf.returncode == 0:
         assert squash(long) in squash(pdf.stdout).replace("\u200b", ""), "a long value runs off the page"
+
+
+# ------------------------------------------------------------------------ layout (issue 10)
+
+from docx.oxml.ns import qn as _qn  # noqa: E402
+
+
+def test_docx_tables_full_width_bold_header_rows_kept_whole(rendered):
+    d = docx.Document(str(rendered[1]["docx"]))
+    (table,) = d.tables
+    tblpr = table._tbl.tblPr
+    width = tblpr.find(_qn("w:tblW"))
+    assert width.get(_qn("w:type")) == "pct" and width.get(_qn("w:w")) == "5000"
+    grid = [int(c.get(_qn("w:w"))) for c in table._tbl.tblGrid.findall(_qn("w:gridCol"))]
+    assert abs(sum(grid) - rmod.DOCX_TEXT_WIDTH_TWIPS) <= len(grid)
+    assert tblpr.find(_qn("w:jc")).get(_qn("w:val")) == "center"
+    head, *rows = table.rows
+    runs = [r for c in head.cells for p in c.paragraphs for r in p.runs]
+    assert runs and all(r.bold for r in runs), "header row bold"
+    assert head._tr.trPr.find(_qn("w:tblHeader")) is not None
+    for row in table.rows:
+        assert row._tr.trPr.find(_qn("w:cantSplit")) is not None, "a row split across pages"
+    assert not any(r.bold for row in rows for c in row.cells for p in c.paragraphs for r in p.runs)
+    # what follows the table does not sit flush against it
+    after = table._tbl.getnext()
+    assert after.pPr.spacing is not None and after.pPr.spacing.before >= docx.shared.Pt(12)
+
+
+def test_docx_reference_spaces_captions_and_charts():
+    d = docx.Document(io.BytesIO(rmod.reference_docx()))
+    styles = {s.name: s for s in d.styles}
+    cap = styles["Table Caption"].paragraph_format
+    assert cap.space_before >= docx.shared.Pt(12) and cap.keep_with_next
+    fig = styles["Captioned Figure"].paragraph_format
+    assert fig.space_before >= docx.shared.Pt(12)
+
+
+def _long_report(res: Path) -> str:
+    """Several topics of text, tables and SVG+PNG charts: enough pages for layout to matter."""
+    from zhenxing import charts
+    para = "全镇持续做好防止返贫动态监测和帮扶工作，落实各项帮扶措施，巩固拓展脱贫攻坚成果。" * 6
+    rows = "\n".join(f"| 第{i}村 | {i * 3}户{i * 9}人 | XM2023010{i}0123456789 | 碧垭村农产品冷链仓储项目{i} |"
+                     for i in range(1, 8))
+    table = ("| 村 | 监测对象 | 项目编号 | 项目名称 |\n|:---|:---|:---|:---|\n" + rows)
+    parts = []
+    for k in range(1, 7):
+        fig, alt = charts.bar({"县内": 100 + k, "省内县外": 90, "省外": 80}, f"务工人数{k}", "人")
+        charts.write(fig, res / "charts" / f"c{k}")
+        parts += [f"### （{k}）专题{k}", para, para[: 20 * k], f"{table}\n\nTable: 表{k}　情况",
+                  f"![图{k}　{alt}](charts/c{k}.png)"]
+    return "## 一、工作开展情况\n\n" + "\n\n".join(parts) + "\n\n## 数据来源与生成信息\n\n::: {.provenance}\n" + \
+        "\n".join(f"- 第{i}行：说明文字" for i in range(6)) + "\n:::\n"
+
+
+@pytest.fixture(scope="module")
+def long_rendered(tmp_path_factory):
+    base = tmp_path_factory.mktemp("long")
+    res = base / "res"
+    (res / "charts").mkdir(parents=True)
+    md = _long_report(res)
+    return render(md, base / "out", title=TITLE, resources=res, backend="pandoc")
+
+
+def _page_text_bottoms(pdf: Path) -> tuple[float, list[float]]:
+    """Page height and, per page, the lowest baseline of any word (poppler's bbox output)."""
+    xml = tool("pdftotext", "-bbox", str(pdf), "-")
+    pages = re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', xml, re.S)
+    bottoms = [max([float(y) for y in re.findall(r'yMax="([\d.]+)"', body)] or [0.0]) for _, body in pages]
+    return float(pages[0][0]), bottoms
+
+
+@needs_poppler
+def test_pdf_no_page_left_a_quarter_empty_and_no_lone_last_line(long_rendered):
+    """Every page but the last is filled to within a quarter of the text area's foot (A4,
+    37 mm top and 35 mm bottom margins); the last page holds more than a line or two."""
+    height, bottoms = _page_text_bottoms(long_rendered["pdf"])
+    assert len(bottoms) >= 3
+    top, foot = 37 / 25.4 * 72, height - 35 / 25.4 * 72
+    limit = foot - (foot - top) / 4
+    short = [i + 1 for i, b in enumerate(bottoms[:-1]) if b < limit]
+    assert not short, f"pages left more than a quarter empty: {short} ({bottoms}, limit {limit:.0f})"
+    last = tool("pdftotext", "-f", str(len(bottoms)), "-l", str(len(bottoms)), "-layout",
+                str(long_rendered["pdf"]), "-")
+    lines = [ln for ln in last.splitlines() if ln.strip() and not re.fullmatch(r"\s*—\s*\d+\s*—\s*", ln)]
+    assert len(lines) >= 3, lines
+
+
+@needs_poppler
+def test_pdf_charts_are_vector_with_real_cjk_text(long_rendered):
+    """The SVG twin is used: chart labels are text in the embedded Noto Sans CJK SC (not a
+    bitmap, never empty boxes), and the long project ids stay inside their cells."""
+    text = squash(tool("pdftotext", str(long_rendered["pdf"]), "-"))
+    assert "省内县外" in text and "务工人数1" in text
+    fonts = tool("pdffonts", str(long_rendered["pdf"]))
+    assert "NotoSansCJKsc-Regular" in fonts
+    assert all(" yes " in ln for ln in fonts.splitlines()[2:]), fonts
+    assert "XM20230101" in text.replace("\u200b", "")
+
+
+def test_html_uses_svg_charts_and_has_narrow_screen_table_rules(long_rendered):
+    html = long_rendered["html"].read_text(encoding="utf-8")
+    assert html.count("data:image/svg+xml") >= 6 and "data:image/png" not in html
+    assert re.search(r"@media \(max-width: 40rem\)[^@]*position: sticky", html), "sticky first column"
+    assert "scroll-hint" in html and "左右滑动" in html and "scrollWidth" in html
+    assert 'class="table-wrap"' in html and 'data-label="项目编号"' in html
+
+
+def test_docx_uses_the_png_twin(long_rendered):
+    d = docx.Document(str(long_rendered["docx"]))
+    blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
+    assert len(blobs) == 6 and all(b.startswith(b"\x89PNG") for b in blobs)

@@ -448,7 +448,7 @@ def tidy_docx(path: Path) -> None:
         width = child(tblpr, "w:tblW")
         width.set(qn("w:type"), "pct")
         width.set(qn("w:w"), "5000")
-        tblpr.jc_val = WD_TABLE_ALIGNMENT.CENTER
+        tblpr.alignment = WD_TABLE_ALIGNMENT.CENTER
         grid = tbl.find(qn("w:tblGrid"))
         if grid is not None:
             cols = grid.findall(qn("w:gridCol"))
