@@ -439,3 +439,31 @@ def test_more_fills_every_key_and_nulls_without_optional_tables():
     for k in ("relocation", "security", "education"):
         assert ind[k] is not None
     assert ind["funds"]["beneficiaries"] == 160 and ind["employment"]["stable_workers"] == 2
+
+
+# ---------------------------------------------------------------- flags
+def _flags(ind, policy=POLICY):
+    if not hasattr(I, "FLAG_RULES"):
+        pytest.skip("structured flags not in this tree")
+    return {f["rule"]: f for f in I.flags(ind, policy)}
+
+
+def test_flags_of_the_further_topics():
+    ind = {"security": I.security(core(), T, Y, END), "education": I.education(core(), T, Y, END),
+           "credit": I.credit(world(), T, Y, END), "assets": I.assets(world(), T, Y, END),
+           "funds": {**I.funds(core(), T, Y, END, POLICY), **I.funds_more(core(), T, Y, END, POLICY)},
+           "employment": {**I.employment(core(), T, Y, END)}}
+    ind["employment"].update(I.employment_more(core(), T, Y, END, ind["employment"]))
+    f = _flags(ind, {**POLICY, "stable_work_share_min": 70})
+    assert f["unsecured_no_labour"]["theme"] == "兜底保障" and f["unsecured_no_labour"]["values"] == {"households": 1, "persons": 2}
+    assert f["out_of_school"]["values"] == {"persons": 2}
+    assert f["overdue_loans"]["theme"] == "金融帮扶" and f["overdue_loans"]["values"] == {"count": 1, "amount": 1.2}
+    assert f["assets_unregistered"]["values"]["unregistered"] == 2
+    assert [p["date"] for p in f["start_progress"]["values"]["checkpoints"]] == ["2023-04-30", "2023-06-30"]
+    assert f["stable_work_shortfall"]["values"]["stable_workers"] == 2       # 2 of 3 = 66.67% < 70%
+    assert "stable_work_shortfall" not in _flags(ind)                         # no standard set: no flag
+
+
+def test_no_flag_on_missing_data():
+    ind = {"security": None, "education": None, "credit": None, "assets": None}
+    assert not set(_flags(ind)) & {"unsecured_no_labour", "out_of_school", "overdue_loans", "assets_unregistered"}

@@ -274,3 +274,40 @@ def posts_types(ind: dict):
     if not p or p.get("in_post") is None or not p["in_post"].get("by_type"):
         return None
     return bar(p["in_post"]["by_type"], "公益性岗位在岗人数（按岗位类型）", "人")
+
+
+# ---------------------------------------------------------------- further topics (issue 11)
+def assistance_types(ind: dict):
+    a = ind.get("assistance")
+    if a:
+        by = {k: v["households"] for k, v in a["by_type"].items() if v["households"]}
+        if by:
+            return bar(by, f"{ind['year']}年社会救助户数（按类别）", "户")
+    sec = ind.get("security") or {}
+    by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
+          if sec.get(key) is not None}
+    return bar(by, "脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
+
+
+def education_stages(ind: dict):
+    e = ind.get("education") or {}
+    by = {k: v for k, v in (e.get("students_by_stage") or {}).items() if v}
+    return bar(by, "脱贫户和监测对象家庭在校生（按学段）", "人") if by else None
+
+
+def credit_amounts(ind: dict):
+    c = ind.get("credit")
+    if not c:
+        return None
+    data = {f"{ind['year']}年新发放": c["loans_in_year"]["amount"], "累计发放": c["cumulative"]["amount"],
+            "贷款余额": (c.get("outstanding") or {}).get("amount")}
+    if not any(v for v in data.values() if v is not None):
+        return None
+    return bar(data, "脱贫人口小额信贷（万元）", "万元", horizontal=False)
+
+
+def assets_classes(ind: dict):
+    a = ind.get("assets")
+    if not a or not a["count"]:
+        return None
+    return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, "项目资产原值（按类别）", "万元")

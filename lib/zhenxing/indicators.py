@@ -939,6 +939,7 @@ def compute(tables: dict, township: str, year: int, report_date, policy: dict) -
     ind["flags"] = flags(ind, policy)
     return ind
 
+
 # =============================================================================
 # More topics (issue 11): from the core tables and from the optional tables
 # (indicators.md "More topics from the core tables", "Topics from the optional
@@ -1473,3 +1474,96 @@ def more(tables: dict, township: str, year: int, report_date, policy: dict, ind:
     ind["education_aid"] = education_aid(tables, township, year, report_date, notes)
     ind["assets"] = assets(tables, township, year, report_date, notes)
     ind["villages"] = villages(tables, township, year, report_date, notes)
+
+
+# ---------------------------------------------------------------- flags of the further topics
+# In the structured form of ``flags`` (topic, theme, rule, severity, values, message);
+# registered with ``@rule`` after the core rules. Each skips a null figure.
+def _more_gap(ind: dict, policy: dict) -> list[dict]:
+    gap = (ind.get("security") or {}).get("unable_to_work_unsecured")
+    if not gap or not gap.get("households"):
+        return []
+    v = {"households": int(gap["households"]), "persons": int(gap["persons"])}
+    return [_flag("security", "兜底保障", "unsecured_no_labour", "high", v,
+                  f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{text.hp(v)}")]
+
+
+def _more_out_of_school(ind: dict, policy: dict) -> list[dict]:
+    n = (ind.get("education") or {}).get("compulsory_age_not_in_school")
+    if not n:
+        return []
+    return [_flag("education", "兜底保障", "out_of_school", "high", {"persons": int(n)},
+                  f"脱贫户和监测对象家庭中义务教育阶段适龄（6至15周岁）人员登记为非在校生的{int(n)}人")]
+
+
+def _more_overdue(ind: dict, policy: dict) -> list[dict]:
+    od = (ind.get("credit") or {}).get("overdue")
+    if not od or not od.get("count"):
+        return []
+    v = {"count": int(od["count"]), "amount": od["amount"]}
+    return [_flag("credit", "金融帮扶", "overdue_loans", "medium", v,
+                  f"脱贫人口小额信贷逾期{v['count']}笔、{text.wan(v['amount'])}")]
+
+
+def _more_unregistered(ind: dict, policy: dict) -> list[dict]:
+    a = ind.get("assets") or {}
+    if not a.get("unregistered"):
+        return []
+    v = {"unregistered": int(a["unregistered"]), "count": int(a["count"]), "registered_rate": a["registered_rate"]}
+    return [_flag("assets", "资金项目", "assets_unregistered", "medium", v,
+                  f"登记的{v['count']}项扶贫项目资产中尚有{v['unregistered']}项未确权，确权率{text.pct(v['registered_rate'])}")]
+
+
+def _more_start_progress(ind: dict, policy: dict) -> list[dict]:
+    missed = [{"date": p["date"], "start_rate": p["start_rate"], "target": p["target"]}
+              for p in (ind.get("funds") or {}).get("start_progress") or []
+              if p.get("start_rate") is not None and p["start_rate"] < p["target"]]
+    if not missed:
+        return []
+    parts = "、".join(f"{text.date_cn(p['date'])[5:]}开工率{text.pct(p['start_rate'])}（要求{text.num(p['target'])}%）"
+                     for p in missed)
+    return [_flag("funds", "资金项目", "start_progress", "medium", {"checkpoints": missed},
+                  f"衔接资金项目开工进度未达要求：{parts}")]
+
+
+def _more_stable_work(ind: dict, policy: dict) -> list[dict]:
+    e = ind.get("employment") or {}
+    need = policy.get("stable_work_share_min")
+    s, w = e.get("stable_workers"), (e.get("workers") or {}).get("total")
+    if need is None or s is None or not w or s / w * 100 >= float(need):
+        return []
+    v = {"stable_workers": int(s), "workers": int(w), "share": s / w * 100, "target": float(need)}
+    return [_flag("employment", "就业", "stable_work_shortfall", "medium", v,
+                  f"务工{w}人中务工6个月以上的稳定就业{s}人，占{text.pct(v['share'])}，低于{text.num(need)}%的要求")]
+
+
+def _more_income_targets(ind: dict, policy: dict) -> list[dict]:
+    inc = ind.get("income") or {}
+    out = []
+    for key, tkey, label, rule_ in (("per_capita_wage", "wage_income_target", "人均工资性收入", "wage_below_target"),
+                                    ("per_capita_business_net", "business_income_target", "人均生产经营净收入",
+                                     "business_below_target")):
+        v, t = inc.get(key), inc.get(tkey)
+        if v is not None and t is not None and v < t:
+            out.append(_flag("income", "增收", rule_, "medium", {"value": v, "target": t},
+                             f"脱贫户和监测对象{label}{text.yuan(v)}，低于{text.yuan(t)}的目标"))
+    return out
+
+
+MORE_FLAG_RULES = (_more_gap, _more_out_of_school, _more_income_targets, _more_stable_work,
+                   _more_start_progress, _more_unregistered, _more_overdue)
+
+
+def _register_more_rules() -> None:
+    """Register the rules above with the structured ``flags`` (``@rule``); a ``flags``
+    without a rule registry (the older list form) is left as it is."""
+    reg = globals().get("rule")
+    registry = globals().get("FLAG_RULES")
+    if reg is None or registry is None:
+        return
+    for fn in MORE_FLAG_RULES:
+        if fn not in registry:
+            reg(fn)
+
+
+_register_more_rules()

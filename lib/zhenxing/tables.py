@@ -270,3 +270,88 @@ def unfinished_projects(tables: dict, township: str, year: int, report_date) -> 
     done_ids = set(p.loc[done, "项目编号"])
     left = p[~p["项目编号"].isin(done_ids)].sort_values("项目编号").drop_duplicates("项目编号")
     return [str(n) for n in left["项目名称"] if isinstance(n, str) and n.strip()]
+
+
+# ---------------------------------------------------------------- further topics (issue 11)
+def security_table(ind: dict) -> pd.DataFrame:
+    """兜底保障: 低保/特困 of covered households (households table) and social assistance by
+    category (optional table) — one row each, figures not given left out."""
+    rows = []
+    sec = ind.get("security") or {}
+    for label, key in (("农村低保（农户信息）", "dibao"), ("特困供养（农户信息）", "tekun")):
+        v = sec.get(key)
+        if v is not None:
+            rows.append([label, int(v["households"]), int(v["persons"]), text.MISSING])
+    a = ind.get("assistance")
+    if a:
+        for k, v in a["by_type"].items():
+            if v["households"]:
+                rows.append([k, int(v["households"]), text.MISSING if v["persons"] is None else int(v["persons"]),
+                             text.MISSING if v["amount"] is None else text.wan_cell(v["amount"])])
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=["类别", "户数", "人数", "当年发放（万元）"])
+
+
+def education_stages(ind: dict) -> pd.DataFrame:
+    e = ind.get("education") or {}
+    by = e.get("students_by_stage")
+    if not by:
+        return pd.DataFrame()
+    rows = [[k, int(v)] for k, v in by.items()] + [["合计", int(e["students"])]]
+    return pd.DataFrame(rows, columns=["在校生状况", "人数"])
+
+
+def education_aid_table(ind: dict) -> pd.DataFrame:
+    a = ind.get("education_aid")
+    if not a or not a["by_programme"]:
+        return pd.DataFrame()
+    rows = [[k, int(v["count"]), text.wan_cell(v["amount"])] for k, v in a["by_programme"].items()]
+    rows.append(["合计", sum(int(v["count"]) for v in a["by_programme"].values()),
+                 text.wan_cell(sum(v["amount"] for v in a["by_programme"].values()))])
+    return pd.DataFrame(rows, columns=["资助项目", "人次", "金额（万元）"])
+
+
+def credit_table(ind: dict) -> pd.DataFrame:
+    c = ind.get("credit")
+    if not c:
+        return pd.DataFrame()
+    rows = [[f"{ind['year']}年新发放", c["loans_in_year"]["count"], text.wan_cell(c["loans_in_year"]["amount"])],
+            ["累计发放", c["cumulative"]["count"], text.wan_cell(c["cumulative"]["amount"])]]
+    for label, key in (("贷款余额", "outstanding"), ("逾期", "overdue")):
+        if c.get(key) is not None:
+            rows.append([label, c[key]["count"], text.wan_cell(c[key]["amount"])])
+    return pd.DataFrame(rows, columns=["项目", "笔数", "金额（万元）"])
+
+
+def assets_table(ind: dict) -> pd.DataFrame:
+    a = ind.get("assets")
+    if not a or not a["count"]:
+        return pd.DataFrame()
+    rows = [[k, int(v["count"]), text.wan_cell(v["value"])] for k, v in a["by_class"].items()]
+    rows.append(["合计", int(a["count"]), text.wan_cell(a["value"])])
+    return pd.DataFrame(rows, columns=["资产类别", "项数", "原值（万元）"])
+
+
+def villages_table(tables: dict, township: str, year: int) -> pd.DataFrame:
+    """Annex: one row per village of the township (rows of ``year`` when 年度 is given)."""
+    from .indicators import absent_columns
+    v = tables.get("villages")
+    if v is None:
+        return pd.DataFrame()
+    gone = absent_columns(v, "villages")
+    v = v[(v["乡镇"] == township).fillna(False).astype(bool)]
+    if "年度" not in gone:
+        v = v[(v["年度"] == year).fillna(False).astype(bool)]
+    v = v.drop_duplicates("村", keep="last").sort_values("村")
+    if v.empty:
+        return pd.DataFrame()
+    out = pd.DataFrame({"村": v["村"].astype(str)})
+    if "是否脱贫村" not in gone:
+        out["脱贫村"] = v["是否脱贫村"].map(lambda b: "是" if b is True else ("否" if b is False else text.MISSING))
+    for col, label in (("村民小组数", "村民小组"), ("网格员数", "网格员"), ("驻村工作队员数", "驻村工作队员")):
+        if col not in gone:
+            out[label] = v[col].map(lambda x: text.MISSING if pd.isna(x) else str(int(x)))
+    if "村集体经济收入" not in gone:
+        out["村集体经济收入（万元）"] = v["村集体经济收入"].map(lambda x: text.MISSING if pd.isna(x) else text.wan_cell(x))
+    return out.reset_index(drop=True)

@@ -850,3 +850,315 @@ def next_steps(flags: list[dict], ind: dict | None = None, policy: dict | None =
     """The plan items (kept under its old name): see :func:`plan`."""
     ind = dict(ind or {"year": dt.date.today().year})
     return plan(ind, policy, flags, projects)
+
+
+# ---------------------------------------------------------------- further topics (issue 11)
+TOPIC_NAMES.update({
+    "relocation": "易地扶贫搬迁", "security": "兜底保障", "education": "控辍保学",
+    "credit": "小额信贷", "assistance": "社会救助", "education_aid": "教育资助",
+    "assets": "项目资产", "villages": "村",
+})
+FIGURES.update({
+    ("monitoring", "main_risk_types"): "主要风险类型",
+    ("relocation", "labor_force"): "搬迁家庭劳动力人数",
+    ("relocation", "workers"): "搬迁劳动力务工人数",
+    ("relocation", "work_rate"): "搬迁劳动力务工就业率",
+    ("relocation", "zero_employment_households"): "搬迁零就业家庭户数",
+    ("security", "dibao"): "低保户数",
+    ("security", "tekun"): "特困供养户数",
+    ("security", "unable_to_work_unsecured"): "无劳动力且未纳入兜底保障的监测户数",
+    ("security", "medical_insured_rate"): "基本医疗保险参保率",
+    ("security", "pension_insured_rate"): "基本养老保险参保率",
+    ("education", "compulsory_age_not_in_school"): "义务教育适龄人员失学辍学人数",
+    ("education", "students_by_stage"): "在校生人数",
+    ("funds", "beneficiaries"): "项目受益脱贫人口数",
+    ("funds", "start_progress"): "项目开工进度",
+    ("employment", "by_mode"): "就业方式分布",
+    ("employment", "stable_workers"): "稳定务工（6个月以上）人数",
+    ("credit", "outstanding"): "贷款余额",
+    ("credit", "overdue"): "逾期贷款",
+    ("assistance", "by_type.persons"): "救助人数",
+    ("assistance", "by_type.amount"): "救助资金",
+    ("assets", "registered_rate"): "资产确权率",
+    ("assets", "income"): "经营性资产收益",
+    ("villages", "poverty_exited"): "脱贫村个数",
+    ("villages", "groups"): "村民小组数",
+    ("villages", "grid_staff"): "网格员人数",
+    ("villages", "work_team"): "驻村工作队员人数",
+    ("villages", "collective_income_5"): "村集体经济收入达标村数",
+    ("villages", "collective_income_10"): "村集体经济收入10万元以上村数",
+})
+
+
+def _whole_reason(ind: dict, topic: str) -> str | None:
+    for e in _entries(ind, topic):
+        if e.get("key") is None:
+            return e.get("reason")
+    return None
+
+
+def _unstated(ind: dict, topic: str, what: str) -> str:
+    """The sentence for an optional topic left null as a whole: "未提供小额信贷数据，未统计…。"."""
+    return f"{_whole_reason(ind, topic) or f'未提供{TOPIC_NAMES.get(topic, topic)}数据'}，{what}。"
+
+
+def _share(part, whole) -> str:
+    return pct(part / whole * 100) if whole else MISSING
+
+
+def sentence_main_risk_types(ind: dict) -> str:
+    """The two or three main risk types of unresolved objects with their shares."""
+    m = ind.get("monitoring") or {}
+    main = m.get("main_risk_types")
+    if not main:
+        return ""
+    parts = [f"{r['type']}（{count(r['households'], '户')}，占{pct(r['share'])}）" for r in main]
+    return f"从风险类型看，风险未消除的监测对象以{_list(parts)}为主。"
+
+
+def paragraph_villages(ind: dict) -> str:
+    """村级基本情况 (basic section): villages, 脱贫村, staff and collective income."""
+    v = ind.get("villages")
+    if not v:
+        return _unstated(ind, "villages", "未统计村级组织和村集体经济情况")
+    year = ind.get("year")
+    s = [f"{_place(ind)}村级数据涉及行政村{count(v['count'], '个')}"]
+    if v.get("poverty_exited") is not None:
+        s.append(f"，其中脱贫村{count(v['poverty_exited'], '个')}")
+    staff = []
+    if v.get("groups") is not None:
+        staff.append(f"村民小组{count(v['groups'], '个')}")
+    if v.get("grid_staff") is not None:
+        staff.append(f"防返贫监测网格员{persons(v['grid_staff'])}")
+    if v.get("work_team") is not None:
+        staff.append(f"驻村工作队员{persons(v['work_team'])}")
+    if staff:
+        s.append("；共有" + "、".join(staff))
+    s.append("。")
+    c5, c10, n = v.get("collective_income_5"), v.get("collective_income_10"), v.get("collective_income_counted")
+    if c5 is not None and n:
+        s.append(f"{year}年有村集体经济收入数据的{count(n, '个')}村中，收入5万元以上的{count(c5['count'], '个')}，"
+                 f"占{pct(c5['share'])}")
+        if c10 is not None:
+            s.append(f"；10万元以上的{count(c10['count'], '个')}，占{pct(c10['share'])}")
+        s.append("。")
+    s += not_stated(ind, "villages")
+    return "".join(s)
+
+
+def paragraph_security(ind: dict) -> str:
+    """兜底保障: 低保/特困 of covered households, social assistance, the 兜底 gap."""
+    sec = ind.get("security")
+    if not sec:
+        return no_data(ind, "security")
+    s = []
+    dib, tek = sec.get("dibao"), sec.get("tekun")
+    parts = []
+    if dib is not None:
+        parts.append(f"纳入农村低保{hp(dib)}")
+    if tek is not None:
+        parts.append(f"纳入特困供养{hp(tek)}")
+    if parts:
+        s.append(f"截至{_asof(ind)}，脱贫户和监测对象中{'，'.join(parts)}。")
+    a = ind.get("assistance")
+    if a:
+        rows = [(k, v) for k, v in a["by_type"].items() if v["households"]]
+        if rows:
+            items = []
+            for k, v in rows:
+                item = f"{k}{count(v['households'], '户')}"
+                if v.get("persons") is not None:
+                    item += f"{int(v['persons'])}人"
+                if v.get("amount") is not None:
+                    item += f"、发放{wan(v['amount'])}"
+                items.append(item)
+            s.append(f"{ind.get('year')}年社会救助：{'；'.join(items)}。")
+        else:
+            s.append(f"社会救助数据中{ind.get('year')}年没有{_place(ind)}的救助记录。")
+        base = a.get("covered_base") or {}
+        if a.get("covered_share") is not None:
+            s.append(f"脱贫户和监测对象{count(base['covered'], '户')}中，截至{_asof(ind)}正在享受低保或特困供养的"
+                     f"{count(base['secured'], '户')}，占{pct(a['covered_share'])}。")
+        s += not_stated(ind, "assistance")
+    else:
+        s.append(_unstated(ind, "assistance", "未统计救助资金发放情况"))
+    gap = sec.get("unable_to_work_unsecured")
+    if gap is not None:
+        if gap["households"]:
+            s.append(f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(gap)}，需逐户评估纳入兜底保障。")
+        else:
+            s.append("风险未消除且家中无劳动力的监测对象均已纳入低保或特困供养。")
+    s += not_stated(ind, "security")
+    return "".join(s)
+
+
+def paragraph_insurance(ind: dict) -> str:
+    """基本医疗保险和基本养老保险参保情况 of covered households' members."""
+    sec = ind.get("security")
+    if not sec:
+        return ""
+    s = []
+    med, pen = sec.get("medical_insured"), sec.get("pension_insured")
+    if med:
+        s.append(f"脱贫户和监测对象家庭成员中，已登记参保情况的{persons(med['counted'])}，参加基本医疗保险"
+                 f"{persons(med['insured'])}，参保率{pct(sec['medical_insured_rate'])}")
+    if pen:
+        s.append(f"{'；' if s else '脱贫户和监测对象家庭成员中，'}16周岁以上非在校生已登记的{persons(pen['counted'])}，"
+                 f"参加基本养老保险{persons(pen['insured'])}，参保率{pct(sec['pension_insured_rate'])}")
+    return ("".join(s) + "。") if s else ""
+
+
+def paragraph_relocation(ind: dict) -> str:
+    """易地扶贫搬迁后续扶持 (its own subsection)."""
+    r = ind.get("relocation")
+    lead = "**易地扶贫搬迁后续扶持。**"
+    if not r:
+        return lead + no_data(ind, "relocation")
+    if not r["households"]["households"]:
+        return lead + f"{_place(ind)}没有易地扶贫搬迁户。"
+    s = [lead, f"{_place(ind)}有易地扶贫搬迁户{hp(r['households'])}"]
+    if r.get("labor_force") is not None:
+        s.append(f"，搬迁家庭有劳动力{persons(r['labor_force'])}")
+        if r.get("workers") is not None:
+            s.append(f"，{ind.get('year')}年务工就业{persons(r['workers'])}")
+            if r.get("work_rate") is not None:
+                s.append(f"，务工就业率{pct(r['work_rate'])}")
+    s.append("。")
+    z = r.get("zero_employment_households")
+    if z:
+        s.append(f"有劳动力但无人务工的搬迁家庭{count(z, '户')}，需优先落实就业帮扶。")
+    elif z == 0 and r.get("labor_force"):
+        s.append("有劳动力的搬迁家庭均有成员务工。")
+    s += not_stated(ind, "relocation")
+    return "".join(s)
+
+
+def paragraph_education(ind: dict) -> str:
+    """控辍保学 (members.在校生状况) and 教育资助 (optional table)."""
+    e = ind.get("education")
+    s = []
+    if not e:
+        s.append(no_data(ind, "education"))
+    elif e.get("students_by_stage") is not None:
+        by = [persons(n, label=k) for k, n in e["students_by_stage"].items() if n]
+        s.append(f"脱贫户和监测对象家庭有在校生{persons(e['students'])}" + (f"（{_list(by)}）" if by else "") + "。")
+        k = e["compulsory_age_not_in_school"]
+        if k:
+            s.append(f"义务教育阶段适龄（6至15周岁）人员中登记为非在校生的{persons(k)}，需逐人核实，落实劝返复学或送教上门。")
+        else:
+            s.append("义务教育阶段适龄（6至15周岁）人员均在校，未发现失学辍学。")
+    s += not_stated(ind, "education")
+    a = ind.get("education_aid")
+    year = ind.get("year")
+    if a:
+        progs = a["by_programme"]
+        if progs:
+            n = sum(v["count"] for v in progs.values())
+            total = sum(v["amount"] for v in progs.values())
+            rb = a["rainbow"]
+            s.append(f"{year}年（{year - 1}—{year}学年春季和{year}—{year + 1}学年秋季）落实教育资助{count(n, '人次')}、"
+                     f"{wan(total)}，其中雨露计划{count(rb['count'], '人次')}、{wan(rb['amount'])}")
+            others = [f"{k}{count(v['count'], '人次')}、{wan(v['amount'])}" for k, v in progs.items() if k != "雨露计划"]
+            if others:
+                s.append("；" + "；".join(others))
+            s.append("。")
+        else:
+            s.append(f"教育资助数据中没有{_place(ind)}{year}年的资助记录。")
+    else:
+        s.append(_unstated(ind, "education_aid", "未统计雨露计划等教育资助情况"))
+    return "".join(s)
+
+
+def paragraph_credit(ind: dict) -> str:
+    """小额信贷: new loans, 获贷率, balance, cumulative, overdue (无逾期 when 0)."""
+    c = ind.get("credit")
+    if not c:
+        return no_data(ind, "credit")
+    year = ind.get("year")
+    n = c["loans_in_year"]
+    s = [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
+    base = c.get("coverage_base") or {}
+    if c.get("coverage") is not None:
+        s.append(f"；脱贫户和监测对象{count(base['covered'], '户')}中当年获贷{count(base['borrowers'], '户')}，"
+                 f"获贷率{pct(c['coverage'])}")
+    s.append("。")
+    cum = c["cumulative"]
+    s.append(f"截至{_asof(ind)}，累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
+    if c.get("outstanding") is not None:
+        s.append(f"，贷款余额{count(c['outstanding']['count'], '笔')}、{wan(c['outstanding']['amount'])}")
+    s.append("。")
+    od = c.get("overdue")
+    if od is not None:
+        s.append(f"逾期贷款{count(od['count'], '笔')}、{wan(od['amount'])}，需逐笔督促还款、防范风险。"
+                 if od["count"] else "无逾期贷款。")
+    s += not_stated(ind, "credit")
+    return "".join(s)
+
+
+def paragraph_assets(ind: dict) -> str:
+    """项目资产 (funds topic): registered assets, classes, 确权, income."""
+    a = ind.get("assets")
+    if not a:
+        return _unstated(ind, "assets", "未统计扶贫项目资产情况")
+    if not a["count"]:
+        return f"项目资产数据中没有{_place(ind)}的资产记录。"
+    s = [f"截至{_asof(ind)}，{_place(ind)}登记扶贫项目资产{count(a['count'], '项')}，原值{wan(a['value'])}"]
+    parts = [f"{k}{count(v['count'], '项')}、{wan(v['value'])}" for k, v in a["by_class"].items() if v["count"]]
+    if parts:
+        s.append("，其中" + "，".join(parts))
+    s.append("。")
+    if a.get("registered_rate") is not None:
+        s.append(f"已确权{count(a['registered'], '项')}，确权率{pct(a['registered_rate'])}")
+        s.append(f"，尚未确权{count(a['unregistered'], '项')}。" if a["unregistered"] else "，资产均已确权。")
+    if a.get("income") is not None:
+        s.append(f"经营性资产当年收益{wan(a['income'])}。")
+    s += not_stated(ind, "assets")
+    return "".join(s)
+
+
+def paragraph_funds_more(ind: dict) -> str:
+    """Project types, beneficiaries and the start checkpoints of the year's projects."""
+    f = ind.get("funds")
+    if not f or not f.get("projects"):
+        return ""
+    s = []
+    by = [f"{k}项目{count(v, '个')}" for k, v in (f.get("projects_by_type") or {}).items() if v]
+    if by:
+        s.append(f"按项目类型分，{_list(by)}。")
+    if f.get("beneficiaries") is not None:
+        s.append(f"项目受益脱贫人口和监测对象{persons(f['beneficiaries'])}。")
+    sp = f.get("start_progress")
+    if sp:
+        items = [f"截至{date_cn(p['date'])[5:]}开工{count(p['started'], '个')}、开工率{pct(p['start_rate'])}"
+                 f"（要求{num(p['target'])}%）" for p in sp]
+        s.append("；".join(items) + "。")
+    return "".join(s)
+
+
+def paragraph_employment_more(ind: dict) -> str:
+    """就业方式 and 稳定务工 (务工6个月以上) of the year's workers."""
+    e = ind.get("employment")
+    if not e or e.get("workers") is None:
+        return ""
+    s = []
+    by = e.get("by_mode")
+    if by:
+        s.append("按就业方式分，" + _list([persons(n, label=k) for k, n in by.items() if n]) + "。")
+    if e.get("stable_workers") is not None:
+        s.append(f"全年务工6个月以上的稳定就业{persons(e['stable_workers'])}，占务工人数的"
+                 f"{_share(e['stable_workers'], e['workers']['total'])}。")
+    return "".join(s)
+
+
+def paragraph_income_more(ind: dict) -> str:
+    """Per-capita wage and net business income of the covered group against the targets."""
+    inc = ind.get("income")
+    if not inc or inc.get("per_capita_wage") is None:
+        return ""
+    s = f"脱贫户和监测对象人均工资性收入{yuan(inc['per_capita_wage'])}"
+    if inc.get("wage_income_target") is not None:
+        s += f"（目标{yuan(inc['wage_income_target'])}）"
+    s += f"，人均生产经营净收入{yuan(inc['per_capita_business_net'])}"
+    if inc.get("business_income_target") is not None:
+        s += f"（目标{yuan(inc['business_income_target'])}）"
+    return s + "。"
