@@ -133,8 +133,8 @@ def test_report_states_every_must_state_line(town):
 def test_report_structure(town, run):
     text = html_text(town / "report.html")
     assert "青石镇2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结" in text
-    order = ["一、基本情况", "二、工作开展情况及成效", "（一）防止返贫动态监测", "三、存在问题",
-             "四、下一步工作打算", "五、附表", "数据来源与生成信息"]
+    order = ["一、基本情况", "二、工作开展情况及成效", "（一）扎实开展防止返贫动态监测和帮扶", "三、存在问题",
+             "四、2024年工作打算", "五、附表", "数据来源与生成信息"]
     pos = [text.index(h) for h in order]
     assert pos == sorted(pos)
     ds_hash = contract.dataset_hash(run[2])[:12]
@@ -247,7 +247,7 @@ def test_missing_tables_give_a_sentence_not_an_error(tmp_path, fixture_dataset):
     assert ind["posts"] is None and ind["funds"]["paid"] is None
     assert ind["monitoring"]["total"]["households"] == 18
     text = html_text(town / "report.html")
-    assert "（五）公益性岗位" in text and "未提供" in text
+    assert "（五）规范公益性岗位开发管理" in text and "未提供" in text
     assert "18户56人" in text
 
 

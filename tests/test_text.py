@@ -446,7 +446,7 @@ def test_problems_at_most_five_and_unknown_rules_keep_their_message():
     items = X.problems(FLAGS + extra, IND)
     assert len(items) == 5
     assert [i[:2] for i in items] == ["一是", "二是", "三是", "四是", "五是"]
-    assert any("兜底保障还有缺口。无劳动能力且未纳入兜底保障的2户3人。" in i for i in items)
+    assert any("兜底保障和“三保障”还有薄弱环节。无劳动能力且未纳入兜底保障的2户3人。" in i for i in items)
     assert not any("逾期" in i for i in items)        # the least severe theme is the one left out
 
 
@@ -598,3 +598,19 @@ def test_tables_write_targets_and_dates_as_the_documents_do():
     comp = copy.deepcopy(IND)
     comp["income"]["composition"] = {"工资性": 57.174, "生产经营性": 18.354, "财产性": 1.594, "转移性": 22.878}
     assert TB.markdown(TB.income_composition(comp), "x").endswith("注：各项占比分别四舍五入，合计为99.99%。")
+
+
+def test_sentences_of_the_further_rules_from_their_values():
+    """Rules added by the further topics get their sentence from values by name (rate/share →
+    percent, target → as the document writes it, amount → 万元) and a plan sentence each."""
+    sw = _f("employment", "就业", "stable_work_shortfall", "medium",
+            {"stable_workers": 120, "workers": 190, "share": 120 / 190 * 100, "target": 70.0})
+    od = _f("credit", "金融帮扶", "overdue_loans", "medium", {"count": 2, "amount": 3.5})
+    assert X.flag_sentence(sw, IND) == "务工190人中务工6个月以上的120人，占63.16%，低于70%的要求"
+    assert X.flag_sentence(od, IND) == "脱贫人口小额信贷逾期2笔、3.5万元"
+    items = X.problems([sw, od], IND)
+    assert items == ["一是脱贫劳动力稳定就业比例偏低。务工190人中务工6个月以上的120人，占63.16%，低于70%的要求。",
+                     "二是小额信贷出现逾期。脱贫人口小额信贷逾期2笔、3.5万元。"]
+    plan = X.plan(_plan_ind(), POLICY, [sw, od])
+    assert any("2024年务工6个月以上的稳定就业人员占比达到70%以上" in p for p in plan)
+    assert plan[-1].startswith("五是用好金融帮扶政策。对逾期的2笔小额信贷逐笔跟踪清收")

@@ -622,15 +622,30 @@ def _rule_fields(flag: dict, ind: dict | None) -> dict:
         return {"names": "、".join(checkpoint(c["date"], ind) for c in cps),
                 "rates": "、".join(pct(c["paid_rate"]) for c in cps),
                 "targets": "、".join(target(c["target"]) for c in cps), "each": _each(cps)}
-    # a rule without its own formatter: {h, p} → "N户M人", numbers plainly
+    if rule == "start_progress":
+        cps = v.get("checkpoints") or []
+        return {"names": "、".join(checkpoint(c["date"], ind, quarters=False) for c in cps),
+                "rates": "、".join(pct(c["start_rate"]) for c in cps),
+                "targets": "、".join(target(c["target"]) for c in cps), "each": _each(cps)}
+    if rule in ("wage_below_target", "business_below_target"):
+        return {"value": yuan(v["value"]), "target": yuan_target(v["target"])}
+    # other rules by the names of their values: {h, p} → "N户M人"; *rate/*share → "66.17%";
+    # target → "60%"; amount → "2.5万元"; other numbers plainly
     out = {}
     for k, x in v.items():
         if isinstance(x, dict) and "households" in x and "persons" in x:
             out[k] = hp(x)
-        elif isinstance(x, bool):
+        elif isinstance(x, bool) or x is None:
             continue
         elif isinstance(x, (int, float, Decimal)):
-            out[k] = num(_round(x, 2))
+            if k.endswith(("rate", "share")):
+                out[k] = pct(x)
+            elif k == "target":
+                out[k] = target(x)
+            elif k == "amount":
+                out[k] = wan(x)
+            else:
+                out[k] = num(_round(x, 2))
     if "households" in v and "persons" in v:
         out["hp"] = hp(v)
     return out
@@ -712,8 +727,12 @@ def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: 
     year = int(ind["year"])
     f = {"next": year + 1, "year": year, "all": self_ref(ind, "all"), "we": self_ref(ind, "we")}
     rules = {x.get("rule") for x in fl}
-    if fl:
-        f["problems"] = "；".join(flag_sentence(x, ind) for x in fl)
+    own = wording(ind)["plan"].get("rules") or {}
+    handled = {"identification_days", "below_threshold", "declined", "growth_below_benchmark",
+               "zero_employment", "spend_progress", "start_progress", *own}
+    left = [x for x in fl if x.get("rule") not in handled]
+    if left:
+        f["problems"] = "；".join(flag_sentence(x, ind) for x in left)
     if theme == "监测帮扶":
         m = ind.get("monitoring") or {}
         limit = _policy_next(policy, "identification_days_max")
@@ -832,7 +851,11 @@ def plan(ind: dict, policy: dict | None = None, flags: list[dict] | None = None,
         fields = _plan_fields(theme, ind, policy or {}, by_theme.get(theme, []), projects)
         fields["theme"] = theme
         clauses = [_clause(name, tpl, fields) for name, tpl in (tw.get("clauses") or {}).items()]
-        clauses = [c for c in clauses if c]
+        for fl in by_theme.get(theme, []):   # a sentence for each flagged rule the wording plans for
+            tpl = (w.get("rules") or {}).get(fl.get("rule"))
+            if tpl:
+                clauses.append(fill(tpl, {**_rule_fields(fl, ind), "next": fields["next"], "year": fields["year"]}))
+        clauses = list(dict.fromkeys(c for c in clauses if c))
         if not clauses and theme in by_theme:
             clauses = [_clause(n, t, fields) for n, t in w["fallback"]["clauses"].items()]
             clauses = [c for c in clauses if c]
