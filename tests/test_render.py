@@ -608,3 +608,32 @@ def test_docx_uses_the_png_twin(long_rendered):
     d = docx.Document(str(long_rendered["docx"]))
     blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
     assert len(blobs) == 6 and all(b.startswith(b"\x89PNG") for b in blobs)
+
+
+def test_pdf_falls_back_to_natural_chart_size_when_layout_does_not_converge(tmp_path, monkeypatch):
+    """Adaptive chart placement can oscillate; Typst then warns that the layout did not
+    converge. The report must still be written (charts at natural size), not fail."""
+    calls = []
+    real = rmod._typst_compile
+
+    def flaky(typ, out, build, font_set):
+        src = typ.read_text(encoding="utf-8")
+        calls.append("#let zx-adaptive = true" in src)
+        if calls[-1]:
+            return "warning: layout did not converge within 5 attempts"
+        return real(typ, out, build, font_set)
+
+    monkeypatch.setattr(rmod, "_typst_compile", flaky)
+    out = tmp_path / "o"
+    out.mkdir()
+    rmod.render("# 标题\n\n正文一段。\n", out, title="测试", formats=("pdf",), resources=out)
+    assert calls == [True, False]
+    assert (out / "report.pdf").stat().st_size > 0
+
+
+def test_pdf_other_typst_warnings_still_fail(tmp_path, monkeypatch):
+    monkeypatch.setattr(rmod, "_typst_compile", lambda *a: "warning: unknown font family: Foo")
+    out = tmp_path / "o"
+    out.mkdir()
+    with pytest.raises(rmod.RenderError, match="unknown font"):
+        rmod.render("# 标题\n\n正文。\n", out, title="测试", formats=("pdf",), resources=out)

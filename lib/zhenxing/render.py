@@ -380,6 +380,21 @@ def _pdf_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
     ]
     _pandoc_run(args, markdown, what="pandoc 生成 Typst", cwd=build)
     font_set = _typst_fonts(fonts)
+    detail = _typst_compile(typ, out, build, font_set)
+    if detail and "did not converge" in detail:
+        # adaptive chart placement oscillated: charts at their natural size instead
+        src = typ.read_text(encoding="utf-8")
+        typ.write_text(src.replace("#let zx-adaptive = true", "#let zx-adaptive = false", 1), encoding="utf-8")
+        detail = _typst_compile(typ, out, build, font_set)
+    if detail:
+        raise RenderError(f"Typst 排版有警告，按规定视为失败（如字体缺失会显示为空框）：{detail}")
+    if not out.exists() or out.stat().st_size == 0:
+        raise RenderError("Typst 没有生成 PDF。")
+
+
+def _typst_compile(typ: Path, out: Path, build: Path, font_set) -> str:
+    """Compile; return the warnings as one text ("" when none). Errors raise."""
+    import typst
     try:
         _, warnings = typst.compile_with_warnings(
             str(typ), output=str(out), root=str(build), font_paths=font_set
@@ -387,14 +402,10 @@ def _pdf_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
     except typst.TypstError as exc:
         detail = getattr(exc, "diagnostic", "") or str(exc)
         raise RenderError(f"Typst 排版失败：{detail}") from exc
-    if warnings:
-        detail = "；".join(
-            getattr(w, "diagnostic", "") or getattr(w, "message", "") or str(w)
-            for w in warnings
-        )
-        raise RenderError(f"Typst 排版有警告，按规定视为失败（如字体缺失会显示为空框）：{detail}")
-    if not out.exists() or out.stat().st_size == 0:
-        raise RenderError("Typst 没有生成 PDF。")
+    return "；".join(
+        getattr(w, "diagnostic", "") or getattr(w, "message", "") or str(w)
+        for w in warnings or []
+    )
 
 
 def _docx_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
