@@ -12,7 +12,10 @@ ipykernel to warn about) and log only errors, so nothing of theirs reaches the u
 console. A worker's kernels are shut down when the worker process ends, also a pool
 worker (multiprocessing finalizer), so no kernel is left waiting for a parent that is gone.
 
-Registered with papermill as the engine `zhenxing-warm`.
+Registered with papermill as the engine `zhenxing-warm`. A cluster task passes
+`params_dir=` (the client's policy files, shipped with the task): the reset before each
+notebook points `zhenxing.paths.PARAMS` of the kernel there, and back to the project's
+own `params/` otherwise, so a kernel never keeps another run's policy.
 """
 from __future__ import annotations
 
@@ -85,7 +88,9 @@ def _manager(kernel_name: str, cwd: str):
     km = getattr(_state, "km", None)
     if km is not None and getattr(_state, "pid", None) != os.getpid():  # a forked copy of the parent's
         _state.km = _state.kc = km = None
-    if km is not None and (not km.is_alive() or _state.runs >= RESTART_EVERY or _state.cwd != cwd):
+    env_cache = os.environ.get("ZHENXING_CACHE")
+    if km is not None and (not km.is_alive() or _state.runs >= RESTART_EVERY or _state.cwd != cwd
+                           or getattr(_state, "cache", None) != env_cache):
         shutdown()
         km = None
     if km is None:
@@ -96,6 +101,7 @@ def _manager(kernel_name: str, cwd: str):
         kc.start_channels()
         kc.wait_for_ready(timeout=60)
         _state.km, _state.kc, _state.runs, _state.cwd, _state.pid = km, kc, 0, cwd, os.getpid()
+        _state.cache = env_cache  # the cache folder the kernel was started with (ZHENXING_CACHE)
         _all[km] = os.getpid()
         _run(kc, WARM_UP)
     return km
@@ -107,8 +113,9 @@ def _run(kc, code: str) -> None:
         raise RuntimeError("kernel set-up code failed")
 
 
-def _reset(km) -> None:
-    _run(_state.kc, RESET)
+def _reset(km, params_dir: str | None = None) -> None:
+    target = f"_zpl.Path({str(params_dir)!r})" if params_dir else "_zp.ROOT / 'params'"
+    _run(_state.kc, RESET + f"import zhenxing.paths as _zp, pathlib as _zpl\n_zp.PARAMS = {target}\ndel _zp, _zpl\n")
 
 
 def shutdown() -> None:
@@ -148,13 +155,14 @@ class WarmEngine(NBClientEngine):
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         cwd = kwargs.get("cwd") or os.getcwd()
+        params_dir = kwargs.pop("params_dir", None)
         km = _manager(kernel_name, cwd)
         try:
-            _reset(km)
+            _reset(km, params_dir)
         except Exception:  # noqa: BLE001 — a kernel that cannot reset is replaced
             shutdown()
             km = _manager(kernel_name, cwd)
-            _reset(km)
+            _reset(km, params_dir)
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log=None, log_output=log_output,
