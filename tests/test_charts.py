@@ -105,3 +105,12 @@ def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypat
     shown.clear()
     ctx.table(df.iloc[0:0], "空")
     assert shown == []
+
+
+def test_numbers_on_charts_are_written_as_the_prose_writes_them():
+    # no thousands separators in Chinese text; 万元 without trailing zeros, as in the paragraphs
+    _, alt = charts.bar({"公益性资产": 1197.06, "县级衔接资金": 294.0, "东西部协作资金": 199.5}, "资金（万元）", "万元")
+    assert "1197.06万元" in alt and "294万元" in alt and "199.5万元" in alt
+    assert "," not in alt
+    _, alt = charts.bar({"脱贫户": 13873.0}, "人均纯收入（元）", "元")
+    assert "13873元" in alt

@@ -95,11 +95,15 @@ def setup() -> None:
 
 
 def _fmt(v: float, unit: str) -> str:
-    if unit in ("万元",):
-        return f"{v:,.2f}"
+    """A figure on a chart and in its text alternative, written as the report's prose writes
+    it: no thousands separators, 万元 to two decimals without trailing zeros (294, 199.5),
+    percent to two decimals, whole numbers otherwise (half up, in decimal arithmetic)."""
+    from . import text
+    if unit == "万元":
+        return text.wan(v).removesuffix("万元")
     if unit == "%":
-        return f"{v:.2f}"
-    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
+        return text.fixed(v, 2)
+    return text.fixed(v, 0) if float(v).is_integer() else text.fixed(v, 2)
 
 
 def _wrap(label: str, width: int = 6) -> str:

@@ -122,6 +122,7 @@ DEFAULT_POLICY = {
     "income_thresholds": [8000, 10000],
     "industry_share_min": {"中央衔接资金": 60, "省级衔接资金": 52},
     "spend_progress": {"03-31": 25, "06-30": 50, "09-30": 75, "11-30": 100},
+    "start_progress": {"04-30": 60, "06-30": 90},
     "monitoring_threshold": None,
     "rural_benchmark_growth": None,
 }
@@ -324,9 +325,31 @@ def _key(threshold) -> str:
     return str(int(f)) if f.is_integer() else str(f)
 
 
-def _households(tables: dict, township: str) -> pd.DataFrame:
+def _town_mask(s: pd.Series, township) -> pd.Series:
+    """Rows of the township ``township`` (a name), or of any of a set of townships (a
+    frozenset, list or tuple of names: the county summary pools them with the same
+    definitions). One name gives exactly the township's own rows."""
+    if isinstance(township, str):
+        return (s == township).fillna(False).astype(bool)
+    return s.isin(list(township)).fillna(False).astype(bool)
+
+
+def _village_key(df: pd.DataFrame) -> pd.Series:
+    """A village as (乡镇, 村): two townships may have villages of the same name. Within
+    one township it counts exactly as 村 alone."""
+    return df["乡镇"].astype("string").fillna("") + "\0" + df["村"].astype("string").fillna("")
+
+
+def _village_label(df: pd.DataFrame, township) -> pd.Series:
+    """How a village is named in a breakdown: 村 for one township, 乡镇+村 for several."""
+    if isinstance(township, str):
+        return df["村"]
+    return df["乡镇"].astype("string").fillna("") + df["村"].astype("string").fillna("")
+
+
+def _households(tables: dict, township) -> pd.DataFrame:
     hh = tables["households"]
-    return hh[(hh["乡镇"] == township).fillna(False).astype(bool)]
+    return hh[_town_mask(hh["乡镇"], township)]
 
 
 def _monitored_mask(hh: pd.DataFrame, d: pd.Timestamp, dated: bool = True) -> pd.Series:
@@ -355,7 +378,7 @@ def basic(tables: dict, township: str, report_date, notes: list | None = None) -
     if hh.empty:
         return note.whole("no_rows", "households", _no_rows_reason("households"))
     dated = "纳入监测日期" not in absent["households"]
-    villages = hh["村"][_nonblank(hh["村"])].nunique()
+    villages = _village_key(hh[_nonblank(hh["村"])]).nunique()
     out = {"villages": int(villages)}
     out.update(_hp(hh))
     out["exited_poor"] = _hp(hh[_true(hh["是否脱贫户"])])
@@ -421,11 +444,13 @@ def monitoring(tables: dict, township: str, year: int, report_date, policy: dict
         by_risk = _hp_by(unresolved, "主要风险类型", RISK_TYPES)
 
     by_village = {}
-    villages = sorted(str(v) for v in hh["村"][_nonblank(hh["村"])].unique())
+    vname = lambda df: _village_label(df, township)  # noqa: E731 — 村, or 乡镇+村 for several townships
+    villages = sorted(str(v) for v in vname(hh)[_nonblank(hh["村"])].unique())
+    mon_v, un_v = vname(mon), vname(unresolved)
     for v in villages:
         by_village[v] = {
-            "total": _hp(mon[mon["村"] == v]),
-            "unresolved": _hp(unresolved[unresolved["村"] == v]) if has_elim else None,
+            "total": _hp(mon[(mon_v == v).fillna(False).astype(bool)]),
+            "unresolved": _hp(unresolved[(un_v == v).fillna(False).astype(bool)]) if has_elim else None,
         }
 
     relocated = None
@@ -631,7 +656,7 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
         return None
     d = _ts(report_date)
     pr = tables["projects"]
-    pr = pr[(pr["乡镇"] == township).fillna(False).astype(bool) & _year_is(pr["年度"], year)]
+    pr = pr[_town_mask(pr["乡镇"], township) & _year_is(pr["年度"], year)]
     n_projects = int(pr["项目编号"].nunique())
     if not n_projects:
         note = _Notes(None, "funds")  # no project: nothing else to state (see the module docstring)
@@ -714,7 +739,7 @@ def posts(tables: dict, township: str, year: int, report_date, notes: list | Non
         return None
     d = _ts(report_date)
     po = tables["posts"]
-    po = po[(po["乡镇"] == township).fillna(False).astype(bool)]
+    po = po[_town_mask(po["乡镇"], township)]
     gone = absent["posts"]
     types = sorted(str(t) for t in po["岗位类型"].dropna().unique())
 
@@ -906,7 +931,7 @@ def county_of(tables: dict, township: str) -> str | None:
     for name in ("households", "projects", "posts"):
         df = tables.get(name)
         if df is not None and "县" in df.columns and "乡镇" in df.columns:
-            vals = df.loc[(df["乡镇"] == township).fillna(False).astype(bool), "县"].dropna()
+            vals = df.loc[_town_mask(df["乡镇"], township), "县"].dropna()
             if len(vals):
                 return str(vals.mode().iloc[0])
     return None
@@ -1032,7 +1057,7 @@ def funds_more(tables: dict, township: str, year: int, report_date, policy: dict
         return None
     d = _ts(report_date)
     pr = tables["projects"]
-    pr = pr[(pr["乡镇"] == township).fillna(False).astype(bool) & _year_is(pr["年度"], year)]
+    pr = pr[_town_mask(pr["乡镇"], township) & _year_is(pr["年度"], year)]
     n = int(pr["项目编号"].nunique())
     if not n:
         note = _Notes(None, "funds")
@@ -1054,7 +1079,7 @@ def funds_more(tables: dict, township: str, year: int, report_date, policy: dict
     if "开工日期" in gone:
         note.column(["start_progress"], "projects", "开工日期")
     elif not cps:
-        note.add("start_progress", "column_absent", "projects", None, "参数文件未设定项目开工进度要求")
+        note.add("start_progress", "no_target", "projects", None, "参数文件未设定项目开工进度要求")
     else:
         start = []
         for cp, target in _checkpoints({"spend_progress": cps}, year, d):
@@ -1385,7 +1410,7 @@ def assets(tables: dict, township: str, year: int, report_date,
         return None
     d = _ts(report_date)
     a = tables["assets"]
-    a = a[(a["乡镇"] == township).fillna(False).astype(bool)
+    a = a[_town_mask(a["乡镇"], township)
           & (a["形成年度"].astype("Int64") <= year).fillna(False).astype(bool)]
     gone = absent["assets"]
     by_class = {c: {"count": 0, "value": 0.0} for c in ASSET_CLASSES}
@@ -1414,9 +1439,10 @@ def villages(tables: dict, township: str, year: int, report_date,
     if note.missing_table(tables, "villages"):
         return None
     v = tables["villages"]
-    v = v[(v["乡镇"] == township).fillna(False).astype(bool)]
+    v = v[_town_mask(v["乡镇"], township)]
     gone = absent["villages"]
-    names = v["村"][_nonblank(v["村"])]
+    v = v.assign(_村=_village_key(v))
+    names = v["_村"][_nonblank(v["村"])]
     out = {"count": int(names.nunique()), "poverty_exited": None, "groups": None, "grid_staff": None,
            "work_team": None, "collective_income_5": None, "collective_income_10": None,
            "collective_income_counted": None}
@@ -1425,11 +1451,11 @@ def villages(tables: dict, township: str, year: int, report_date,
     if "是否脱贫村" in gone:
         note.column(["poverty_exited"], "villages", "是否脱贫村")
     else:
-        out["poverty_exited"] = int(v.loc[_true(v["是否脱贫村"]), "村"].nunique())
+        out["poverty_exited"] = int(v.loc[_true(v["是否脱贫村"]), "_村"].nunique())
     if "年度" in gone:
-        cur = v.drop_duplicates("村", keep="last")
+        cur = v.drop_duplicates("_村", keep="last")
     else:
-        cur = v[_year_is(v["年度"], year)].drop_duplicates("村", keep="last")
+        cur = v[_year_is(v["年度"], year)].drop_duplicates("_村", keep="last")
     if not len(cur):
         for k in ("groups", "grid_staff", "work_team", "collective_income_5", "collective_income_10"):
             note.add(k, "no_rows", "villages", None, f"村数据中没有{year}年的记录")
@@ -1567,3 +1593,283 @@ def _register_more_rules() -> None:
 
 
 _register_more_rules()
+
+
+# =============================================================================
+# County level (issue 13; indicators.md "County level"): the county summary.
+#
+# One definition per figure: ``county`` calls the township functions above with a
+# *set* of townships (``_town_mask``), so every count and sum pools the rows of the
+# townships, and every rate and per-capita figure is recomputed from the pooled
+# numerator and denominator (Σ/Σ) — never an average of township rates. Rows the
+# county holds itself (乡镇 = 县本级 in projects and assets) are in the set too, so the
+# county's funds and assets include them; they are also stated on their own
+# (``county_held``). The industry share of 衔接资金 by source is assessed here against
+# ``industry_share_min`` (a county or province target), never for one township.
+# =============================================================================
+COUNTY_LEVEL = contract.COUNTY_LEVEL
+
+
+def _pnext(policy: dict, name: str):
+    """A target for Y+1: ``policy["next_year"][name]`` when set, else this year's target."""
+    ny = (policy or {}).get("next_year") or {}
+    v = ny.get(name)
+    return v if v is not None else (policy or {}).get(name)
+
+
+def industry_assessment(fu: dict | None, policy: dict) -> list[dict] | None:
+    """The pooled industry share of each source that has a target: ``[{source, approved,
+    industry, share, target, met}]`` (sources with no money this year left out); None
+    without funds data or targets."""
+    targets = (policy or {}).get("industry_share_min") or {}
+    if not fu or not targets:
+        return None
+    out = []
+    for src, t in targets.items():
+        amount = ((fu.get("approved") or {}).get("by_source") or {}).get(src)
+        share = (fu.get("industry_share") or {}).get(src)
+        if not amount or share is None:
+            continue
+        out.append({"source": src, "approved": amount, "industry": amount * share / 100, "share": share,
+                    "target": float(t), "met": bool(share >= float(t))})
+    return out
+
+
+def _county_industry_share(ind: dict, policy: dict) -> list[dict]:
+    """County flag: a source's industry share below its target (not a township rule:
+    registered here, not with ``@rule``)."""
+    if ind.get("level") != "county":
+        return []
+    missed = [{"source": a["source"], "share": a["share"], "target": a["target"]}
+              for a in (ind.get("funds") or {}).get("industry_assessment") or [] if not a["met"]]
+    if not missed:
+        return []
+    parts = "、".join(f"{m['source']}用于产业发展的比重为{text.pct(m['share'])}，低于{text.num(m['target'])}%"
+                     for m in missed)
+    return [_flag("funds", "资金项目", "industry_share", "high", {"sources": missed}, parts)]
+
+
+COUNTY_FLAG_RULES = (_county_industry_share,)
+
+
+def county_flags(ind: dict, policy: dict) -> list[dict]:
+    """The county summary's flags: the township rules on the pooled figures, plus the
+    county-only rules; sorted like :func:`flags`."""
+    out = flags(ind, policy)
+    for fn in COUNTY_FLAG_RULES:
+        out += fn(ind, policy) or []
+    rank = {s: i for i, s in enumerate(SEVERITY)}
+    return sorted(out, key=lambda f: (rank[f["severity"]], THEMES.index(f["theme"])))
+
+
+def _g(d, *path):
+    for p in path:
+        if not isinstance(d, dict):
+            return None
+        d = d.get(p)
+    return d
+
+
+def township_figures(ind: dict) -> dict:
+    """One township's key figures for the county's comparison table and sentences (from
+    its indicators, i.e. its published ``indicators.json``). Figures, never a count of
+    flags."""
+    b = ind.get("basic") or {}
+    idd = _g(ind, "monitoring", "identification_days") or {}
+    prog = _g(ind, "funds", "progress") or []
+    return {
+        "villages": b.get("villages"), "households": b.get("households"), "persons": b.get("persons"),
+        "exited_poor": b.get("exited_poor"), "monitoring": _g(ind, "monitoring", "total"),
+        "unresolved": _g(ind, "monitoring", "unresolved"),
+        "new_in_year": _g(ind, "monitoring", "new_in_year"),
+        "identification_median": idd.get("median"), "identification_max": idd.get("max"),
+        "identification_over": idd.get("over_limit"),
+        "per_capita_net": _g(ind, "income", "per_capita_net", "covered"),
+        "growth": _g(ind, "income", "growth", "covered"),
+        "below": _g(ind, "income", "below"),
+        "labor_force": _g(ind, "employment", "labor_force"),
+        "workers": _g(ind, "employment", "workers", "total"),
+        "zero_employment": _g(ind, "employment", "zero_employment_households"),
+        "wage_income": _g(ind, "employment", "wage_income"),
+        "projects": _g(ind, "funds", "projects"), "approved": _g(ind, "funds", "approved", "total"),
+        "paid": _g(ind, "funds", "paid"), "paid_rate": _g(ind, "funds", "paid_rate"),
+        "started": _g(ind, "funds", "started"), "start_rate": _g(ind, "funds", "start_rate"),
+        "last_checkpoint": prog[-1] if prog else None,
+        "in_post": _g(ind, "posts", "in_post", "total"),
+        "annual_cost": _g(ind, "posts", "annual_cost", "total"),
+    }
+
+
+def _lowest(rows: dict, key: str, target=None):
+    """(township, value) with the lowest ``key`` when it stands out: below ``target``
+    (when given) and not tied with another township."""
+    vals = {t: r[key] for t, r in rows.items() if r.get(key) is not None}
+    if len(vals) < 2:
+        return None
+    t, v = min(vals.items(), key=lambda kv: (kv[1], kv[0]))
+    if sum(1 for x in vals.values() if x == v) > 1 or (target is not None and not v < target):
+        return None
+    return t, v
+
+
+def _highest(rows: dict, key: str, above=0):
+    vals = {t: r[key] for t, r in rows.items() if r.get(key) is not None}
+    if len(vals) < 2:
+        return None
+    t, v = max(vals.items(), key=lambda kv: (kv[1], kv[0]))
+    if sum(1 for x in vals.values() if x == v) > 1 or not v > above:
+        return None
+    return t, v
+
+
+def standouts(rows: dict, policy: dict) -> dict:
+    """The townships that stand out on one figure, for the sentences that name them: the
+    furthest below a target, the most zero-employment households, the slowest
+    identification. Each ``{township, value, target?}``; a figure where nobody stands out
+    (a tie, fewer than two townships, nobody below the target) is left out. Never a
+    ranking by a count of flags."""
+    out: dict = {}
+    cps = [r["last_checkpoint"] for r in rows.values() if r.get("last_checkpoint")]
+    paid_target = cps[0]["target"] if cps else None
+    x = _lowest({t: {"v": (r.get("last_checkpoint") or {}).get("paid_rate")} for t, r in rows.items()}, "v",
+                paid_target)
+    if x:
+        out["paid_rate"] = {"township": x[0], "value": x[1], "target": paid_target,
+                            "date": next(r["last_checkpoint"]["date"] for r in rows.values() if r.get("last_checkpoint"))}
+    st = (policy or {}).get("start_progress") or {}
+    st_target = float(st[max(st)]) if st else None
+    x = _lowest(rows, "start_rate", st_target)
+    if x:
+        out["start_rate"] = {"township": x[0], "value": x[1], "target": st_target}
+    x = _highest(rows, "zero_employment")
+    if x:
+        out["zero_employment"] = {"township": x[0], "value": x[1]}
+    limit = (policy or {}).get("identification_days_max")
+    x = _highest(rows, "identification_median", limit if limit is not None else 0)
+    if x is None:
+        x = _highest(rows, "identification_max", limit if limit is not None else 0)
+        if x:
+            out["identification_max"] = {"township": x[0], "value": x[1], "target": limit}
+    else:
+        out["identification_median"] = {"township": x[0], "value": x[1], "target": limit}
+    thr = [float(k) for k in (policy or {}).get("income_thresholds") or []]
+    if thr:
+        key = _key(min(thr))
+        lows = {t: {"v": ((r.get("below") or {}).get(key) or {}).get("households")} for t, r in rows.items()}
+        x = _highest(lows, "v")
+        if x:
+            out["below"] = {"township": x[0], "value": x[1], "threshold": min(thr)}
+    x = _lowest(rows, "per_capita_net")
+    if x:
+        out["per_capita_net"] = {"township": x[0], "value": x[1]}
+    return out
+
+
+def plan_targets(ind: dict, policy: dict) -> list[dict]:
+    """The 工作目标 of the county's {Y+1}年工作计划, as numbers: ``[{key, value, unit,
+    due, source, basis?}]``. ``source`` is ``policy`` when the value comes from the policy
+    file (``next_year`` first, else this year's target), ``derived`` when it comes from this
+    year's figures; ``due`` is an ISO date in Y+1 (never on or before the report date)."""
+    year = int(ind["year"])
+    nxt = year + 1
+    end = dt.date(nxt, 12, 31).isoformat()
+    out: list[dict] = []
+
+    def add(key, value, unit, due, source, **kw):
+        out.append({"key": key, "value": value, "unit": unit, "due": due, "source": source, **kw})
+
+    def dated(progress):
+        items = []
+        for mmdd, t in sorted((progress or {}).items()):
+            m, d = (int(x) for x in str(mmdd).split("-"))
+            items.append((dt.date(nxt, m, d).isoformat(), float(t)))
+        return items
+
+    mon, inc, emp, fu = (ind.get(k) or {} for k in ("monitoring", "income", "employment", "funds"))
+    if mon:
+        limit = _pnext(policy, "identification_days_max")
+        if limit is not None:
+            add("identification_days", float(limit), "天", end, "policy")
+    if fu:
+        for due, t in dated(_pnext(policy, "spend_progress")):
+            add("spend_progress", t, "%", due, "policy")
+        for due, t in dated(_pnext(policy, "start_progress")):
+            add("start_progress", t, "%", due, "policy")
+        for src, t in sorted((_pnext(policy, "industry_share_min") or {}).items(),
+                             key=lambda kv: SOURCES.index(kv[0]) if kv[0] in SOURCES else 99):
+            add("industry_share", float(t), "%", end, "policy", source_name=src)
+    if inc:
+        bench = inc.get("rural_benchmark_growth")
+        g = _g(inc, "growth", "covered")
+        if bench is None and g is not None and g > 0:
+            add("income_growth", round(g, 2), "%", end, "derived", basis=g)
+        floor = _pnext(policy, "income_floor")
+        if floor is None and policy.get("income_thresholds"):
+            floor = min(float(x) for x in policy["income_thresholds"])
+        if floor is not None:
+            add("income_floor", float(floor), "元", end, "policy" if _pnext(policy, "income_floor") else "derived")
+        for key, pkey in (("wage_income", "wage_income_target"), ("business_income", "business_income_target")):
+            t = _pnext(policy, pkey)
+            if t is not None:
+                add(key, float(t), "元", end, "policy")
+    if emp:
+        w = _g(emp, "workers", "total")
+        if w:
+            add("workers", int(w), "人", end, "derived", basis=int(w))
+        z = emp.get("zero_employment_households")
+        if z:
+            add("zero_employment", 0, "户", end, "derived", basis=int(z))
+    v = ind.get("villages") or {}
+    ci = v.get("collective_income_5") or {}
+    if v.get("collective_income_counted") and ci.get("count") is not None:
+        add("collective_income_5", 100.0, "%", end, "derived", basis=ci.get("share"),
+            count=v["collective_income_counted"])
+    a = ind.get("assets") or {}
+    if a.get("unregistered"):
+        add("assets_registered", 100.0, "%", end, "derived", basis=a.get("registered_rate"))
+    if (ind.get("education") or {}).get("compulsory_age_not_in_school"):
+        add("out_of_school", 0, "人", end, "derived", basis=ind["education"]["compulsory_age_not_in_school"])
+    if _g(ind, "credit", "overdue", "count"):
+        add("overdue_loans", 0, "笔", end, "derived", basis=ind["credit"]["overdue"]["count"])
+    rd = ind.get("report_date")
+    if rd:
+        out = [t for t in out if t["due"] > str(rd)[:10]]
+    return out
+
+
+def county(tables: dict, townships, year: int, report_date, policy: dict, *,
+           county_name: str | None = None, town_inds: dict | None = None) -> dict:
+    """The county summary's indicators: :func:`compute` over the townships pooled (plus
+    县本级 rows), with ``level`` = ``county``, ``township`` = ``county`` = the county's
+    name, ``townships`` (those pooled), ``county_held`` (县本级's own funds and assets),
+    ``funds.industry_assessment``, ``by_township`` (each township's key figures, from
+    ``town_inds`` — their published indicators — or computed), ``standouts``,
+    ``plan_targets`` and the county's ``flags``."""
+    if isinstance(report_date, dt.datetime):
+        report_date = report_date.date()
+    if isinstance(report_date, str):
+        report_date = dt.date.fromisoformat(report_date[:10])
+    towns = [t for t in townships if t != COUNTY_LEVEL]
+    pool = frozenset(towns) | {COUNTY_LEVEL}
+    tables, _ = _prep(tables)
+    ind = compute(tables, pool, year, report_date, policy)
+    ind["basic"] = basic(tables, pool, report_date)
+    name = county_name or ind.get("county")
+    ind.update(level="county", township=name, county=name, townships=list(towns))
+    held_f = funds(tables, COUNTY_LEVEL, year, report_date, policy) if _has(tables, "projects") else None
+    held_a = assets(tables, COUNTY_LEVEL, year, report_date) if _has(tables, "assets") else None
+    ind["county_held"] = {"funds": held_f, "assets": held_a}
+    if ind.get("funds") is not None:
+        ind["funds"]["industry_assessment"] = industry_assessment(ind["funds"], policy)
+    rows = {}
+    for t in towns:
+        ti = (town_inds or {}).get(t)
+        if ti is None:
+            ti = compute(tables, t, year, report_date, policy)
+            ti["basic"] = basic(tables, t, report_date)
+        rows[t] = township_figures(ti)
+    ind["by_township"] = rows
+    ind["standouts"] = standouts(rows, policy)
+    ind["flags"] = county_flags(ind, policy)
+    ind["plan_targets"] = plan_targets(ind, policy)
+    return ind

@@ -117,6 +117,10 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
                 f = charts_dir / f"{stem}_{ci}_{oi}.png"
                 f.parent.mkdir(parents=True, exist_ok=True)
                 f.write_bytes(base64.b64decode(data["image/png"]))
+                svg = data.get("image/svg+xml")
+                if svg:  # the vector twin: the renderer uses it for HTML and PDF, the PNG for DOCX
+                    svg = "".join(svg) if isinstance(svg, list) else svg
+                    f.with_suffix(".svg").write_text(svg, encoding="utf-8")
                 alt = (out.get("metadata", {}).get("image/png", {}) or {}).get("alt", "")
                 blocks.append(f"![图{n.figure}　{alt}](charts/{f.name})")
             elif "text/markdown" in data:
