@@ -1491,3 +1491,42 @@ def load_township(folder, township: str, cache: Path | None = None) -> dict[str,
         df.attrs["absent_columns"] = tuple(cols)
         out[name] = df
     return out
+
+
+POOL_PARTIAL = {("households", "风险发现日期")}
+
+
+def load_county(folder, townships, cache: Path | None = None, *, county_level: bool = True
+                ) -> dict[str, pd.DataFrame]:
+    """The validated, pseudonymised tables of several townships together (the county
+    summary), concatenated from their cached partitions — plus the county's own rows
+    (乡镇 = 县本级 in projects and assets) unless ``county_level`` is False.
+
+    ``attrs["absent_columns"]`` is the union over the townships: a figure the pooled data
+    cannot state for every township is not stated for the county — except the columns of
+    ``POOL_PARTIAL``, whose blank rows every definition leaves out anyway (identification
+    days count households with both dates): absent there only when absent everywhere,
+    and ``attrs["partial_columns"]`` names the townships that lack them."""
+    names = list(dict.fromkeys([*townships, *([COUNTY_LEVEL] if county_level else [])]))
+    parts = [load_township(folder, t, cache) for t in names]
+    out: dict[str, pd.DataFrame] = {}
+    if not parts:
+        return out
+    for name in parts[0]:
+        frames = [p[name] for p in parts if len(p[name])] or [parts[0][name]]
+        lacking: dict[str, list[str]] = {}
+        for t, p in zip(names, parts):
+            if len(p[name]) or p is parts[0]:
+                for c in p[name].attrs.get("absent_columns", ()):
+                    lacking.setdefault(c, []).append(t)
+        with_rows = [t for t, p in zip(names, parts) if len(p[name])]
+        absent, partial = [], {}
+        for c, ts in lacking.items():
+            if (name, c) in POOL_PARTIAL and set(with_rows) - set(ts):
+                partial[c] = ts
+            else:
+                absent.append(c)
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        df.attrs = {"absent_columns": tuple(sorted(absent)), "partial_columns": partial}
+        out[name] = df
+    return out

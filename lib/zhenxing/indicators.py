@@ -1851,11 +1851,13 @@ def county(tables: dict, townships, year: int, report_date, policy: dict, *,
         report_date = dt.date.fromisoformat(report_date[:10])
     towns = [t for t in townships if t != COUNTY_LEVEL]
     pool = frozenset(towns) | {COUNTY_LEVEL}
+    partial = {n: {c: list(ts) for c, ts in df.attrs["partial_columns"].items()}
+               for n, df in (tables or {}).items() if df is not None and df.attrs.get("partial_columns")}
     tables, _ = _prep(tables)
     ind = compute(tables, pool, year, report_date, policy)
     ind["basic"] = basic(tables, pool, report_date)
     name = county_name or ind.get("county")
-    ind.update(level="county", township=name, county=name, townships=list(towns))
+    ind.update(level="county", township=name, county=name, townships=list(towns), partial_columns=partial)
     held_f = funds(tables, COUNTY_LEVEL, year, report_date, policy) if _has(tables, "projects") else None
     held_a = assets(tables, COUNTY_LEVEL, year, report_date) if _has(tables, "assets") else None
     ind["county_held"] = {"funds": held_f, "assets": held_a}
