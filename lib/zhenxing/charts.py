@@ -315,3 +315,20 @@ def assets_classes(ind: dict):
     if not a or not a["count"]:
         return None
     return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, "项目资产原值（按类别）", "万元")
+
+
+# ---------------------------------------------------------------- county summary (issue 13)
+def county_paid_rates(ind: dict):
+    """Cumulative paid rate of each township (only those whose data state it: never a 0 bar)."""
+    rows = {t: r["paid_rate"] for t, r in (ind.get("by_township") or {}).items() if r.get("paid_rate") is not None}
+    if len(rows) < 2:
+        return None
+    return bar(rows, "各乡镇衔接资金拨付率（%）", "%")
+
+
+def county_unresolved(ind: dict):
+    rows = {t: (r.get("unresolved") or {}).get("households") for t, r in (ind.get("by_township") or {}).items()}
+    rows = {t: v for t, v in rows.items() if v is not None}
+    if len(rows) < 2:
+        return None
+    return bar(rows, "各乡镇风险未消除监测对象（户）", "户")

@@ -332,12 +332,15 @@ def refresh(names: list[str] | None = None, dest: Path | None = None) -> list[Pa
     import nbformat
     import papermill as pm
     done = []
-    for name in names or list(TOPICS):
+    for name in names or [*TOPICS, "county"]:
         src = paths.NOTEBOOKS / f"{name}.ipynb"
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / src.name
+            # the county notebook on its defaults, as nbval runs it (every township of the
+            # sample, recorded in the scratch folder): its out_dir is a run's published tree
+            parameters = {} if name == "county" else {"out_dir": str(Path(tmp) / "o")}
             pm.execute_notebook(str(src), str(out), kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS),
-                                progress_bar=False, parameters={"out_dir": str(Path(tmp) / "o")})
+                                progress_bar=False, parameters=parameters)
             nb = nbformat.read(out, as_version=4)
         nb.cells = [c for c in nb.cells if "injected-parameters" not in c.metadata.get("tags", [])]
         clean(nb)
@@ -345,3 +348,110 @@ def refresh(names: list[str] | None = None, dest: Path | None = None) -> list[Pa
         atomic_write(target, nbformat.writes(nb) + "\n")
         done.append(target)
     return done
+
+
+# --- the county notebook (issue 13) ---------------------------------------------------
+COUNTY_PARAMETERS = {"dataset": str, "county": str, "year": int, "report_date": str, "out_dir": str}
+COUNTY_PARAMETER_LABELS = {**PARAMETER_LABELS, "county": "县（市、区）",
+                           "out_dir": "县的输出目录（outputs/<年度>/<县>）"}
+COUNTY_FILE = "county.json"   # the county's indicators, beside county.ipynb
+
+
+def check_county_parameters(ns: dict | None = None, history: list[str] | None = None) -> None:
+    """:func:`check_parameters` for ``notebooks/county.ipynb``: its parameters are
+    ``dataset, county, year, report_date, out_dir``."""
+    __tracebackhide__ = True
+    ns, history = _kernel_state(ns, history)
+    accepted = "、".join(f"{k}（{COUNTY_PARAMETER_LABELS[k]}）" for k in COUNTY_PARAMETERS)
+    names = [n for cell in _parameter_cells(history) for n in cell]
+    unknown = list(dict.fromkeys(n for n in names if n not in COUNTY_PARAMETERS))
+    if unknown:
+        hints = []
+        for n in unknown:
+            close = difflib.get_close_matches(n, list(COUNTY_PARAMETERS), n=1, cutoff=0.6)
+            hints.append(f"“{n}”" + (f"（是否应为“{close[0]}”？）" if close else ""))
+        raise params.ParamError(f"未知的笔记本参数：{'、'.join(hints)}；可用的参数：{accepted}。"
+                                f"请改正参数名后重新运行 [unknown_parameter]")
+    missing = [n for n in COUNTY_PARAMETERS if n not in ns]
+    if missing:
+        raise params.ParamError(f"缺少笔记本参数：{'、'.join(missing)}；可用的参数：{accepted}。"
+                                f"请从头运行参数单元格 [missing_parameter]")
+    problems = []
+    for name in COUNTY_PARAMETERS:
+        v = ns[name]
+        if name == "year":
+            if not ((isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.strip().isdigit())):
+                problems.append(f"year（报告年度）应为整数年份，如 2023，收到“{v}”")
+        elif name == "report_date":
+            if not (v is None or isinstance(v, (str, dt.date))):
+                problems.append(f"report_date（统计截止日期）应为日期文字，如 2023-06-30，或留空，收到“{v}”")
+        elif name == "county":
+            if not isinstance(v, str) or not v.strip():
+                problems.append(f"county（县）应为县名文字，收到“{v}”")
+        elif not (v is None or isinstance(v, (str, os.PathLike))):
+            problems.append(f"{name}（{COUNTY_PARAMETER_LABELS[name]}）应为文字（目录路径）或留空，收到“{v}”")
+    if problems:
+        raise params.ParamError("笔记本参数类型不对：" + "；".join(problems) + " [wrong_type]")
+
+
+@dataclass
+class CountyContext(Context):
+    townships: list | None = None   # the townships pooled
+    missing: list | None = None      # the county's townships not pooled (no complete run)
+    published: bool = False          # townships taken from a run's published tree
+
+    def record_county(self) -> None:
+        """Write the county's indicators (``county.json``) to out_dir, atomically."""
+        data = {**self.ind, "missing": self.missing or [],
+                "dataset": {"name": self.dataset.name, "label": dataset_label(self.dataset), "hash": self.dataset_hash}}
+        atomic_write(self.out_dir / COUNTY_FILE, json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def county_context(dataset: str, county: str, year: int, report_date: str = "", out_dir: str = "") -> CountyContext:
+    """Load the county's townships and compute the pooled county indicators.
+
+    With ``out_dir`` (a run's county folder, ``outputs/<Y>/<县>``, as ``zhenxing run``
+    passes it): only the townships whose run there is complete and stamped
+    (``site.published``) and of the same report date are pooled; their own figures for
+    the comparison come from their ``indicators.json``; every other township of the
+    county is named as missing. Without ``out_dir`` (exploring in JupyterLab): every
+    township of the county whose data pass validation, computed afresh, and the county's
+    indicators go to a scratch folder."""
+    __tracebackhide__ = True
+    from . import site
+    ds = Path(dataset) if dataset else paths.SAMPLE
+    if not ds.is_absolute() and not ds.exists():
+        ds = paths.ROOT / ds
+    if not ds.is_dir():
+        raise params.ParamError(f"数据集目录“{Path(dataset).name or dataset}”不存在 [dataset_not_found]")
+    meta = contract.prepare(ds)
+    y = params.check_year(year, meta["years"])
+    d = params.report_date(y, report_date)
+    counties = sorted(set(meta["townships"].values()))
+    if county not in counties:
+        raise DataError(f"数据集“{meta['name']}”中没有县“{county}”（有：{'、'.join(counties)}）[unknown_county]")
+    expected = [t for t, c in meta["townships"].items() if c == county]
+    bad = set(meta["bad_townships"])
+    town_inds = None
+    if out_dir:
+        town_inds = {}
+        for td in site.published_townships(Path(out_dir), y):
+            try:
+                ti = json.loads((td / "indicators.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if td.name in expected and str(ti.get("report_date")) == d.isoformat():
+                town_inds[td.name] = ti
+        included = [t for t in expected if t in town_inds]
+        if not included:
+            raise DataError(f"“{Path(out_dir).name}”中没有{county}{y}年已完整生成报告的乡镇，无法汇总 [no_published_township]")
+    else:
+        included = [t for t in expected if t not in bad and "*" not in bad]
+    missing = [t for t in expected if t not in included]
+    pol = params.policy(county, y)
+    t = contract.load_county(ds, included)
+    ind = indicators.county(t, included, y, d, pol, county_name=county, town_inds=town_inds)
+    ind["missing"] = missing
+    out = Path(out_dir) if out_dir else paths.OUTPUTS / "scratch" / str(y) / county
+    return CountyContext(ds, meta["hash"], county, county, y, d, pol, t, ind, out,
+                         townships=included, missing=missing, published=bool(out_dir))

@@ -217,3 +217,85 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     prov = provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
     md.append("::: {.provenance}\n" + "\n".join(f"- {line}" for line in prov) + "\n:::")
     return title(town, year), "\n\n".join(md) + "\n"
+
+
+# --- the county summary (issue 13) ------------------------------------------------
+def county_title(county: str, year: int) -> str:
+    return f"{county}{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结"
+
+
+def county_provenance(ind: dict, *, dataset_name: str, dataset_hash: str, parameters: dict | None = None,
+                      now: dt.datetime | None = None) -> list[str]:
+    """The provenance of the county summary, for a reader (as a township's)."""
+    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(BEIJING)
+    county = ind.get("county") or ""
+    docs = list(dict.fromkeys(v.strip() for v in params.sources(county or None).values() if v and v.strip()))
+    towns = ind.get("townships") or []
+    missing = ind.get("missing") or []
+    return [
+        f"数据集：{dataset_label(ind, dataset_name, parameters)}（内容校验码 {dataset_hash[:12]}）",
+        f"县：{county}；报告年度：{ind['year']}年；统计截止日期：{text.date_cn(ind['report_date'])}",
+        f"汇总乡镇：{len(towns)}个（{'、'.join(towns)}）" + (f"；未计入：{'、'.join(missing)}" if missing else ""),
+        "政策参数文件：" + "、".join(policy_files(county or None)),
+        "政策目标依据：" + ("；".join(f"（{i}）{d}" for i, d in enumerate(docs, 1)) if docs else "无"),
+        f"程序版本：zhenxing {__version__}（代码提交 {code_version()}）",
+        f"生成时间：{now.year}年{now.month}月{now.day}日 {now:%H:%M}（北京时间，UTC+8）",
+    ]
+
+
+def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
+                    parameters: dict | None = None) -> tuple[str, str]:
+    """(title, markdown) of the county summary from the executed ``county.ipynb`` in
+    ``county_dir`` (outputs of its tagged cells) and its ``county.json``."""
+    from .notebook import COUNTY_FILE
+    ind = json.loads((county_dir / COUNTY_FILE).read_text(encoding="utf-8"))
+    county, year = ind["county"], int(ind["year"])
+    nb = nbformat.read(county_dir / "county.ipynb", as_version=4)
+    charts_dir = county_dir / "charts"
+    n, annex_n = _Counter(), _Counter()
+    cw = text.wording(ind)["county"]
+    out = lambda tag, c=n: _outputs(nb, tag, charts_dir, "county", c)  # noqa: E731
+
+    md = out("intro") or [text.county_intro(ind)]
+    md.append("## 一、基本情况")
+    md += out("basic")
+    md.append("## 二、工作开展情况及成效")
+    k = 0
+    for topic in TOPICS:
+        blocks = out(f"report-{topic}")
+        if not blocks:
+            continue
+        md.append(f"### {sub_heading(k)}{cw['headings'].get(topic) or TOPIC_TITLES[topic]}")
+        md += blocks
+        k += 1
+    md.append("## 三、存在问题")
+    md += out("problems") or text.county_problems(ind.get("flags") or [], ind)
+    md.append(f"## 四、{text.county_plan_heading(ind)}")
+    md.append(f"### （一）{cw['plan']['goals']}")
+    goals = out("goals")
+    if goals:
+        md.append(text.fill(cw["plan"]["goals_intro"], {"year": year, "next": year + 1}) + "：")
+        md += goals
+    md.append(f"### （二）{cw['plan']['measures']}")
+    md += out("measures")
+    md.append("## 五、附表")
+    blocks = _outputs(nb, "annex", charts_dir, "county", annex_n)
+    j = 0
+    for block in blocks:
+        if "\nTable: " in block:
+            j += 1
+            cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1].split("\n", 1)[0]
+            body = block.split("\nTable: ", 1)[0].rstrip()
+            md.append(f"### 附表{j}　{cap}")
+            md.append(text.fill(cw["annex"]["intro"], {}) + "。")
+            md.append(body)
+        else:
+            md.append(block)
+    if ind.get("missing"):
+        md.append("未列入：" + "、".join(ind["missing"]) + "（未能生成报告）。")
+    if j == 0:
+        md.append("无。")
+    md.append("## 数据来源与生成信息")
+    prov = county_provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
+    md.append("::: {.provenance}\n" + "\n".join(f"- {line}" for line in prov) + "\n:::")
+    return county_title(county, year), "\n\n".join(md) + "\n"

@@ -1,4 +1,4 @@
-"""County roll-up (county.html/.pdf) and the index of every report (index.html).
+"""The county summary (county.html/.pdf/.docx, from notebooks/county.ipynb) and the index of every report (index.html).
 
 Both list only townships of the published tree with a complete, stamped run of that year
 (the stamp `.zhenxing-run.json` is written last by the batch): never a folder that an
@@ -8,12 +8,13 @@ none is not listed in the index."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
 
-from . import charts, tables, text
+from . import charts, paths, tables, text
 
 
 def published(town_dir: Path, year=None) -> bool:
@@ -84,38 +85,73 @@ def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _report_date(towns: list[Path]) -> str | None:
+    """The report date of the published townships (the most common, when runs differ)."""
+    dates = []
+    for td in towns:
+        try:
+            dates.append(str(json.loads((td / "indicators.json").read_text(encoding="utf-8"))["report_date"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return max(sorted(set(dates)), key=dates.count) if dates else None
+
+
+def _remove_county(d: Path) -> None:
+    from .notebook import COUNTY_FILE
+    for f in [*d.glob("county.*"), d / COUNTY_FILE]:
+        f.unlink(missing_ok=True)
+
+
+def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict | None:
+    """The county summary of ``county``: ``notebooks/county.ipynb`` executed with papermill
+    on the run's county folder (it pools only the townships published there), then
+    assembled and rendered like a township's. Files are written atomically: the executed
+    notebook under a temporary name, renamed when done; the formats by ``render``.
+    Returns the county's indicators, or None when no township is published."""
+    import papermill as pm
+
+    from . import render, report
+    from .notebook import COUNTY_FILE, atomic_write
+    d = out / str(year) / county
+    towns = published_townships(d, year)
+    if not towns:  # no township published: no summary (an old one would link nowhere)
+        _remove_county(d)
+        return None
+    rd = _report_date(towns) or ""
+    parameters = {"dataset": str(meta["path"]), "county": county, "year": int(year), "report_date": rd,
+                  "out_dir": str(d)}
+    tmp = d / f".county.{os.getpid()}.tmp.ipynb"
+    try:
+        pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(tmp), parameters=parameters,
+                            kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False,
+                            log_output=False, request_save_on_cell_execute=False)
+        os.replace(tmp, d / "county.ipynb")
+    finally:
+        tmp.unlink(missing_ok=True)
+    title, md = report.assemble_county(d, dataset_name=Path(str(meta["path"])).name, dataset_hash=meta["hash"],
+                                       parameters={k: v for k, v in parameters.items() if k != "out_dir"})
+    atomic_write(d / "county.md", md)
+    render.render(md, d, title=title, formats=formats, resources=d, basename="county")
+    return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
+
+
 def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
-    """Roll-up per county touched by this run, then the index of everything in `out`."""
-    from . import render
+    """The county summary per county touched by this run, then the index of everything
+    in `out`."""
     counties = {o.county for o in outcomes if o.county}
     for county in sorted(counties):
-        d = out / str(year) / county
-        if not d.is_dir():
+        if not (out / str(year) / county).is_dir():
             continue
-        df = county_rows(d, year)
-        if df.empty:  # no township published: no roll-up (remove an old one, it would link nowhere)
-            for f in d.glob("county.*"):
-                f.unlink(missing_ok=True)
-            continue
-        failed = [o for o in outcomes if o.county == county and o.status == "failed"]
-        md = [f"本表汇总{county}各乡镇{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接主要指标，"
-              f"共{len(df)}个乡镇，点击乡镇名称查看该乡镇的工作总结。"]
-        show = df.drop(columns=[c for c in df.columns if c.startswith("_")])
-        md.append(tables.markdown(show, f"{county}{year}年各乡镇主要指标"))
-        known = {t: int(v) for t, v in zip(df["_town"], df["_unresolved"]) if v is not None and v == v}
-        if known:  # a township whose data cannot state it gets no bar (never a 0 bar)
-            fig, alt = charts.bar(known, "各乡镇未消除风险监测对象（户）", "户")
-            charts.write(fig, d / "charts" / "county_unresolved")  # .svg for HTML/PDF, .png for DOCX
-            md.append(f"![图1　{alt}](charts/county_unresolved.png)")
-        if len(known) < len(df):
-            md.append("注：" + "、".join(t for t in df["_town"] if t not in known)
-                      + "的数据未提供风险消除日期等所需信息，未消除风险户数未能统计，表中以“—”表示。")
-        if failed:
-            md.append("以下乡镇本次未能生成报告：" + "；".join(f"{o.township}（{o.error[:80]}）" for o in failed) + "。")
-        md.append(f"数据集：{meta['name']}（内容哈希 {meta['hash'][:16]}）。")
-        fmts = tuple(f for f in formats if f in ("html", "pdf")) or ("html",)
-        render.render("\n\n".join(md), d, title=f"{county}{year}年巩固拓展脱贫攻坚成果同乡村振兴有效衔接乡镇汇总",
-                      formats=fmts, resources=d, basename="county")
+        try:
+            write_county(out, year, county, meta, formats)
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # noqa: BLE001 — the townships stay published; the index is still written
+            import sys
+
+            from .batch import _safe_error
+            _remove_county(out / str(year) / county)
+            print(f"{county}县级总结未能生成：{_safe_error(e)}", file=sys.stderr)
     write_index(out)
 
 
@@ -135,7 +171,10 @@ def write_index(out: Path) -> None:
             base = f"{quote(ydir.name)}/{quote(cdir.name)}"
             line = f"### {cdir.name}\n\n"
             if (cdir / "county.html").exists():
-                line += f"[各乡镇汇总]({base}/county.html)\n\n"
+                line += f"[{cdir.name}{ydir.name}年工作总结（全县汇总）]({base}/county.html)"
+                if (cdir / "county.pdf").exists():
+                    line += f"（[PDF]({base}/county.pdf)）"
+                line += "\n\n"
             items = []
             for t in towns:
                 have = [f for f in ("html", "pdf", "docx") if (cdir / t / f"report.{f}").exists()]

@@ -355,3 +355,149 @@ def villages_table(tables: dict, township: str, year: int) -> pd.DataFrame:
     if "村集体经济收入" not in gone:
         out["村集体经济收入（万元）"] = v["村集体经济收入"].map(lambda x: text.MISSING if pd.isna(x) else text.wan_cell(x))
     return out.reset_index(drop=True)
+
+
+# =============================================================================
+# County summary (issue 13): a row per township and a 全县合计 row in every table.
+# The 全县合计 row is the county's pooled figure (counts and sums pooled, rates Σ/Σ),
+# never a sum or average of the township cells for a rate.
+# =============================================================================
+TOTAL = "全县合计"
+
+
+def _v(f, x):
+    return "—" if x is None else f(x)
+
+
+def _int_cell(x):
+    return "—" if x is None else int(x)
+
+
+def _rows(ind: dict):
+    return list((ind.get("by_township") or {}).items())
+
+
+def _county_total_label(ind: dict) -> str:
+    return f"{text.self_ref(ind, 'all')}合计" if ind.get("level") == "county" else TOTAL
+
+
+def county_basic_table(ind: dict) -> pd.DataFrame:
+    b = ind.get("basic")
+    if not b:
+        return pd.DataFrame()
+    rows = [[t, _int_cell(r["villages"]), _int_cell(r["households"]), _int_cell(r["persons"]),
+             _v(text.hp, r.get("exited_poor")), _v(text.hp, r.get("monitoring"))] for t, r in _rows(ind)]
+    rows.append([_county_total_label(ind), b["villages"], b["households"], b["persons"], text.hp(b["exited_poor"]),
+                 text.hp(b.get("monitoring_objects") or (ind.get("monitoring") or {}).get("total"))])
+    return pd.DataFrame(rows, columns=["乡镇", "村", "农户（户）", "人口（人）", "脱贫户", "监测对象"])
+
+
+def county_monitoring_table(ind: dict) -> pd.DataFrame:
+    m = ind.get("monitoring")
+    if not m:
+        return pd.DataFrame()
+    idd = m.get("identification_days") or {}
+    med = lambda x: "—" if x is None else text.num(text._round(x, 1))  # noqa: E731
+    rows = [[t, _v(text.hp, r.get("monitoring")), _v(text.hp, r.get("unresolved")), _v(text.hp, r.get("new_in_year")),
+             med(r.get("identification_median")), _int_cell(r.get("identification_over"))] for t, r in _rows(ind)]
+    rows.append([_county_total_label(ind), text.hp(m["total"]), _v(text.hp, m.get("unresolved")),
+                 _v(text.hp, m.get("new_in_year")), med(idd.get("median")), _int_cell(idd.get("over_limit"))])
+    df = pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", "当年新识别", "识别用时中位数（天）", "超过时限（户）"])
+    return _with_note(df, text.county_partial_note(ind))
+
+
+def county_income_table(ind: dict, threshold=None) -> pd.DataFrame:
+    inc = ind.get("income")
+    if not inc:
+        return pd.DataFrame()
+    below = inc.get("below") or {}
+    key = threshold if threshold is not None else (min(below, key=float) if below else None)
+    cols = ["乡镇", "人均纯收入", "较上年增长"]
+    if key is not None:
+        cols.append(f"低于{text.yuan_target(float(key))}（户）")
+
+    def row(label, pc, g, b):
+        r = [label, _v(text.yuan, pc), _v(text.pct, g)]
+        if key is not None:
+            r.append(_int_cell(((b or {}).get(str(key)) or {}).get("households") if b is not None else None))
+        return r
+    rows = [row(t, r.get("per_capita_net"), r.get("growth"), r.get("below")) for t, r in _rows(ind)]
+    rows.append(row(_county_total_label(ind), (inc.get("per_capita_net") or {}).get("covered"),
+                    (inc.get("growth") or {}).get("covered"), below))
+    return pd.DataFrame(rows, columns=cols)
+
+
+def county_employment_table(ind: dict) -> pd.DataFrame:
+    e = ind.get("employment")
+    if not e:
+        return pd.DataFrame()
+    rows = [[t, _int_cell(r.get("labor_force")), _int_cell(r.get("workers")), _int_cell(r.get("zero_employment")),
+             _v(text.wan_cell, r.get("wage_income"))] for t, r in _rows(ind)]
+    rows.append([_county_total_label(ind), _int_cell(e.get("labor_force")), _int_cell((e.get("workers") or {}).get("total")),
+                 _int_cell(e.get("zero_employment_households")), _v(text.wan_cell, e.get("wage_income"))])
+    return pd.DataFrame(rows, columns=["乡镇", "劳动力（人）", "务工就业（人）", "零就业家庭（户）", "务工收入（万元）"])
+
+
+def county_funds_table(ind: dict) -> pd.DataFrame:
+    f = ind.get("funds")
+    if not f:
+        return pd.DataFrame()
+
+    def row(label, n, ap, paid, rate, start):
+        return [label, _int_cell(n), _v(text.wan_cell, ap), _v(text.wan_cell, paid), _v(text.pct, rate), _v(text.pct, start)]
+    rows = [row(t, r.get("projects"), r.get("approved"), r.get("paid"), r.get("paid_rate"), r.get("start_rate"))
+            for t, r in _rows(ind)]
+    held = (ind.get("county_held") or {}).get("funds") or {}
+    if held.get("projects"):
+        rows.append(row("县本级", held["projects"], held["approved"]["total"], held.get("paid"), held.get("paid_rate"),
+                        held.get("start_rate")))
+    rows.append(row(_county_total_label(ind), f.get("projects"), (f.get("approved") or {}).get("total"), f.get("paid"),
+                    f.get("paid_rate"), f.get("start_rate")))
+    return pd.DataFrame(rows, columns=["乡镇", "项目（个）", "批复资金（万元）", "已拨付（万元）", "拨付率", "开工率"])
+
+
+def county_industry_table(ind: dict) -> pd.DataFrame:
+    """The industry share by source, assessed against its target (county only)."""
+    f = ind.get("funds") or {}
+    by = (f.get("approved") or {}).get("by_source") or {}
+    if not f.get("projects"):
+        return pd.DataFrame()
+    share = f.get("industry_share") or {}
+    targets = {a["source"]: a for a in f.get("industry_assessment") or []}
+    rows = []
+    for s, v in by.items():
+        if not v:
+            continue
+        a = targets.get(s)
+        rows.append([s, text.wan_cell(v), _v(text.pct, share.get(s)), text.target(a["target"]) if a else "—",
+                     ("达到" if a["met"] else "未达到") if a else "—"])
+    rows.append([_county_total_label(ind), text.wan_cell((f.get("approved") or {}).get("total", 0)),
+                 _v(text.pct, share.get("overall")), "—", "—"])
+    return pd.DataFrame(rows, columns=["资金来源", "批复资金（万元）", "产业发展占比", "要求", "考核结果"])
+
+
+def county_posts_table(ind: dict) -> pd.DataFrame:
+    p = ind.get("posts")
+    if not p or p.get("in_post") is None:
+        return pd.DataFrame()
+    rows = [[t, _int_cell(r.get("in_post")), _v(text.wan_cell, r.get("annual_cost"))] for t, r in _rows(ind)]
+    rows.append([_county_total_label(ind), _int_cell((p.get("in_post") or {}).get("total")),
+                 _v(text.wan_cell, (p.get("annual_cost") or {}).get("total"))])
+    return pd.DataFrame(rows, columns=["乡镇", "在岗（人）", "年度补贴（万元）"])
+
+
+def county_annex_table(ind: dict, links: bool = True) -> pd.DataFrame:
+    """附表: a row per township, its name linking its own report (``<乡镇>/report.html``)."""
+    from urllib.parse import quote
+    if not ind.get("by_township"):
+        return pd.DataFrame()
+    m, inc, f, p = (ind.get(k) or {} for k in ("monitoring", "income", "funds", "posts"))
+    rows = []
+    for t, r in _rows(ind):
+        name = f"[{t}]({quote(t)}/report.html)" if links else t
+        rows.append([name, _v(text.hp, r.get("monitoring")), _v(text.hp, r.get("unresolved")),
+                     _v(text.yuan, r.get("per_capita_net")), _v(text.pct, r.get("paid_rate")), _int_cell(r.get("in_post"))])
+    rows.append([_county_total_label(ind), _v(text.hp, m.get("total")), _v(text.hp, m.get("unresolved")),
+                 _v(text.yuan, (inc.get("per_capita_net") or {}).get("covered")), _v(text.pct, f.get("paid_rate")),
+                 _int_cell((p.get("in_post") or {}).get("total"))])
+    return pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", "人均纯收入", "衔接资金拨付率", "公益性岗位在岗"])

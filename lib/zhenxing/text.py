@@ -245,6 +245,8 @@ def self_ref(ind: dict, which: str = "all") -> str:
     """How the township calls itself after the first mention: 全镇/我镇, 全乡/我乡."""
     town = (ind or {}).get("township") or ""
     sr = wording(ind)["self_reference"]
+    if (ind or {}).get("level") == "county":   # the county summary: 全县/我县
+        sr = wording(ind)["county"]["self_reference"]
     for suffix, words in sr.items():
         if suffix != "default" and town.endswith(suffix):
             return words[which]
@@ -1185,3 +1187,188 @@ def paragraph_income_more(ind: dict) -> str:
     if inc.get("business_income_target") is not None:
         s += f"（目标{yuan(inc['business_income_target'])}）"
     return s + "。"
+
+
+
+# =============================================================================
+# County summary (issue 13): the county's own paragraphs, comparisons of townships,
+# the industry-share assessment and the {Y+1}年工作计划 targets. The township sentences
+# above are reused on the pooled figures (``ind["level"] == "county"`` makes them say
+# 全县/我县); nothing here is used in a township report.
+# =============================================================================
+def _cw(ind: dict) -> dict:
+    return wording(ind)["county"]
+
+
+def county_title(ind: dict) -> str:
+    return fill(_cw(ind)["title"], {"county": ind.get("county") or "", "year": ind.get("year")})
+
+
+def county_intro(ind: dict) -> str:
+    d = ind.get("report_date")
+    return fill(_cw(ind)["intro"], {"year": ind.get("year"), "county": ind.get("county") or "本县",
+                                    "date": date_cn(d) if d else "报告日"}) + "。"
+
+
+def county_coverage(ind: dict, missing: list[str] | None = None) -> str:
+    """Which townships the totals hold, and which are missing (named, never left out
+    silently): "本总结汇总了5个乡镇（…）的数据，石门乡未能生成报告，未计入。" """
+    w = _cw(ind)
+    towns = ind.get("townships") or []
+    s = fill(w["coverage"], {"n": len(towns), "towns": f"（{_list(towns)}）" if towns else ""})
+    if missing:
+        s += "，" + fill(w["coverage_missing"], {"missing": _list(missing)})
+    else:
+        s += "，" + w["coverage_all"]
+    held = []
+    cf = (ind.get("county_held") or {}).get("funds") or {}
+    ca = (ind.get("county_held") or {}).get("assets") or {}
+    if cf.get("projects"):
+        held.append(f"衔接资金项目{count(cf['projects'], '个')}、批复资金{wan(cf['approved']['total'])}")
+    if ca.get("count"):
+        held.append(f"扶贫项目资产{count(ca['count'], '项')}、原值{wan(ca['value'])}")
+    if held:
+        s += "；" + fill(w["county_held"], {"what": "、".join(held)})
+    return s + "。"
+
+
+def county_partial_note(ind: dict) -> str | None:
+    """注 for a column some townships did not give (pooled over the others)."""
+    parts = []
+    for table, cols in (ind.get("partial_columns") or {}).items():
+        for col, towns in cols.items():
+            if col == "风险发现日期":
+                parts.append(f"{_list(towns)}未提供{col}，识别认定用时按其余乡镇计算")
+            else:
+                parts.append(f"{_list(towns)}未提供{col}")
+    return "注：" + "；".join(parts) + "。" if parts else None
+
+
+def county_basic(ind: dict) -> str:
+    return paragraph_basic(ind, ind.get("basic"))
+
+
+_STANDOUT_TOPICS = {"monitoring": ("identification_median", "identification_max"),
+                    "income": ("below", "per_capita_net"), "employment": ("zero_employment",),
+                    "funds": ("paid_rate", "start_rate")}
+
+
+def standout_fields(key: str, x: dict, ind: dict) -> dict:
+    v = x.get("value")
+    f = {"town": x.get("township")}
+    if key in ("paid_rate", "start_rate"):
+        f["value"], f["target"] = pct(v), target(x["target"]) if x.get("target") is not None else None
+        if x.get("date"):
+            f["date"] = date_cn(x["date"])[5:]
+    elif key == "per_capita_net":
+        f["value"] = yuan(v)
+    elif key == "below":
+        f["value"], f["threshold"] = v, yuan_target(x["threshold"])
+    else:
+        f["value"] = num(_round(v, 1)) if isinstance(v, float) else v
+        f["target"] = num(x["target"]) if x.get("target") is not None else None
+    return f
+
+
+def county_standouts(ind: dict, topic: str) -> str | None:
+    """The sentence naming the townships that stand out on this topic's figures (furthest
+    from a target, most zero-employment households, slowest identification)."""
+    w = _cw(ind)["standouts"]
+    so = ind.get("standouts") or {}
+    parts = [fill(w.get(k), standout_fields(k, so[k], ind)) for k in _STANDOUT_TOPICS.get(topic, ()) if k in so]
+    parts = [p for p in parts if p]
+    return _sentences(parts) or None
+
+
+def county_industry(ind: dict) -> str | None:
+    """The county-only assessment: industry share of 衔接资金 by source against its target."""
+    rows = (ind.get("funds") or {}).get("industry_assessment")
+    if not rows:
+        return None
+    w = _cw(ind)["industry"]
+    parts = []
+    for a in rows:
+        f = {"source": a["source"], "approved": wan(a["approved"]), "industry": wan(a["industry"]),
+             "share": pct(a["share"]), "target": target(a["target"]),
+             "gap": fixed(_round(a["target"], 2) - _round(a["share"], 2))}
+        parts.append(fill(w["met" if a["met"] else "missed"], f))
+    return w["lead"] + "，" + _sentences(parts)
+
+
+def _industry_rule_sentence(flag: dict, ind: dict | None) -> str:
+    return "；".join(f"{m['source']}用于产业发展的比重为{pct(m['share'])}，低于{target(m['target'])}的要求"
+                    for m in (flag.get("values") or {}).get("sources") or [])
+
+
+def county_problems(flags: list[dict], ind: dict) -> list[str]:
+    """The county's 存在问题, one item per theme (at most five), as a township's; the
+    county-only rule (industry share) written from its values."""
+    fl = []
+    for f in flags or []:
+        if f.get("rule") == "industry_share":
+            f = {**f, "message": _industry_rule_sentence(f, ind)}
+        fl.append(f)
+    return problems(fl, ind)
+
+
+def plan_targets(ind: dict) -> tuple[list[str], str | None]:
+    """The 工作目标 of the county plan as numbered lines, each with the date by which it is
+    due (grouped: one line per target, successive checkpoints together), and the 注
+    saying which come from the policy file."""
+    w = _cw(ind)["plan"]
+    year = int(ind["year"])
+    groups: dict[str, list[dict]] = {}
+    for t in ind.get("plan_targets") or []:
+        groups.setdefault(t["key"], []).append(t)
+    lines, from_policy = [], []
+
+    def when(dues: list[str]) -> str:
+        ds = sorted(set(dues))
+        first = date_cn(ds[0])
+        rest = [date_cn(d)[5:] for d in ds[1:]]
+        return "、".join([first, *rest]) + "前"
+
+    def val(t):
+        u = t["unit"]
+        if u == "%":
+            return pct(t["value"]) if t["key"] == "income_growth" else target(t["value"])
+        if u == "元":
+            return yuan_target(t["value"])
+        if u == "天":
+            return num(t["value"])
+        return f"{t['value']}{u}" if u != "人" else persons(t["value"])
+
+    for key, ts in groups.items():
+        tpl = w["targets"].get(key)
+        if not tpl:
+            continue
+        b = ts[0].get("basis")
+        f = {"value": val(ts[0]), "values": "、".join(val(t) for t in ts), "each": _each(ts),
+             "year": year, "sources": "、".join(t.get("source_name", "") for t in ts)}
+        if b is not None:
+            f["basis"] = (pct(b) if ts[0]["unit"] == "%" else persons(b) if ts[0]["unit"] == "人" else b)
+        body = fill(tpl, f)
+        if not body:
+            continue
+        lines.append(fill(w["item"], {"n": len(lines) + 1, "text": f"{when([t['due'] for t in ts])}，{body}。"}))
+        if all(t.get("source") == "policy" for t in ts):
+            from_policy.append(len(lines))
+    note = None
+    if from_policy and len(from_policy) < len(lines):
+        note = fill(w["goals_note"], {"policy_items": _ranges(from_policy), "year": year}) + "。"
+    return lines, note
+
+
+def _ranges(ns: list[int]) -> str:
+    out, start = [], None
+    for i, n in enumerate(ns):
+        if start is None:
+            start = n
+        if i + 1 == len(ns) or ns[i + 1] != n + 1:
+            out.append(str(start) if start == n else f"{start}至{n}")
+            start = None
+    return "、".join(out)
+
+
+def county_plan_heading(ind: dict) -> str:
+    return fill(_cw(ind)["plan"]["heading"], {"next": int(ind["year"]) + 1})
