@@ -1,0 +1,310 @@
+"""The county summary (issue 13): pooled figures (Σ and Σ/Σ), the county-only industry
+assessment, townships named, missing townships named, a plan with no past date, the
+county notebook on its defaults."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import pytest
+
+from zhenxing import contract, indicators, notebook, params, paths, site, text
+from zhenxing.batch import STAMP
+
+YEAR = 2023
+COUNTY = "示例县"
+D = dt.date(YEAR, 12, 31)
+
+
+# ---------------------------------------------------------------- hand-worked: Σ/Σ, not an average
+def _projects(rows):
+    cols = ["项目编号", "县", "乡镇", "年度", "资金来源", "项目类型", "批复金额"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _payments(rows):
+    return pd.DataFrame([{"项目编号": p, "资金来源": s, "拨付日期": pd.Timestamp(d), "拨付金额": a} for p, s, d, a in rows])
+
+
+def _funds_tables(a_industry=True):
+    pr = _projects([
+        ("A1", "甲县", "甲镇", YEAR, "中央衔接资金", "产业发展" if a_industry else "基础设施", 100.0),
+        ("B1", "甲县", "乙乡", YEAR, "中央衔接资金", "基础设施", 900.0),
+        ("C1", "甲县", contract.COUNTY_LEVEL, YEAR, "省级衔接资金", "产业发展", 50.0),
+    ])
+    pay = _payments([("A1", "中央衔接资金", "2023-05-01", 90.0), ("B1", "中央衔接资金", "2023-05-01", 90.0),
+                     ("C1", "省级衔接资金", "2023-05-01", 50.0)])
+    return {"projects": pr, "payments": pay}
+
+
+def test_county_rate_is_pooled_not_averaged():
+    """甲镇 paid 90 of 100 (90%), 乙乡 90 of 900 (10%), 县本级 50 of 50 (100%): the county
+    paid 230 of 1050 = 21.90…%; the average of the township rates would be 50% (or
+    66.67% with 县本级) — a different, wrong figure."""
+    t = _funds_tables()
+    pol = dict(indicators.DEFAULT_POLICY)
+    a = indicators.funds(t, "甲镇", YEAR, D, pol)
+    b = indicators.funds(t, "乙乡", YEAR, D, pol)
+    assert (a["paid_rate"], b["paid_rate"]) == (90.0, 10.0)
+    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    f = ind["funds"]
+    assert f["approved"]["total"] == 1050.0 and f["paid"] == 230.0 and f["projects"] == 3
+    assert f["paid_rate"] == pytest.approx(230 / 1050 * 100)
+    assert text.pct(f["paid_rate"]) == "21.90%"
+    assert text.pct((a["paid_rate"] + b["paid_rate"]) / 2) == "50.00%" != text.pct(f["paid_rate"])
+    # the county-held project is in the county's totals and stated on its own
+    assert ind["county_held"]["funds"]["projects"] == 1
+    assert ind["county_held"]["funds"]["approved"]["total"] == 50.0
+    # industry share by source, pooled: 中央 100 of 1000 = 10% (< 60), 省级 50 of 50 = 100% (≥ 52)
+    ia = {x["source"]: x for x in f["industry_assessment"]}
+    assert ia["中央衔接资金"]["share"] == pytest.approx(10.0) and not ia["中央衔接资金"]["met"]
+    assert ia["省级衔接资金"]["share"] == pytest.approx(100.0) and ia["省级衔接资金"]["met"]
+
+
+def test_county_per_capita_is_pooled_not_averaged():
+    """甲镇: 1 household of 1 person, 10000 元 (10000 per person); 乙乡: 1 household of 9,
+    45000 元 (5000 per person). The county: 55000 / 10 = 5500 元, not (10000 + 5000) / 2."""
+    hh = pd.DataFrame([
+        {"户编号": "H1", "县": "甲县", "乡镇": "甲镇", "村": "一村", "家庭人口数": 1, "是否脱贫户": True},
+        {"户编号": "H2", "县": "甲县", "乡镇": "乙乡", "村": "一村", "家庭人口数": 9, "是否脱贫户": True},
+    ])
+    hh["是否脱贫户"] = hh["是否脱贫户"].astype("boolean")
+    inc = pd.DataFrame([
+        {"户编号": "H1", "年度": YEAR, "家庭人口数": 1, "家庭纯收入": 10000.0, "工资性收入": 10000.0},
+        {"户编号": "H2", "年度": YEAR, "家庭人口数": 9, "家庭纯收入": 45000.0, "工资性收入": 45000.0},
+    ])
+    t = {"households": hh, "income": inc}
+    pol = dict(indicators.DEFAULT_POLICY)
+    a = indicators.income(t, "甲镇", YEAR, D, pol)["per_capita_net"]["covered"]
+    b = indicators.income(t, "乙乡", YEAR, D, pol)["per_capita_net"]["covered"]
+    assert (a, b) == (10000.0, 5000.0)
+    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    assert ind["income"]["per_capita_net"]["covered"] == 5500.0
+    assert (a + b) / 2 == 7500.0
+    # two villages of the same name in two townships are two villages
+    assert ind["basic"]["villages"] == 2
+
+
+def test_industry_share_is_a_county_flag_only():
+    t = _funds_tables(a_industry=False)
+    pol = dict(indicators.DEFAULT_POLICY)
+    for town in ("甲镇", "乙乡"):
+        ind_t = indicators.compute(t, town, YEAR, D, pol)
+        assert not [f for f in ind_t["flags"] if f["rule"] == "industry_share"]
+    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    fl = [f for f in ind["flags"] if f["rule"] == "industry_share"]
+    assert len(fl) == 1 and fl[0]["theme"] == "资金项目"
+    assert fl[0]["values"]["sources"] == [{"source": "中央衔接资金", "share": 0.0, "target": 60.0}]
+    items = text.county_problems(ind["flags"], ind)   # with the spending checkpoints: one 资金项目 item
+    assert len(items) == 1 and "中央衔接资金用于产业发展的比重为0.00%，低于60%的要求" in items[0]
+    assert text.county_problems(fl, ind) == [
+        "一是衔接资金用于产业发展的比重未达到要求。中央衔接资金用于产业发展的比重为0.00%，低于60%的要求。"]
+
+
+def test_plan_targets_never_past_and_from_policy():
+    """Every 工作目标 is due after the report date; next_year targets come first from the policy."""
+    t = _funds_tables()
+    pol = {**indicators.DEFAULT_POLICY, "next_year": {"spend_progress": {"05-31": 40, "11-30": 100}}}
+    for rd in (D, dt.date(YEAR, 6, 30), dt.date(YEAR, 1, 15)):
+        ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, rd, pol, county_name="甲县")
+        assert ind["plan_targets"]
+        assert all(x["due"] > rd.isoformat() for x in ind["plan_targets"])
+        sp = [(x["due"], x["value"]) for x in ind["plan_targets"] if x["key"] == "spend_progress"]
+        assert sp == [("2024-05-31", 40.0), ("2024-11-30", 100.0)]
+
+
+# ---------------------------------------------------------------- the sample county, published tree
+def _fake_publish(out: Path, towns: list[str]) -> dict:
+    """A published tree for the sample's townships: their indicators.json as a run writes
+    them, the stamp, and placeholder notebooks and reports (site.published checks files)."""
+    meta = contract.prepare(paths.SAMPLE)
+    inds = {}
+    for t in towns:
+        tb = contract.load_township(paths.SAMPLE, t)
+        ind = indicators.compute(tb, t, YEAR, D, params.policy(COUNTY, YEAR))
+        ind["basic"] = indicators.basic(tb, t, D)
+        d = out / str(YEAR) / COUNTY / t
+        d.mkdir(parents=True)
+        (d / "indicators.json").write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
+        for topic in notebook.TOPICS:
+            (d / f"{topic}.ipynb").write_text("{}", encoding="utf-8")
+        (d / "report.html").write_text("<html></html>", encoding="utf-8")
+        (d / STAMP).write_text(json.dumps({"year": YEAR, "township": t, "formats": ["html"]}), encoding="utf-8")
+        inds[t] = json.loads(json.dumps(ind, ensure_ascii=False))
+    return {"meta": meta, "inds": inds}
+
+
+@pytest.fixture(scope="module")
+def sample_county(tmp_path_factory):
+    out = tmp_path_factory.mktemp("county")
+    meta = contract.prepare(paths.SAMPLE)
+    towns = [t for t, c in meta["townships"].items() if c == COUNTY]
+    pub = _fake_publish(out, towns)
+    ind = site.write_county(out, YEAR, COUNTY, meta, ("html", "pdf", "docx"))
+    return out, ind, pub["inds"], meta
+
+
+def _md(out: Path) -> str:
+    return (out / str(YEAR) / COUNTY / "county.md").read_text(encoding="utf-8")
+
+
+def test_sample_totals_are_sums_of_townships(sample_county):
+    out, ind, towns, _ = sample_county
+    assert ind["townships"] == list(towns) and ind["missing"] == []
+
+    def total(*path):
+        vals = [indicators._g(t, *path) for t in towns.values()]
+        return sum(vals)
+    for path in [("basic", "households"), ("basic", "persons"), ("basic", "villages"),
+                 ("basic", "exited_poor", "households"), ("monitoring", "total", "households"),
+                 ("monitoring", "total", "persons"), ("monitoring", "unresolved", "households"),
+                 ("monitoring", "new_in_year", "persons"), ("income", "declined", "households"),
+                 ("employment", "labor_force"), ("employment", "workers", "total"),
+                 ("employment", "zero_employment_households"), ("funds", "projects"),
+                 ("funds", "started"), ("posts", "in_post", "total"), ("credit", "overdue", "count")]:
+        assert indicators._g(ind, *path) == total(*path), path
+    for path in [("funds", "approved", "total"), ("funds", "paid"), ("employment", "wage_income"),
+                 ("posts", "annual_cost", "total")]:
+        assert indicators._g(ind, *path) == pytest.approx(total(*path)), path
+    # county-held assets (乡镇 = 县本级) are in the county's total, beside the townships'
+    held = ind["county_held"]["assets"]
+    assert held["count"] == 2
+    assert ind["assets"]["count"] == total("assets", "count") + held["count"]
+    assert ind["assets"]["value"] == pytest.approx(total("assets", "value") + held["value"])
+
+
+def test_sample_rates_are_pooled(sample_county):
+    _, ind, towns, _ = sample_county
+    approved = sum(t["funds"]["approved"]["total"] for t in towns.values())
+    paid = sum(t["funds"]["paid"] for t in towns.values())
+    assert ind["funds"]["paid_rate"] == pytest.approx(paid / approved * 100)
+    mean = sum(t["funds"]["paid_rate"] for t in towns.values()) / len(towns)
+    assert text.pct(mean) != text.pct(ind["funds"]["paid_rate"])   # 82.30% vs 82.48%
+    started = sum(t["funds"]["started"] for t in towns.values())
+    assert ind["funds"]["start_rate"] == pytest.approx(started / ind["funds"]["projects"] * 100)
+    in_post = sum(t["posts"]["in_post"]["total"] for t in towns.values())
+    covered = sum(round(t["posts"]["covered_share"] * t["posts"]["in_post"]["total"] / 100) for t in towns.values())
+    assert ind["posts"]["covered_share"] == pytest.approx(covered / in_post * 100)
+    # the 全县合计 rows state the pooled figures
+    md = _md(sample_county[0])
+    assert f"| 全县合计 | {ind['funds']['projects']} | {text.wan_cell(approved)} | {text.wan_cell(paid)} | " \
+           f"{text.pct(ind['funds']['paid_rate'])} |" in md
+    tables_ = re.findall(r"(?ms)^\| .*?\n\nTable: ", md)
+    assert tables_ and all("| 全县合计 |" in t for t in tables_)
+
+
+def test_sample_summary_sections_and_formats(sample_county):
+    out, ind, _, _ = sample_county
+    d = out / str(YEAR) / COUNTY
+    for f in ("county.html", "county.pdf", "county.docx", "county.ipynb", "county.json"):
+        assert (d / f).is_file(), f
+    md = _md(out)
+    heads = re.findall(r"(?m)^## (.+)$", md)
+    assert heads[:5] == ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划", "五、附表"]
+    assert "全县63个村共有农户11096户35990人" in md
+    assert "县内乡镇均已计入" in md
+    # townships named where they stand out (never by a count of flags)
+    assert "零就业家庭石门乡最多，有5户" in md
+    assert "问题数" not in md
+    # the county's own themed problems: at most five, 一是 …
+    probs = md.split("## 三、存在问题", 1)[1].split("## 四、", 1)[0]
+    items = re.findall(r"(?m)^([一二三四五六七八九十])是", probs)
+    assert items == list("一二三四五")[:len(items)] and 1 <= len(items) <= 5
+    # the 附表 links every township's report, relatively
+    for t in ind["townships"]:
+        assert f"]({quote(t)}/report.html)" in md
+
+
+def test_industry_assessment_in_county_summary_only(sample_county):
+    out, ind, towns, _ = sample_county
+    md = _md(out)
+    assert "按资金来源考核衔接资金用于产业发展的比重" in md
+    assert "中央衔接资金1713.74万元中用于产业发展1120.37万元，占65.38%，达到不低于60%的要求" in md
+    # no township report states it: not the township sentences, not the stored notebook outputs
+    for t, ti in towns.items():
+        said = "".join([text.paragraph_funds(ti), *text.problems(ti["flags"], ti),
+                        *text.plan(ti, params.policy(COUNTY, YEAR), ti["flags"])])
+        assert "按资金来源考核" not in said and "不低于60%" not in said
+        assert not [f for f in ti["flags"] if f["rule"] == "industry_share"]
+    for nb in paths.NOTEBOOKS.glob("*.ipynb"):
+        if nb.name != "county.ipynb":
+            assert "按资金来源考核" not in nb.read_text(encoding="utf-8"), nb.name
+
+
+def test_county_plan_states_no_past_date(sample_county):
+    out, ind, _, _ = sample_county
+    plan = _md(out).split("## 四、2024年工作计划", 1)[1].split("## 五、", 1)[0]
+    assert "### （一）工作目标" in plan and "### （二）主要措施" in plan
+    goals = re.findall(r"(?m)^\d+\. (.+)$", plan)
+    assert len(goals) >= 5
+    rd = dt.date.fromisoformat(ind["report_date"])
+    for g in goals:
+        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", g), g   # each with the date by which it is due
+        assert re.search(r"\d", g.split("，", 1)[1]), g            # and a number
+    for y, rest in re.findall(r"(\d{4})年((?:\d{1,2}月\d{1,2}日、?)+)", plan):
+        for m, d_ in re.findall(r"(\d{1,2})月(\d{1,2})日", rest):
+            assert dt.date(int(y), int(m), int(d_)) > rd, (y, m, d_)
+    assert "2024年3月31日、6月30日、9月30日、11月30日前，衔接资金累计拨付率分别达到25%、50%、75%、100%。" in plan
+
+
+def test_missing_township_is_named_and_not_in_totals(sample_county, tmp_path):
+    out, full, towns, meta = sample_county
+    out2 = tmp_path / "out"
+    shutil.copytree(out / str(YEAR), out2 / str(YEAR))
+    (out2 / str(YEAR) / COUNTY / "石门乡" / STAMP).unlink()   # a failed (incomplete) run
+    ind = site.write_county(out2, YEAR, COUNTY, meta, ("html",))
+    assert ind["missing"] == ["石门乡"] and "石门乡" not in ind["townships"]
+    md = (out2 / str(YEAR) / COUNTY / "county.md").read_text(encoding="utf-8")
+    assert "本总结汇总了5个乡镇" in md and "石门乡未能生成报告，未计入" in md
+    assert ind["basic"]["households"] == full["basic"]["households"] - towns["石门乡"]["basic"]["households"]
+    assert "](%s/report.html)" % quote("石门乡") not in md
+    site.write_index(out2)
+    html = (out2 / "index.html").read_text(encoding="utf-8")
+    assert f"{quote(str(YEAR))}/{quote(COUNTY)}/county.html" in html
+
+
+def test_no_published_township_no_county_summary(tmp_path):
+    meta = contract.prepare(paths.SAMPLE)
+    (tmp_path / str(YEAR) / COUNTY).mkdir(parents=True)
+    (tmp_path / str(YEAR) / COUNTY / "county.html").write_text("old", encoding="utf-8")
+    assert site.write_county(tmp_path, YEAR, COUNTY, meta, ("html",)) is None
+    assert not (tmp_path / str(YEAR) / COUNTY / "county.html").exists()
+
+
+def test_county_notebook_lab_run_on_defaults(tmp_path):
+    """As JupyterLab runs it: the committed notebook, its default parameters, plain papermill."""
+    import nbformat
+    import papermill as pm
+    out = tmp_path / "county.ipynb"
+    pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(out), kernel_name="zhenxing",
+                        cwd=str(paths.NOTEBOOKS), progress_bar=False)
+    nb = nbformat.read(out, as_version=4)
+    said = "".join(o.get("data", {}).get("text/markdown", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "全县63个村" in said and "全县合计" in said
+    assert (paths.OUTPUTS / "scratch" / str(YEAR) / COUNTY / notebook.COUNTY_FILE).is_file()
+
+
+def test_county_notebook_stored_for_nbval():
+    """The committed county notebook keeps its outputs (nbval compares them) with sequential
+    execution counts, and its story cells are checked."""
+    import nbformat
+    nb = nbformat.read(paths.NOTEBOOKS / "county.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1))
+    checked = [c for c in code if "nbval-check-output" in c.metadata.get("tags", [])]
+    assert checked and all(c.outputs for c in checked)
+    assert "parameters" in code[0].metadata.get("tags", [])
+    assert set(notebook.COUNTY_PARAMETERS) <= set(re.findall(r"(?m)^(\w+):", code[0].source))
+
+
+def test_county_parameter_check():
+    ns = {"dataset": "", "county": "示例县", "year": 2023, "report_date": "", "out_dir": ""}
+    notebook.check_county_parameters(ns, ["dataset = ''\ncounty = '示例县'"])
+    with pytest.raises(params.ParamError, match="county"):
+        notebook.check_county_parameters(ns, ["dataset = ''\ncountry = '示例县'"])
