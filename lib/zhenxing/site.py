@@ -122,9 +122,11 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
                   "out_dir": str(d)}
     tmp = d / f".county.{os.getpid()}.tmp.ipynb"
     try:
+        from . import kernels  # noqa: F401 — registers the warm-kernel engine (quiet: IPC, no kernel log)
+        engine = "zhenxing-warm" if os.environ.get("ZHENXING_ENGINE", "warm") == "warm" else None
         pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(tmp), parameters=parameters,
                             kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False,
-                            log_output=False, request_save_on_cell_execute=False)
+                            log_output=False, request_save_on_cell_execute=False, engine_name=engine)
         os.replace(tmp, d / "county.ipynb")
     finally:
         tmp.unlink(missing_ok=True)
