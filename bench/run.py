@@ -13,6 +13,16 @@ the same run, and written to docs/performance.md:
    county (marked "est."), since its cost is linear in townships by construction.
 
 Usage: python bench/run.py [--sizes 10,50,200] [--subset 3] [--workers 2]
+
+3. On demand, `--province N`: a generated province-sized county set of N townships
+   (`python -m zhenxing.sample DIR --townships N --members N*5000 --plain`; the generator
+   writes one county per dataset, so the "province" is one county of N townships) run on
+   a Dask LocalCluster through `zhenxing run --scheduler` (tasks carry their tables and
+   return their files), against 10 townships generated alike: per-township cost, client
+   peak memory (the client process, which also holds LocalCluster's scheduler) and bytes
+   sent to / received from the workers per township. Appended to docs/performance.md.
+
+   python bench/run.py --province 1200 [--small 10] [--workers 2] [--formats html]
 """
 from __future__ import annotations
 
@@ -80,13 +90,101 @@ def townships_of(dataset: Path, cache: Path) -> list[str]:
     return list(contract.prepare(dataset, cache=cache)["townships"])
 
 
+PROVINCE_HEAD = "## A province on a Dask cluster"
+
+
+def _province_child(dataset: str, out: str, workers: int, formats: str) -> None:
+    """Run in a fresh process (its peak memory is the client's): a LocalCluster, then the
+    batch through it; prints one JSON line."""
+    from distributed import LocalCluster
+
+    from zhenxing import batch
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        outcomes, _ = batch.run(Path(dataset), out=Path(out), formats=tuple(formats.split(",")), force=True,
+                                scheduler=cluster.scheduler_address)
+        secs = time.perf_counter() - t0
+    done = [o for o in outcomes if o.status == "written"]
+    print(json.dumps({"seconds": secs, "townships": len(outcomes), "written": len(done),
+                      "failed": [(o.township, o.step, o.error) for o in outcomes if o.status == "failed"][:5],
+                      "client_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "client_before_run_mb": rss0,
+                      "sent_per_township": sum(o.sent for o in done) / max(1, len(done)),
+                      "received_per_township": sum(o.received for o in done) / max(1, len(done)),
+                      "max_sent": max((o.sent for o in done), default=0)}))
+
+
+def province(args) -> None:
+    work = Path(tempfile.mkdtemp(prefix="zhenxing-province-"))
+    rows = []
+    try:
+        for n in (args.small, args.province):
+            ds, cache = work / f"p{n}", work / f"cache{n}"
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "zhenxing.sample", str(ds), "--townships", str(n),
+                            "--members", str(n * MEMBERS_PER_TOWNSHIP), "--plain"], check=True, capture_output=True)
+            gen = time.perf_counter() - t0
+            vs, vmb = validation(ds, cache)
+            members = sum(1 for _ in open(ds / "members.csv", "rb")) - 1
+            print(f"{n} townships ({members:,} members): generated {gen:.0f}s, validation+cache {vs:.0f}s, "
+                  f"peak {vmb:.0f} MB", flush=True)
+            r = subprocess.run([sys.executable, __file__, "--_province-child", str(ds), str(work / f"out{n}"),
+                                str(args.workers), args.formats], capture_output=True, text=True,
+                               env={**os.environ, "ZHENXING_CACHE": str(cache)})
+            if r.returncode != 0:
+                raise SystemExit(r.stderr[-3000:])
+            row = json.loads(r.stdout.strip().splitlines()[-1])
+            row.update(n=n, members=members, validation_s=vs, validation_mb=vmb)
+            rows.append(row)
+            print(f"{n} townships: {row['seconds']:.0f}s, {row['seconds'] / n:.2f}s per township, written "
+                  f"{row['written']}, client peak {row['client_peak_mb']:.0f} MB, sent {row['sent_per_township'] / 1e3:.0f} kB"
+                  f" and received {row['received_per_township'] / 1e3:.0f} kB per township", flush=True)
+            shutil.rmtree(work / f"out{n}", ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    small, big = rows
+    lines = [PROVINCE_HEAD, "",
+             f"Measured by `python bench/run.py --province {args.province}` on {dt.date.today().isoformat()}, "
+             f"{platform.machine()}, {os.cpu_count()} cores: a Dask LocalCluster of {args.workers} worker processes "
+             f"× 1 thread, formats {args.formats}, {MEMBERS_PER_TOWNSHIP:,} members per township, one county per "
+             "dataset (the generator writes one county). Tasks carry their township's pseudonymised Parquet "
+             "tables and return the township's files; the client writes them as they arrive.", "",
+             "| townships | members | validation s | validation peak MB | run s | s per township | "
+             "client peak MB | kB sent per township | kB back per township |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             *[f"| {r['n']:,} | {r['members']:,} | {r['validation_s']:.0f} | {r['validation_mb']:.0f} | "
+               f"{r['seconds']:.0f} | {r['seconds'] / r['n']:.2f} | {r['client_peak_mb']:.0f} | "
+               f"{r['sent_per_township'] / 1e3:.0f} | {r['received_per_township'] / 1e3:.0f} |" for r in rows], "",
+             f"Cost per township at {big['n']:,} / at {small['n']}: "
+             f"{(big['seconds'] / big['n']) / (small['seconds'] / small['n']):.2f}×; client peak memory at "
+             f"{big['n']:,} / at {small['n']}: {big['client_peak_mb'] / small['client_peak_mb']:.2f}× "
+             "(validation runs once, in its own process, before the run).", ""]
+    out = ROOT / "docs" / "performance.md"
+    old = out.read_text(encoding="utf-8") if out.exists() else "# Performance\n"
+    keep = old.split(PROVINCE_HEAD)[0].rstrip() + "\n\n"
+    out.write_text(keep + "\n".join(lines), encoding="utf-8")
+    print(f"appended to {out}")
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--_province-child":
+        sys.path.insert(0, str(ROOT / "lib"))
+        _province_child(*sys.argv[2:4], int(sys.argv[4]), sys.argv[5])
+        return
     ap = argparse.ArgumentParser()
+    ap.add_argument("--province", type=int, default=0, help="townships of a generated province on a LocalCluster")
+    ap.add_argument("--small", type=int, default=10, help="(--province) the small run to compare with")
+    ap.add_argument("--formats", default="html", help="(--province) report formats")
     ap.add_argument("--sizes", default="10,50,200")
     ap.add_argument("--subset", type=int, default=3, help="townships of (a) on generated counties")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
+    if args.province:
+        province(args)
+        return
     if shutil.which("jupyter", path=str(VENV_BIN)) is None or subprocess.run(
             [str(VENV_BIN / "jupyter"), "nbconvert", "--version"], capture_output=True).returncode != 0:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", str(ROOT / "bench" / "requirements.txt")], check=True)
@@ -144,6 +242,9 @@ def write_report(rows, vrows, args) -> None:
     if 10 in per and 200 in per:
         lines.append(f"Cost per township at 200 townships / at 10: {per[200] / per[10]:.2f}× (target ≤ 1.2×).")
     out = ROOT / "docs" / "performance.md"
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    if PROVINCE_HEAD in old:  # keep the province figures (measured on demand)
+        lines += [PROVINCE_HEAD + old.split(PROVINCE_HEAD, 1)[1].rstrip()]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"written {out}")
     print(json.dumps(rows, ensure_ascii=False))

@@ -202,6 +202,8 @@ def _worker_root() -> Path:
     with _WORKER_LOCK:
         if _worker_dir is None or _worker_dir[0] != os.getpid():
             _clean_stale_worker_dirs()
+            from . import kernels
+            kernels.clean_stale()  # kernel sockets of worker processes killed on this machine
             root = Path(tempfile.gettempdir()) / f"zhenxing-worker-{os.getpid()}"
             (root / "cache").mkdir(parents=True, exist_ok=True)
             (root / "tasks").mkdir(exist_ok=True)

@@ -201,7 +201,7 @@ def build_parser() -> ArgumentParser:
         r.add_argument("--out", default=str(paths.OUTPUTS), metavar="目录", help="输出目录（默认：outputs/）")
         r.add_argument("--formats", default="html,pdf,docx", metavar="格式", help="输出格式，逗号分隔（默认：html,pdf,docx）")
         r.add_argument("--workers", type=int, metavar="进程数", help="本机并行进程数，不小于1（默认：CPU核数）")
-        r.add_argument("--scheduler", metavar="地址", help="已有 Dask 集群地址 tcp://host:port（或环境变量 ZHENXING_SCHEDULER）")
+        r.add_argument("--scheduler", metavar="地址", help="已有 Dask 集群调度器地址 tcp://host:8786（或环境变量 ZHENXING_SCHEDULER）；工作机只需安装同一版本的 zhenxing，数据与报告经网络传送，见 docs/running.md")
         r.add_argument("--force", action="store_true", help="数据、参数、代码未变的乡镇也重新生成")
         r.set_defaults(func=_run)
         pp = sub.add_parser("params", help="为数据集的每个乡镇写一个 papermill 参数文件（params/<年度>/<县>/<乡镇>.yaml）")
