@@ -31,7 +31,9 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
 RESTART_EVERY = int(os.environ.get("ZHENXING_KERNEL_RESTART_EVERY", "100"))
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt\n"
+# `%reset -f` and closing every figure, without the reset's two full garbage collections
+# (0.16 s of the 0.25 s a reset cost, eight times per township): see notebook.reset_namespace
+RESET = "import zhenxing.notebook as _zn\n_zn.reset_namespace()\n"
 WARM_UP = "import pandas, matplotlib.pyplot, zhenxing.notebook, zhenxing.charts\nzhenxing.charts.setup()\n"
 
 _state = threading.local()  # one kernel per worker thread (Dask workers run tasks in threads)
