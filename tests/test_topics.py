@@ -219,7 +219,7 @@ def test_relocation_nulls():
     t = core()
     t["households"] = without(t["households"], "是否易地扶贫搬迁")
     assert I.relocation(t, T, Y, END, notes) is None
-    assert notes[0]["topic"] == "relocation" and notes[0]["reason"] == "未提供是否易地扶贫搬迁"
+    assert notes[0]["topic"] == "relocation" and notes[0]["reason"] == "未提供“是否易地扶贫搬迁”信息"
     t = core()
     del t["work"]
     notes = []
@@ -295,8 +295,10 @@ def test_funds_more():
 
 def test_funds_more_nulls():
     notes = []
-    f = I.funds_more(core(), T, Y, END, I.DEFAULT_POLICY, notes)      # no start_progress set
+    no_target = {k: v for k, v in I.DEFAULT_POLICY.items() if k != "start_progress"}
+    f = I.funds_more(core(), T, Y, END, no_target, notes)             # no start_progress set
     assert f["start_progress"] is None and notes[0]["reason"] == "参数文件未设定项目开工进度要求"
+    assert notes[0]["cause"] == "no_target"
     t = core()
     t["projects"] = without(t["projects"], "受益脱贫人口数")
     assert I.funds_more(t, T, Y, END, POLICY)["beneficiaries"] is None

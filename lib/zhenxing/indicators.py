@@ -199,7 +199,8 @@ class _Notes:
         if self.sink is None:
             return
         if reason is None:
-            reason = f"未提供{column}" if column else f"未提供{TABLE_NAMES.get(table, table)}数据"
+            reason = (f"未提供“{column}”信息" if column.startswith("是否") else f"未提供{column}") if column \
+                else f"未提供{TABLE_NAMES.get(table, table)}数据"
         entry = {"topic": self.topic, "key": key, "cause": cause, "table": table, "column": column,
                  "reason": reason}
         if entry not in self.sink:

@@ -50,13 +50,9 @@ def _numeric_text(col: pd.Series) -> bool:
 
 def _note(ind: dict, topic: str, keys=None, extra: str | None = None) -> str | None:
     """注: the reasons of the not-stated figures ``keys`` of ``topic`` (all when None)."""
-    reasons = []
-    for e in ind.get("not_stated") or []:
-        if e.get("topic") == topic and e.get("key") is not None and (keys is None or e["key"] in keys):
-            r = text.not_stated({"not_stated": [e]}, topic)
-            for x in r:
-                if x not in reasons:
-                    reasons.append(x)
+    chosen = [e for e in ind.get("not_stated") or []
+              if e.get("topic") == topic and e.get("key") is not None and (keys is None or e["key"] in keys)]
+    reasons = text.not_stated({"not_stated": chosen}, topic)  # one sentence per reason
     if extra and not reasons:
         reasons.append(extra)
     return ("注：" + "".join(reasons)) if reasons else None
