@@ -19,6 +19,7 @@ import pytest
 import psutil
 
 from zhenxing import contract, sample
+from zhenxing.notebook import TOPICS
 
 
 def zhenxing(*args, env=None) -> subprocess.CompletedProcess:
@@ -44,20 +45,59 @@ def towns_of(dataset: Path) -> dict[str, str]:
 
 
 def test_warm_kernels_give_the_same_results_as_fresh_kernels(tmp_path, tiny_dataset):
+    """The fast paths (notebooks in the worker's own process — the default — and warm
+    kernels) against papermill's own fresh kernel per notebook: the same indicators, report
+    text, notebook text outputs, chart files (SVG and PNG bytes) and the same three formats."""
     outs = {}
     town, county = sorted(towns_of(tiny_dataset).items())[0]
-    for engine in ("fresh", "warm"):
+    for engine in ("fresh", "warm", "inprocess"):
         out = tmp_path / engine
-        r = zhenxing("run", str(tiny_dataset), "--township", town, "--out", str(out), "--formats", "html",
+        r = zhenxing("run", str(tiny_dataset), "--township", town, "--out", str(out),
                      env={"ZHENXING_ENGINE": engine})
         assert r.returncode == 0, r.stderr[-2000:]
         outs[engine] = out / "2023" / county / town
-    fresh, warm = outs["fresh"], outs["warm"]
-    assert json.loads((fresh / "indicators.json").read_text()) == json.loads((warm / "indicators.json").read_text())
+    fresh = outs["fresh"]
     strip = lambda s: re.sub(r"生成时间：.*", "", s)  # noqa: E731
-    assert strip((fresh / "report.md").read_text()) == strip((warm / "report.md").read_text())
-    for nb in ("monitoring", "income", "employment", "funds", "public_posts"):
-        assert narrative(fresh / f"{nb}.ipynb") == narrative(warm / f"{nb}.ipynb")
+    for engine in ("warm", "inprocess"):
+        fast = outs[engine]
+        assert json.loads((fresh / "indicators.json").read_text()) == json.loads((fast / "indicators.json").read_text())
+        assert strip((fresh / "report.md").read_text()) == strip((fast / "report.md").read_text())
+        for nb in TOPICS:
+            assert narrative(fresh / f"{nb}.ipynb") == narrative(fast / f"{nb}.ipynb"), (engine, nb)
+        charts = sorted(p.name for p in (fresh / "charts").iterdir())
+        assert charts and charts == sorted(p.name for p in (fast / "charts").iterdir())
+        for name in charts:
+            assert (fresh / "charts" / name).read_bytes() == (fast / "charts" / name).read_bytes(), (engine, name)
+        for fmt in ("html", "pdf", "docx"):
+            assert (fast / f"report.{fmt}").stat().st_size > 0
+        # the county summary: its notebook on the same engine, the same text
+        assert strip((fresh.parent / "county.md").read_text()) == strip((fast.parent / "county.md").read_text())
+
+
+def test_the_in_process_engine_reports_a_failing_cell_as_papermill_does(tmp_path):
+    """An error in a cell: papermill's PapermillExecutionError (cell number, error name and
+    message for the failure table), the notebook kept with the error output; a leftover
+    variable is gone in the next notebook."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    from zhenxing import kernels, paths  # noqa: F401 — registers the engines
+    bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42\nprint('x')"),
+                                          nbformat.v4.new_code_cell("1 / 0")])
+    ok = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())\n7")])
+    for nb in (bad, ok):
+        nb.metadata["kernelspec"] = {"name": "zhenxing", "display_name": "zhenxing", "language": "python"}
+    with pytest.raises(PapermillExecutionError) as e:
+        pm.execute_notebook(bad, str(tmp_path / "bad.ipynb"), engine_name="zhenxing-inprocess",
+                            kernel_name="zhenxing", progress_bar=False, cwd=str(paths.NOTEBOOKS))
+    assert e.value.ename == "ZeroDivisionError"
+    kept = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
+    assert [o["output_type"] for o in kept.cells[-1].outputs] == ["error"]
+    out = pm.execute_notebook(ok, None, engine_name="zhenxing-inprocess", kernel_name="zhenxing",
+                              progress_bar=False, cwd=str(paths.NOTEBOOKS))
+    outputs = out.cells[0].outputs
+    assert outputs[0]["text"] == "False\n"
+    assert outputs[1]["output_type"] == "execute_result" and outputs[1]["data"]["text/plain"] == "7"
 
 
 def test_a_warm_kernel_starts_each_notebook_with_a_clean_namespace():
@@ -85,7 +125,7 @@ def test_batch_on_a_dask_cluster(tmp_path, small_county):
     assert r.returncode == 0, r.stderr[-3000:]
     reports = sorted(tmp_path.glob("2023/示例县/*/report.html"))
     assert len(reports) == 3
-    assert (tmp_path / "2023" / "示例县" / "county.html").exists()
+    assert (tmp_path / "2023" / "示例县" / "county.html").exists(), r.stderr[-3000:]
 
 
 def test_a_killed_batch_resumes_to_complete_reports(tmp_path, small_county):
@@ -207,12 +247,16 @@ def _alive(pids) -> list[int]:
     return alive
 
 
-def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tiny_dataset):
+@pytest.mark.parametrize("engine", ["inprocess", "warm"])
+def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tiny_dataset, engine):
+    """Both ways a worker runs notebooks: in its own process (the default) and on a warm kernel."""
     out = tmp_path / "out"
     county = out / "2023" / sorted(set(towns_of(tiny_dataset).values()))[0]
     cmd = [sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--out", str(out),
            "--formats", "html", "--workers", "1"]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    env = {**os.environ, "ZHENXING_ENGINE": engine}
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                         env=env)
     seen: set[int] = set()
     deadline = time.time() + 180
     while time.time() < deadline and not list(county.glob("*/.zhenxing-run.json")):
@@ -223,7 +267,10 @@ def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tin
         time.sleep(0.1)
     time.sleep(0.3)  # the next township is under way
     seen.update(c.pid for c in psutil.Process(p.pid).children(recursive=True))
-    assert any("ipykernel" in " ".join(psutil.Process(c).cmdline()) for c in _alive(seen)), "kernels were running"
+    if engine == "warm":
+        assert any("ipykernel" in " ".join(psutil.Process(c).cmdline()) for c in _alive(seen)), "kernels were running"
+    else:
+        assert _alive(seen), "workers were running"
     t0 = time.time()
     os.killpg(p.pid, signal.SIGINT)  # as a terminal sends it
     stdout, stderr = p.communicate(timeout=60)
@@ -238,7 +285,7 @@ def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tin
     assert len(done) == 1 and (done[0] / "report.html").exists()
     assert not list(county.glob(".*tmp*")), "the interrupted township's temporary folder was not cleaned"
     assert not (out / "failed").exists(), "an interrupted township is not a failure"
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "跳过 1 个" in r.stdout
     assert f"{done[0].name}：未变化，跳过" in r.stderr

@@ -92,8 +92,8 @@ def _build(work: Path, dataset: str, township: str, county: str, year: int, repo
 
     import papermill as pm
 
-    from . import kernels  # noqa: F401 — registers the warm-kernel engine
-    engine = "zhenxing-warm" if os.environ.get("ZHENXING_ENGINE", "warm") == "warm" or engine_kwargs else None
+    from . import kernels  # registers the engines
+    engine = kernels.engine_name(cluster=bool(engine_kwargs))
     parameters = {"dataset": str(dataset), "township": township, "year": int(year),
                   "report_date": report_date, "out_dir": str(work)}
     for topic in TOPICS:
@@ -504,7 +504,9 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
         ctx = mp.get_context("fork")
     else:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report"])
+        ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report",
+                                    "zhenxing.charts", "zhenxing.notebook", "zhenxing.indicators",
+                                    "IPython.core.interactiveshell", "papermill", "nbformat"])
     out, deaths = [], {t: 0 for t in jobs}
 
     def on_error(t, e):
@@ -705,7 +707,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     dataset = Path(dataset).resolve()
     if sys.stderr.isatty():
         print("校验数据集（每个数据版本只做一次）…", file=sys.stderr, flush=True)
-    meta = contract.prepare(dataset)
+    # the cache is keyed by content: its meta may name another folder with the same files
+    meta = {**contract.prepare(dataset), "path": str(dataset)}
     year, report_date = check_run(meta, year, report_date)
     all_towns = meta["townships"]
     wanted = townships or list(all_towns)
@@ -765,6 +768,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
 
             outcomes += _on_dask(scheduler, jobs, progress, package_of, on_result)
         elif todo:
+            kernels.preload()  # forked workers inherit the notebooks' libraries
             outcomes += _on_processes(n, jobs, progress)
     except Interrupted as e:
         progress.end_line()

@@ -184,3 +184,223 @@ class WarmEngine(NBClientEngine):
 
 
 papermill_engines.register("zhenxing-warm", WarmEngine)
+
+
+# --- in-process execution (the default for local runs, issue 14) -------------------------
+#
+# A local worker process has pandas, matplotlib and zhenxing imported already (forked from
+# the batch process, or preloaded by the fork server): it runs the notebooks itself, in one
+# IPython shell of its own, instead of sending each cell to a kernel process. No kernel to
+# start (about 2.5 s per worker), no message round trips, no JSON/HMAC of every chart: the
+# same cells, in the same order, in the same IPython shell machinery (input history for the
+# parameter check, display publisher, display hook, tracebacks), reset before each notebook
+# as a warm kernel is. Outputs are built as nbclient builds them from a kernel's messages;
+# a test compares a run on this engine with a fresh-kernel papermill run.
+
+_LANGUAGE_INFO = None
+_INPROCESS_LOCK = threading.Lock()
+
+
+def _language_info() -> dict:
+    global _LANGUAGE_INFO
+    if _LANGUAGE_INFO is None:
+        import platform
+        _LANGUAGE_INFO = {"name": "python", "version": platform.python_version(), "mimetype": "text/x-python",
+                          "codemirror_mode": {"name": "ipython", "version": 3}, "pygments_lexer": "ipython3",
+                          "nbconvert_exporter": "python", "file_extension": ".py"}
+    return _LANGUAGE_INFO
+
+
+class _Sink:
+    """Where the running cell's outputs go."""
+    outputs: list | None = None
+
+    def add(self, out) -> None:
+        if self.outputs is not None:
+            self.outputs.append(out)
+
+    def stream(self, name: str, text: str) -> None:
+        if self.outputs is None or not text:
+            return
+        last = self.outputs[-1] if self.outputs else None
+        if last is not None and last.get("output_type") == "stream" and last.get("name") == name:
+            last["text"] += text  # nbclient coalesces consecutive stream messages alike
+        else:
+            from nbformat.v4 import new_output
+            self.outputs.append(new_output("stream", name=name, text=text))
+
+
+_sink = _Sink()
+
+
+class _Stream:
+    def __init__(self, name: str):
+        self.name, self.encoding = name, "utf-8"
+
+    def write(self, text) -> int:
+        _sink.stream(self.name, str(text))
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+_shell_state: dict = {}
+
+
+def _shell():
+    """This process's IPython shell, with outputs captured as a kernel's would be."""
+    if _shell_state.get("pid") == os.getpid():
+        return _shell_state["shell"]
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.displaypub import DisplayPublisher
+    from IPython.core.interactiveshell import InteractiveShell
+    from nbformat.v4 import new_output
+
+    class Publisher(DisplayPublisher):
+        def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kw):
+            _sink.add(new_output("display_data", data=data, metadata=metadata or {}))
+
+        def clear_output(self, wait=False):
+            if _sink.outputs is not None:
+                _sink.outputs.clear()
+
+    class Hook(DisplayHook):
+        def start_displayhook(self):
+            self._md = None
+
+        def write_output_prompt(self):
+            pass
+
+        def write_format_data(self, format_dict, md_dict=None):
+            _sink.add(new_output("execute_result", data=format_dict, metadata=md_dict or {},
+                                 execution_count=self.prompt_count))
+
+        def finish_displayhook(self):
+            pass
+
+    import types
+
+    from traitlets.config import Config
+    config = Config()
+    config.HistoryManager.enabled = False  # no SQLite history file; the input history stays in memory
+    # a module of its own for the notebooks' namespace (the shell would otherwise take the
+    # place of this process's __main__ in sys.modules)
+    shell = InteractiveShell.instance(config=config, user_module=types.ModuleType("__zhenxing_notebook__"))
+    shell.display_pub = Publisher(shell=shell, parent=shell)
+    shell.displayhook = Hook(shell=shell, cache_size=shell.cache_size, parent=shell)
+    shell.display_trap.hook = shell.displayhook
+
+    def showtraceback(etype, evalue, stb):
+        _sink.add(new_output("error", ename=str(etype.__name__), evalue=str(evalue), traceback=stb))
+    shell._showtraceback = showtraceback
+    shell.InteractiveTB.set_mode("Context")
+    _shell_state.update(pid=os.getpid(), shell=shell)
+    return shell
+
+
+def inprocess_possible() -> bool:
+    """In-process execution needs the main thread (cell time limit by SIGALRM, one shell per
+    process); Dask worker threads and cluster tasks use warm kernels instead."""
+    return threading.current_thread() is threading.main_thread()
+
+
+class InProcessEngine(NBClientEngine):
+    """papermill engine `zhenxing-inprocess`: the cells run in this process's IPython shell."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+        import signal
+        import sys
+        import time
+
+        from nbformat.v4 import new_output
+        cwd = kwargs.get("cwd") or os.getcwd()
+        with _INPROCESS_LOCK:
+            shell = _shell()
+            from . import notebook
+            notebook.reset_namespace(shell)
+            nb = nb_man.nb
+            here = os.getcwd()
+            saved = sys.stdout, sys.stderr
+            use_alarm = bool(execution_timeout) and threading.current_thread() is threading.main_thread()
+
+            def on_alarm(signum, frame):
+                raise TimeoutError(f"单元格运行超过 {execution_timeout} 秒 [cell_timeout]")
+            old_alarm = signal.signal(signal.SIGALRM, on_alarm) if use_alarm else None
+            os.chdir(cwd)
+            sys.stdout, sys.stderr = _Stream("stdout"), _Stream("stderr")
+            try:
+                for index, cell in enumerate(nb.cells):
+                    nb_man.cell_start(cell, index)
+                    try:
+                        if cell.cell_type != "code" or not cell.source.strip():
+                            continue
+                        cell.outputs = []
+                        _sink.outputs = cell.outputs
+                        if use_alarm:
+                            signal.alarm(int(execution_timeout))
+                        try:
+                            result = shell.run_cell(cell.source, store_history=True, silent=False)
+                        finally:
+                            if use_alarm:
+                                signal.alarm(0)
+                            _sink.outputs = None
+                        cell.execution_count = result.execution_count
+                        if isinstance(result.error_in_exec, KeyboardInterrupt):
+                            raise KeyboardInterrupt  # Ctrl-C stops the batch, as with a kernel
+                        if not result.success:
+                            if not any(o.get("output_type") == "error" for o in cell.outputs):
+                                e = result.error_before_exec or result.error_in_exec
+                                cell.outputs.append(new_output("error", ename=type(e).__name__, evalue=str(e),
+                                                               traceback=[]))
+                            nb_man.cell_exception(cell, cell_index=index, exception=result.error_in_exec)
+                            break
+                    finally:
+                        nb_man.cell_complete(cell, cell_index=index)
+                nb.metadata["language_info"] = _language_info()
+            finally:
+                sys.stdout, sys.stderr = saved
+                os.chdir(here)
+                if use_alarm:
+                    signal.signal(signal.SIGALRM, old_alarm)
+                import matplotlib.pyplot as plt
+                plt.close("all")
+            return nb
+
+
+papermill_engines.register("zhenxing-inprocess", InProcessEngine)
+
+
+def engine_name(cluster: bool = False) -> str | None:
+    """The papermill engine of a batch: `$ZHENXING_ENGINE` is `inprocess` (default: this
+    process's IPython shell, where possible), `warm` (a warm kernel per worker) or `fresh`
+    (papermill's own: a new kernel per notebook, as a user's plain papermill run). Cluster
+    tasks run on warm kernels (worker threads; each task's own policy files)."""
+    mode = os.environ.get("ZHENXING_ENGINE", "inprocess")
+    if cluster:
+        return "zhenxing-warm"
+    if mode == "fresh":
+        return None
+    if mode == "warm" or not inprocess_possible():
+        return "zhenxing-warm"
+    return "zhenxing-inprocess"
+
+
+def preload() -> None:
+    """Import what the notebooks use, in the batch process before its workers are forked,
+    so no worker imports it again."""
+    import IPython.core.interactiveshell  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import charts, indicators, notebook, report  # noqa: F401
+    charts.setup()

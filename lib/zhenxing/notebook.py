@@ -142,7 +142,7 @@ def check_parameters(ns: dict | None = None, history: list[str] | None = None) -
         raise params.ParamError("笔记本参数类型不对：" + "；".join(problems) + " [wrong_type]")
 
 
-def reset_namespace() -> None:
+def reset_namespace(ip=None) -> None:
     """What a warm kernel runs before each notebook: IPython's `%reset -f` (user namespace,
     output cache, input history cleared), then every matplotlib figure closed. The reset's
     own `gc.collect()` calls (two full collections, ~0.16 s with pandas and matplotlib
@@ -150,8 +150,9 @@ def reset_namespace() -> None:
     and Python's generational collector still collects cycles as it always does."""
     import gc
 
-    from IPython import get_ipython
-    ip = get_ipython()
+    if ip is None:
+        from IPython import get_ipython
+        ip = get_ipython()
     collect = gc.collect
     gc.collect = lambda *a, **k: 0
     try:

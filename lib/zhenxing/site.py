@@ -122,8 +122,8 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
                   "out_dir": str(d)}
     tmp = d / f".county.{os.getpid()}.tmp.ipynb"
     try:
-        from . import kernels  # noqa: F401 — registers the warm-kernel engine (quiet: IPC, no kernel log)
-        engine = "zhenxing-warm" if os.environ.get("ZHENXING_ENGINE", "warm") == "warm" else None
+        from . import kernels  # registers the engines (in-process; warm kernels: IPC, no kernel log)
+        engine = kernels.engine_name()
         pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(tmp), parameters=parameters,
                             kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False,
                             log_output=False, request_save_on_cell_execute=False, engine_name=engine)
