@@ -466,20 +466,25 @@ def _stop_pool(pool, futs) -> None:
     for f in futs:
         f.cancel()
     procs = list((getattr(pool, "_processes", None) or {}).values())
-    victims = []
+    kids = []
     for p in procs:
         try:
-            w = psutil.Process(p.pid)
-            kids = w.children(recursive=True)  # the worker's kernels (read before it dies)
+            kids += psutil.Process(p.pid).children(recursive=True)  # the worker's kernels (read before it dies)
         except psutil.NoSuchProcess:
             continue
-        victims += [w, *kids]
-    for v in victims:
+    for p in procs:  # the workers themselves through multiprocessing, which must reap them itself:
+        try:         # a child reaped elsewhere (psutil.wait_procs) looks alive to it forever, and
+            p.kill()  # pool.shutdown() below would then wait for ever
+        except (OSError, ValueError):
+            pass
+    for v in kids:
         try:
             v.kill()
         except psutil.NoSuchProcess:
             pass
-    psutil.wait_procs(victims, timeout=5)
+    psutil.wait_procs(kids, timeout=5)  # grandchildren: not ours to reap, psutil only waits
+    for p in procs:
+        p.join(timeout=5)
     for p in procs:
         shutil.rmtree(Path(tempfile.gettempdir()) / f"zhenxing-ipc-{p.pid}", ignore_errors=True)
     pool.shutdown(wait=True, cancel_futures=True)
