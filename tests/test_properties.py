@@ -180,13 +180,43 @@ def datasets(draw):
         removed["households"].remove("纳入监测日期")
     if any(h["监测对象类别"] for h in hh) and "风险发现日期" in removed["households"]:
         pass  # allowed: the export's own shape (no separate 风险发现日期)
-    return {"rows": rows, "dropped": dropped, "header_only": header_only, "removed": removed, "towns": towns}
+    # the national system's person-level export in place of households + members
+    person_level = "members" not in dropped and draw(st.booleans())
+    if person_level:
+        removed["households"] = [c for c in optional_columns("households") if c not in PERSON_LEVEL]
+        removed["members"] = []
+    return {"rows": rows, "dropped": dropped, "header_only": header_only, "removed": removed, "towns": towns,
+            "person_level": person_level}
+
+
+# contract column → the national system's column name in a person-level export
+PERSON_LEVEL = {"县": "县(市、区、旗)", "乡镇": "乡(镇)", "村": "行政村", "户编号": "户编号", "家庭人口数": "人数",
+                "是否脱贫户": "户类型", "监测对象类别": "易返贫致贫户(监测对象)类型", "纳入监测日期": "识别监测时间",
+                "风险消除日期": "消除监测时间", "主要风险类型": "致贫/返贫风险1"}
+
+
+def write_person_level(spec: dict, folder: Path) -> None:
+    """households + members as one export: a row per member, the household columns repeated."""
+    hh = {h["户编号"]: h for h in spec["rows"]["households"]}
+    cols = [*PERSON_LEVEL.values(), "证件号码", "与户主关系", "劳动技能"]
+    with open(folder / "防止返贫致贫监测对象信息_20231231.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols)
+        w.writeheader()
+        for i, m in enumerate(spec["rows"]["members"]):
+            h = hh[m["户编号"]]
+            row = {pl: h.get(c, "") for c, pl in PERSON_LEVEL.items()}
+            row["户类型"] = "脱贫户" if h["是否脱贫户"] == "是" else "一般农户"
+            first = i == 0 or spec["rows"]["members"][i - 1]["户编号"] != m["户编号"]
+            row.update({"证件号码": m["证件号码"], "与户主关系": "户主" if first else "之子", "劳动技能": m["劳动技能"]})
+            w.writerow(row)
 
 
 def write(spec: dict, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
+    if spec.get("person_level"):
+        write_person_level(spec, folder)
     for name, rows in spec["rows"].items():
-        if name in spec["dropped"]:
+        if name in spec["dropped"] or (spec.get("person_level") and name in ("households", "members")):
             continue
         cols = [c for c in all_columns(name) if c not in spec["removed"][name]
                 and (not rows or c in rows[0])]
