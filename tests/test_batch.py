@@ -358,3 +358,23 @@ def test_site_writes_nothing_for_an_output_folder_that_does_not_exist(tmp_path):
     from zhenxing import site
     site.write_index(tmp_path / "none")
     assert not (tmp_path / "none").exists()
+
+
+def test_a_county_summary_that_fails_fails_the_run(tiny_dataset, tmp_path, monkeypatch):
+    """The county summary is a requested report: when it cannot be made, the townships stay
+    published, the failure is in the table, and the run exits 1 (never a silent 0)."""
+    from types import SimpleNamespace
+
+    from zhenxing import batch, site
+
+    def broken(*a, **k):
+        raise RuntimeError("county notebook failed")
+
+    monkeypatch.setattr(site, "write_county", broken)
+    out = tmp_path / "out"
+    args = SimpleNamespace(dataset=str(tiny_dataset), year=2023, township=["河口镇"], report_date="",
+                           out=str(out), formats="html", workers=1, force=False, scheduler=None)
+    rc = batch.run_cli(args)
+    assert rc == 1
+    assert (out / "2023" / "示例县" / "河口镇" / "report.html").exists()
+    assert not (out / "2023" / "示例县" / "county.html").exists()

@@ -786,7 +786,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     from . import site
     progress.step("生成县级汇总和目录")
     try:
-        site.write_rollups(Path(out), year, meta, outcomes, formats)
+        for county, error in site.write_rollups(Path(out), year, meta, outcomes, formats) or []:
+            outcomes.append(Outcome(f"{county}县级总结", county, "failed", "县级总结", error))
     except KeyboardInterrupt:  # every township is done; the roll-up is redone by the next run
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         progress.end_line()

@@ -137,9 +137,11 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
 
 
-def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
+def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[tuple[str, str]]:
     """The county summary per county touched by this run, then the index of everything
-    in `out`."""
+    in `out`. Returns the counties whose summary could not be made, with the (masked)
+    error: the run then exits 1 — a county summary is a requested report too."""
+    failed: list[tuple[str, str]] = []
     counties = {o.county for o in outcomes if o.county}
     for county in sorted(counties):
         if not (out / str(year) / county).is_dir():
@@ -154,7 +156,9 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> None:
             from .batch import _safe_error
             _remove_county(out / str(year) / county)
             print(f"{county}县级总结未能生成：{_safe_error(e)}", file=sys.stderr)
+            failed.append((county, _safe_error(e)))
     write_index(out)
+    return failed
 
 
 def write_index(out: Path) -> None:
