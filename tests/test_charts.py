@@ -114,3 +114,31 @@ def test_numbers_on_charts_are_written_as_the_prose_writes_them():
     assert "," not in alt
     _, alt = charts.bar({"脱贫户": 13873.0}, "人均纯收入（元）", "元")
     assert "13873元" in alt
+
+
+@pytest.mark.parametrize("make", [
+    lambda: charts.bar(DATA, "公益性岗位在岗人数（按岗位类型）", "人"),
+    lambda: charts.grouped_bar({"2022年": {"脱贫户": 13873, "监测对象": None},
+                                "2023年": {"脱贫户": 14711, "监测对象": 10206}}, "人均纯收入（元）", "元"),
+])
+def test_layout_is_fixed_once_and_saving_skips_the_extra_layout_pass(make, monkeypatch):
+    """The builders lay a chart out once and leave no layout engine, so savefig draws each
+    format once (not an extra layout-only pass first); the bytes are those of a figure that
+    keeps tight_layout's placeholder engine (what matplotlib would otherwise draw twice)."""
+    from matplotlib.figure import Figure
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    fig, _ = make()
+    assert fig.get_layout_engine() is None
+    draws = []
+    orig = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: (draws.append(r), orig(self, r))[1])
+    svg, png = charts.svg(fig, close=False), charts.png(fig, close=False)
+    assert len(draws) == 2  # one per format
+    monkeypatch.undo()
+
+    old, _ = make()
+    old.set_layout_engine(PlaceHolderLayoutEngine(False, False))  # what tight_layout leaves
+    assert (charts.svg(old, close=False), charts.png(old, close=False)) == (svg, png)
+    charts.plt.close(old)
+    charts.plt.close(fig)

@@ -114,6 +114,16 @@ def _wrap(label: str, width: int = 6) -> str:
     return "\n".join(label[i:i + width] for i in range(0, len(label), width))
 
 
+def _tight(fig) -> None:
+    """Lay the chart out once (tight_layout) and fix that layout. tight_layout leaves a
+    placeholder layout engine on the figure, and savefig draws a figure that has a layout
+    engine one extra time (without output) before drawing it for real; with the layout
+    already fixed that pass only costs time (about a third of each SVG or PNG encoding),
+    so the engine is removed. The SVG and PNG bytes are the same either way (tests)."""
+    fig.tight_layout()
+    fig.set_layout_engine(None)
+
+
 def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | None = None,
         alt_prefix: str | None = None):
     """A labelled bar chart. Returns (figure, text alternative stating every number).
@@ -139,7 +149,7 @@ def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | Non
                  fontsize=BAR_LABEL_SIZE)
     ax.set_title(title)
     ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)
-    fig.tight_layout()
+    _tight(fig)
     parts = "，".join([f"{k}{_fmt(v, unit)}{unit}" for k, v in zip(labels, values)] + [f"{k}未计算" for k in unknown])
     alt = f"{alt_prefix or title}：{parts}。" if parts else f"{title}：无数据。"
     return fig, alt
@@ -165,7 +175,7 @@ def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
     ax.set_title(title)
     ax.legend(frameon=False)
     ax.margins(y=0.15)
-    fig.tight_layout()
+    _tight(fig)
 
     def say(s, c):
         v = data[s].get(c)
