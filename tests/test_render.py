@@ -275,6 +275,31 @@ def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch)
     assert (out / "report.docx").read_bytes() == b"old report"
 
 
+def test_formats_render_side_by_side_and_the_first_failure_in_order_is_raised(tmp_path, monkeypatch):
+    """The three pandoc conversions run at the same time (one thread per format); when more
+    than one fails, the error of the first format asked for is the one raised, whichever
+    finished first, and nothing is published."""
+    import threading
+    import time
+
+    res = make_resources(tmp_path)
+    out = tmp_path / "out"
+    started = threading.Barrier(3, timeout=30)  # passes only if all three run at once
+
+    def failing(name, delay):
+        def writer(*args, **kwargs):
+            started.wait()
+            time.sleep(delay)
+            raise RenderError(f"模拟{name}失败")
+        return writer
+
+    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {"html": failing("HTML", 0.3), "pdf": failing("PDF", 0.0),
+                                                  "docx": failing("DOCX", 0.1)})
+    with pytest.raises(RenderError, match="模拟HTML失败"):
+        render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
+    assert not any(out.iterdir())
+
+
 def test_interrupted_render_never_leaves_a_report(tmp_path, monkeypatch):
     res = make_resources(tmp_path)
     out = tmp_path / "out"

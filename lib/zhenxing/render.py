@@ -512,13 +512,28 @@ _PANDOC_WRITERS = {"html": _html_pandoc, "pdf": _pdf_pandoc, "docx": _docx_pando
 
 def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title: str,
                    lang: str, resources: Path, basename: str) -> dict[str, Path]:
-    done: dict[str, Path] = {}
-    for fmt in formats:
-        out = build / f"{basename}.{fmt}"
-        _PANDOC_WRITERS[fmt](markdown, build, out, title=title, lang=lang,
+    """Each format from its own pandoc process, the formats at the same time (threads
+    waiting on subprocesses; Typst and the DOCX tidy-up run while the other pandoc
+    processes work), so a render takes about as long as its slowest format when a core
+    is free. Each writer has its own output files in ``build``; the shared pandoc data
+    dir is made before they start. The first failure in format order is raised."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _data_dir(build, lang)
+    outs = {fmt: build / f"{basename}.{fmt}" for fmt in formats}
+
+    def one(fmt: str) -> None:
+        _PANDOC_WRITERS[fmt](markdown, build, outs[fmt], title=title, lang=lang,
                              resources=resources)
-        done[fmt] = out
-    return done
+
+    if len(formats) == 1:
+        one(formats[0])
+        return outs
+    with ThreadPoolExecutor(max_workers=len(formats), thread_name_prefix="render") as pool:
+        futures = [pool.submit(one, fmt) for fmt in formats]
+    for f in futures:
+        f.result()
+    return outs
 
 
 # ------------------------------------------------------------------------ quarto
