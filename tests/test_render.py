@@ -662,3 +662,17 @@ def test_pdf_other_typst_warnings_still_fail(tmp_path, monkeypatch):
     out.mkdir()
     with pytest.raises(rmod.RenderError, match="unknown font"):
         rmod.render("# 标题\n\n正文。\n", out, title="测试", formats=("pdf",), resources=out)
+
+
+def test_html_is_the_same_bytes_run_to_run(tmp_path):
+    """Reproducible: the same Markdown gives the same HTML (table wrappers' attributes were
+    once written in a Lua table's random order)."""
+    md = "# 标题\n\n正文。\n\n| 类别 | 户数 |\n|---|---:|\n| 脱贫户 | 3 |\n\nTable: 表1　测试\n"
+    pages = []
+    for i in range(4):
+        out = tmp_path / str(i)
+        out.mkdir()
+        rmod.render(md, out, title="测试", formats=("html",), resources=out)
+        pages.append((out / "report.html").read_bytes())
+    assert all(p == pages[0] for p in pages)
+    assert b'role="region" tabindex="0" aria-label=' in pages[0]

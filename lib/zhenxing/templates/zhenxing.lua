@@ -186,10 +186,12 @@ local function html_table(tbl)
   if label == '' then
     label = '数据表'
   end
+  -- attributes as an ordered list of pairs (a Lua table has no order: the HTML would
+  -- differ from run to run)
   return pandoc.Div({ tbl }, pandoc.Attr('', { 'table-wrap' }, {
-    role = 'region',
-    tabindex = '0',
-    ['aria-label'] = label,
+    { 'role', 'region' },
+    { 'tabindex', '0' },
+    { 'aria-label', label },
   }))
 end
 
