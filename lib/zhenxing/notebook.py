@@ -96,8 +96,8 @@ def _kernel_state(ns: dict | None, history: list[str] | None):
     return ns, history
 
 
-def _accepted() -> str:
-    return "、".join(f"{k}（{PARAMETER_LABELS[k]}）" for k in PARAMETERS)
+# parameters naming a place: a non-empty name, and what to say when it is not one
+_PLACE_PARAMETERS = {"township": "township（乡镇）应为乡镇名称文字", "county": "county（县）应为县名文字"}
 
 
 def check_parameters(ns: dict | None = None, history: list[str] | None = None) -> None:
@@ -110,21 +110,28 @@ def check_parameters(ns: dict | None = None, history: list[str] | None = None) -
     over from earlier cells or notebooks never count; the values from the namespace."""
     __tracebackhide__ = True
     ns, history = _kernel_state(ns, history)
+    _check(ns, history, PARAMETERS, PARAMETER_LABELS)
+
+
+def _check(ns: dict, history: list[str], accepted: dict, labels: dict) -> None:
+    """The checks of :func:`check_parameters` for one notebook's ``accepted`` parameters."""
+    __tracebackhide__ = True
+    listing = "、".join(f"{k}（{labels[k]}）" for k in accepted)
     names = [n for cell in _parameter_cells(history) for n in cell]
-    unknown = list(dict.fromkeys(n for n in names if n not in PARAMETERS))
+    unknown = list(dict.fromkeys(n for n in names if n not in accepted))
     if unknown:
         hints = []
         for n in unknown:
-            close = difflib.get_close_matches(n, list(PARAMETERS), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(n, list(accepted), n=1, cutoff=0.6)
             hints.append(f"“{n}”" + (f"（是否应为“{close[0]}”？）" if close else ""))
-        raise params.ParamError(f"未知的笔记本参数：{'、'.join(hints)}；可用的参数：{_accepted()}。"
+        raise params.ParamError(f"未知的笔记本参数：{'、'.join(hints)}；可用的参数：{listing}。"
                                 f"请改正参数名后重新运行 [unknown_parameter]")
-    missing = [n for n in PARAMETERS if n not in ns]
+    missing = [n for n in accepted if n not in ns]
     if missing:
-        raise params.ParamError(f"缺少笔记本参数：{'、'.join(missing)}；可用的参数：{_accepted()}。"
+        raise params.ParamError(f"缺少笔记本参数：{'、'.join(missing)}；可用的参数：{listing}。"
                                 f"请从头运行参数单元格 [missing_parameter]")
     problems = []
-    for name, want in PARAMETERS.items():
+    for name in accepted:
         v = ns[name]
         if name == "year":
             ok = (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.strip().isdigit())
@@ -133,11 +140,11 @@ def check_parameters(ns: dict | None = None, history: list[str] | None = None) -
         elif name == "report_date":
             if not (v is None or isinstance(v, (str, dt.date))):
                 problems.append(f"report_date（统计截止日期）应为日期文字，如 2023-06-30，或留空，收到“{v}”")
-        elif name == "township":
+        elif name in _PLACE_PARAMETERS:
             if not isinstance(v, str) or not v.strip():
-                problems.append(f"township（乡镇）应为乡镇名称文字，收到“{v}”")
+                problems.append(f"{_PLACE_PARAMETERS[name]}，收到“{v}”")
         elif not (v is None or isinstance(v, (str, os.PathLike))):
-            problems.append(f"{name}（{PARAMETER_LABELS[name]}）应为文字（目录路径）或留空，收到“{v}”")
+            problems.append(f"{name}（{labels[name]}）应为文字（目录路径）或留空，收到“{v}”")
     if problems:
         raise params.ParamError("笔记本参数类型不对：" + "；".join(problems) + " [wrong_type]")
 
@@ -383,36 +390,7 @@ def check_county_parameters(ns: dict | None = None, history: list[str] | None = 
     ``dataset, county, year, report_date, out_dir``."""
     __tracebackhide__ = True
     ns, history = _kernel_state(ns, history)
-    accepted = "、".join(f"{k}（{COUNTY_PARAMETER_LABELS[k]}）" for k in COUNTY_PARAMETERS)
-    names = [n for cell in _parameter_cells(history) for n in cell]
-    unknown = list(dict.fromkeys(n for n in names if n not in COUNTY_PARAMETERS))
-    if unknown:
-        hints = []
-        for n in unknown:
-            close = difflib.get_close_matches(n, list(COUNTY_PARAMETERS), n=1, cutoff=0.6)
-            hints.append(f"“{n}”" + (f"（是否应为“{close[0]}”？）" if close else ""))
-        raise params.ParamError(f"未知的笔记本参数：{'、'.join(hints)}；可用的参数：{accepted}。"
-                                f"请改正参数名后重新运行 [unknown_parameter]")
-    missing = [n for n in COUNTY_PARAMETERS if n not in ns]
-    if missing:
-        raise params.ParamError(f"缺少笔记本参数：{'、'.join(missing)}；可用的参数：{accepted}。"
-                                f"请从头运行参数单元格 [missing_parameter]")
-    problems = []
-    for name in COUNTY_PARAMETERS:
-        v = ns[name]
-        if name == "year":
-            if not ((isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, str) and v.strip().isdigit())):
-                problems.append(f"year（报告年度）应为整数年份，如 2023，收到“{v}”")
-        elif name == "report_date":
-            if not (v is None or isinstance(v, (str, dt.date))):
-                problems.append(f"report_date（统计截止日期）应为日期文字，如 2023-06-30，或留空，收到“{v}”")
-        elif name == "county":
-            if not isinstance(v, str) or not v.strip():
-                problems.append(f"county（县）应为县名文字，收到“{v}”")
-        elif not (v is None or isinstance(v, (str, os.PathLike))):
-            problems.append(f"{name}（{COUNTY_PARAMETER_LABELS[name]}）应为文字（目录路径）或留空，收到“{v}”")
-    if problems:
-        raise params.ParamError("笔记本参数类型不对：" + "；".join(problems) + " [wrong_type]")
+    _check(ns, history, COUNTY_PARAMETERS, COUNTY_PARAMETER_LABELS)
 
 
 @dataclass
