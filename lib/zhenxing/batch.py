@@ -201,8 +201,8 @@ def _worker_root() -> Path:
     global _worker_dir
     with _WORKER_LOCK:
         if _worker_dir is None or _worker_dir[0] != os.getpid():
-            _clean_stale_worker_dirs()
             from . import kernels
+            kernels.clean_stale("zhenxing-worker-")  # private folders of workers killed outright
             kernels.clean_stale()  # kernel sockets of worker processes killed on this machine
             root = Path(tempfile.gettempdir()) / f"zhenxing-worker-{os.getpid()}"
             (root / "cache").mkdir(parents=True, exist_ok=True)
@@ -213,19 +213,6 @@ def _worker_root() -> Path:
             atexit.register(shutil.rmtree, str(root), True)
             _worker_dir = (os.getpid(), root)
         return _worker_dir[1]
-
-
-def _clean_stale_worker_dirs() -> None:
-    import glob
-    for d in glob.glob(os.path.join(tempfile.gettempdir(), "zhenxing-worker-*")):
-        try:
-            os.kill(int(d.rsplit("-", 1)[1]), 0)
-        except ValueError:
-            continue
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except OSError:
-            continue
 
 
 def _materialise(root: Path, run: dict, township: str, tables: dict[str, bytes]) -> tuple[Path, Path]:

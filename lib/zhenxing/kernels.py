@@ -49,10 +49,12 @@ def ipc_dir() -> str:
     return os.path.join(tempfile.gettempdir(), f"zhenxing-ipc-{os.getpid()}")
 
 
-def clean_stale() -> None:
-    """Remove the socket folders of processes that are gone (a worker killed outright)."""
+def clean_stale(prefix: str = "zhenxing-ipc-") -> None:
+    """Remove the temporary folders ``<prefix><pid>`` of processes that are gone (a worker
+    killed outright): kernel sockets by default, a cluster worker's private folder with
+    ``zhenxing-worker-``."""
     import glob
-    for d in glob.glob(os.path.join(tempfile.gettempdir(), "zhenxing-ipc-*")):
+    for d in glob.glob(os.path.join(tempfile.gettempdir(), f"{prefix}*")):
         try:
             pid = int(d.rsplit("-", 1)[1])
             os.kill(pid, 0)
