@@ -11,6 +11,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
 from zhenxing import indicators as I
 
 T = "甲镇"
@@ -20,31 +21,6 @@ MID = dt.date(2023, 6, 30)
 
 
 # ---------------------------------------------------------------- builders
-def frame(columns: dict, rows: list[tuple]) -> pd.DataFrame:
-    """Rows → DataFrame of the validated form. ``columns`` maps name → kind:
-    text (object, None blank), int (Int64), num (float64), date (datetime64 plus
-    ``<name>_仅月``; "2023-03" is month-only), bool (boolean)."""
-    names = list(columns)
-    raw = pd.DataFrame([dict(zip(names, r)) for r in rows], columns=names)
-    out = pd.DataFrame(index=raw.index)
-    for name, kind in columns.items():
-        s = raw[name]
-        if kind == "text":
-            out[name] = s.astype(object).where(s.notna(), None)
-        elif kind == "int":
-            out[name] = s.astype("Int64")
-        elif kind == "num":
-            out[name] = s.astype("float64")
-        elif kind == "bool":
-            out[name] = s.astype("boolean")
-        elif kind == "date":
-            month = s.map(lambda v: isinstance(v, str) and len(v) == 7)
-            out[name] = pd.to_datetime(s.map(lambda v: f"{v}-01" if isinstance(v, str) and len(v) == 7 else v))
-            out[name + "_仅月"] = month.astype(bool)
-    out.index = out.index + 2  # as the reader does: spreadsheet row numbers
-    return out
-
-
 HH_COLS = {
     "户编号": "text", "县": "text", "乡镇": "text", "村": "text", "家庭人口数": "int",
     "是否脱贫户": "bool", "监测对象类别": "text", "风险发现日期": "date", "纳入监测日期": "date",

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
 from zhenxing import indicators as I
 
 T = "甲镇"
@@ -17,28 +18,6 @@ Y = 2023
 END = dt.date(2023, 12, 31)
 POLICY = {**I.DEFAULT_POLICY, "start_progress": {"04-30": 60, "06-30": 90},
           "wage_income_target": 10000, "business_income_target": 7000}
-
-
-def frame(columns: dict, rows: list[tuple]) -> pd.DataFrame:
-    """Rows → a frame of the validated form (as in test_indicators)."""
-    names = list(columns)
-    raw = pd.DataFrame([dict(zip(names, r)) for r in rows], columns=names)
-    out = pd.DataFrame(index=raw.index)
-    for name, kind in columns.items():
-        s = raw[name]
-        if kind == "text":
-            out[name] = s.astype(object).where(s.notna(), None)
-        elif kind == "int":
-            out[name] = s.astype("Int64")
-        elif kind == "num":
-            out[name] = s.astype("float64")
-        elif kind == "bool":
-            out[name] = s.astype("boolean")
-        elif kind == "date":
-            out[name] = pd.to_datetime(s)
-            out[name + "_仅月"] = False
-    out.index = out.index + 2
-    return out
 
 
 HH = {"户编号": "text", "县": "text", "乡镇": "text", "村": "text", "家庭人口数": "int", "是否脱贫户": "bool",
