@@ -19,14 +19,14 @@ Usage: python bench/run.py [--sizes 10,50,200] [--subset 3] [--workers 2]
    validation and caching, reported separately.
 
 3. On demand, `--province N`: a generated province-sized county set of N townships
-   (`python -m zhenxing.sample DIR --townships N --members N*5000 --plain`; the generator
-   writes one county per dataset, so the "province" is one county of N townships) run on
+   (`python -m zhenxing.sample DIR --townships N --members N*5000 --plain --counties K`,
+   K = N / 100: one dataset of several counties, each of which gets its summary) run on
    a Dask LocalCluster through `zhenxing run --scheduler` (tasks carry their tables and
    return their files), against 10 townships generated alike: per-township cost, client
    peak memory (the client process, which also holds LocalCluster's scheduler) and bytes
    sent to / received from the workers per township. Appended to docs/performance.md.
 
-   python bench/run.py --province 1200 [--small 10] [--workers 2] [--formats html]
+   python bench/run.py --province 1200 [--per-county 100] [--small 10] [--workers 2] [--formats html]
 """
 from __future__ import annotations
 
@@ -130,12 +130,14 @@ def province(args) -> None:
         for n in (args.small, args.province):
             ds, cache = work / f"p{n}", work / f"cache{n}"
             t0 = time.perf_counter()
+            counties = max(1, n // args.per_county)
             subprocess.run([sys.executable, "-m", "zhenxing.sample", str(ds), "--townships", str(n),
-                            "--members", str(n * MEMBERS_PER_TOWNSHIP), "--plain"], check=True, capture_output=True)
+                            "--members", str(n * MEMBERS_PER_TOWNSHIP), "--plain", "--counties", str(counties)],
+                           check=True, capture_output=True)
             gen = time.perf_counter() - t0
             vs, vmb = validation(ds, cache)
             members = sum(1 for _ in open(ds / "members.csv", "rb")) - 1
-            print(f"{n} townships ({members:,} members): generated {gen:.0f}s, validation+cache {vs:.0f}s, "
+            print(f"{n} townships in {counties} counties ({members:,} members): generated {gen:.0f}s, validation+cache {vs:.0f}s, "
                   f"peak {vmb:.0f} MB", flush=True)
             r = subprocess.run([sys.executable, __file__, "--_province-child", str(ds), str(work / f"out{n}"),
                                 str(args.workers), args.formats], capture_output=True, text=True,
@@ -143,7 +145,7 @@ def province(args) -> None:
             if r.returncode != 0:
                 raise SystemExit(r.stderr[-3000:])
             row = json.loads(r.stdout.strip().splitlines()[-1])
-            row.update(n=n, members=members, validation_s=vs, validation_mb=vmb)
+            row.update(n=n, members=members, validation_s=vs, validation_mb=vmb, counties=counties)
             rows.append(row)
             print(f"{n} townships: {row['seconds']:.0f}s, {row['seconds'] / n:.2f}s per township, written "
                   f"{row['written']}, client peak {row['client_peak_mb']:.0f} MB, sent {row['sent_per_township'] / 1e3:.0f} kB"
@@ -156,13 +158,14 @@ def province(args) -> None:
     lines = [PROVINCE_HEAD, "",
              f"Measured by `python bench/run.py --province {args.province}` on {dt.date.today().isoformat()}, "
              f"{platform.machine()}, {os.cpu_count()} cores: a Dask LocalCluster of {args.workers} worker processes "
-             f"× 1 thread, formats {args.formats}, {MEMBERS_PER_TOWNSHIP:,} members per township, one county per "
-             "dataset (the generator writes one county). Tasks carry their township's pseudonymised Parquet "
+             f"× 1 thread, formats {args.formats}, {MEMBERS_PER_TOWNSHIP:,} members per township, the townships "
+             f"split into counties of {args.per_county} (`python -m zhenxing.sample … --counties K`), so the run "
+             "ends with a county summary per county. Tasks carry their township's pseudonymised Parquet "
              "tables and return the township's files; the client writes them as they arrive.", "",
-             "| townships | members | validation s | validation peak MB | run s | s per township | "
+             "| townships | counties | members | validation s | validation peak MB | run s | s per township | "
              "client peak MB | kB sent per township | kB back per township |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-             *[f"| {r['n']:,} | {r['members']:,} | {r['validation_s']:.0f} | {r['validation_mb']:.0f} | "
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             *[f"| {r['n']:,} | {r['counties']} | {r['members']:,} | {r['validation_s']:.0f} | {r['validation_mb']:.0f} | "
                f"{r['seconds']:.0f} | {r['seconds'] / r['n']:.2f} | {r['client_peak_mb']:.0f} | "
                f"{r['sent_per_township'] / 1e3:.0f} | {r['received_per_township'] / 1e3:.0f} |" for r in rows], "",
              f"Cost per township at {big['n']:,} / at {small['n']}: "
@@ -183,6 +186,7 @@ def main() -> None:
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--province", type=int, default=0, help="townships of a generated province on a LocalCluster")
+    ap.add_argument("--per-county", type=int, default=100, help="(--province) townships per generated county")
     ap.add_argument("--small", type=int, default=10, help="(--province) the small run to compare with")
     ap.add_argument("--formats", default="html", help="(--province) report formats")
     ap.add_argument("--sizes", default="10,50,200")

@@ -1506,6 +1506,7 @@ def generate(
     mixed_formats: bool = True,
     person_level: bool | None = None,
     optional: bool | None = None,
+    counties: int = 1,
 ) -> Path:
     """Write a synthetic dataset of the input contract to ``out_dir``.
 
@@ -1539,6 +1540,11 @@ def generate(
         every township, from their own random stream: the core tables are the same bytes
         with or without them. Default: on in ``mixed_formats`` (the bundled sample);
         pass ``True`` for a plain benchmark county with the further topics.
+    counties:
+        split the townships, in order, into this many counties of (nearly) equal size,
+        named after ``county`` (示例县 → 示例1县, 示例2县, …): a province-sized set of
+        several counties in one dataset. Township names, ids and content do not depend
+        on it.
 
     Table files of an earlier run in ``out_dir`` (any stem of the contract,
     ``.csv``/``.xlsx``) are removed first so the folder holds one dataset.
@@ -1546,6 +1552,8 @@ def generate(
     """
     if townships < 1:
         raise ValueError("townships must be >= 1")
+    if not 1 <= counties <= townships:
+        raise ValueError("counties must be between 1 and the number of townships")
     years = tuple(sorted(int(y) for y in years))
     if not years:
         raise ValueError("years must not be empty")
@@ -1570,9 +1578,10 @@ def generate(
     pl_index = townships - 1 if person_level else -1
     sinks = _open_sinks(out, mixed_formats, county, years)
     opt_sinks = _open_optional_sinks(out, mixed_formats, county, years) if optional else {}
+    county_of = county_names(county, counties)
     try:
         for i, town in enumerate(towns):
-            r = _Renderer(town, county, width, mixed_formats, seed)
+            r = _Renderer(town, county_of[i * counties // townships], width, mixed_formats, seed)
             for table, sink in sinks.items():
                 if i == pl_index and table == "households":
                     stamp = dt.datetime(years[-1] + 1, 1, 5, 9, 30, 0)
@@ -1591,6 +1600,14 @@ def generate(
     return out
 
 
+def county_names(county: str, counties: int) -> list[str]:
+    """The counties of a generated set: ``county`` itself, or 示例1县, 示例2县, …"""
+    if counties == 1:
+        return [county]
+    stem = county.removesuffix("县")
+    return [f"{stem}{k}县" for k in range(1, counties + 1)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m zhenxing.sample",
@@ -1603,6 +1620,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--years", type=int, nargs="+", default=[2022, 2023], help="report years")
     ap.add_argument("--seed", type=int, default=20231231)
     ap.add_argument("--county", default="示例县")
+    ap.add_argument("--counties", type=int, default=1,
+                    help="split the townships into this many counties (示例1县, 示例2县, …; default 1)")
     ap.add_argument("--plain", action="store_true",
                     help="plain UTF-8 CSVs with English stems (fast; for large counties)")
     ap.add_argument("--optional", action=argparse.BooleanOptionalAction, default=None,
@@ -1611,7 +1630,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     t0 = time.perf_counter()
     out = generate(a.out, townships=a.townships, households_per_township=a.households,
                    members_target=a.members, years=a.years, seed=a.seed, county=a.county,
-                   mixed_formats=not a.plain, optional=a.optional)
+                   mixed_formats=not a.plain, optional=a.optional, counties=a.counties)
     files = sorted(p for p in out.iterdir() if p.suffix in (".csv", ".xlsx"))
     total = sum(p.stat().st_size for p in files)
     print(f"wrote {len(files)} tables ({total / 1e6:.1f} MB) to {out} "
