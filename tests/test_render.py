@@ -635,6 +635,62 @@ def test_docx_uses_the_png_twin(long_rendered):
     assert len(blobs) == 6 and all(b.startswith(b"\x89PNG") for b in blobs)
 
 
+def test_docx_png_twin_is_rasterised_from_the_svg_of_a_notebook_chart(tmp_path):
+    """A chart stored only as SVG (as the notebooks store it) reaches Word as a PNG drawn
+    from that SVG with the report's CJK font: 1000 px across the 5 in chart, 200 ppi
+    stated (Word shows it 5 in wide), the same picture as matplotlib's own PNG of the chart
+    (labels and title drawn, not blank or boxes); HTML keeps the SVG."""
+    import io
+
+    from PIL import Image, ImageChops, ImageStat
+
+    from zhenxing import charts
+    res = tmp_path / "res"
+    (res / "charts").mkdir(parents=True)
+    fig, alt = charts.bar({"县内": 120, "省内县外": 90, "省外": 80}, "务工人数", "人")
+    svg, own_png = charts.svg(fig, close=False), charts.png(fig)
+    (res / "charts" / "c.svg").write_text(svg, encoding="utf-8")
+    out = render(f"## 一、务工\n\n正文。\n\n![图1　{alt}](charts/c.svg)\n", tmp_path / "out",
+                 title=TITLE, resources=res, backend="pandoc")
+    twin = res / "charts" / "c.png"
+    im = Image.open(twin)
+    assert im.size == (1000, 560) and round(im.info["dpi"][0]) == 200
+    ours, mpl = im.convert("L"), Image.open(io.BytesIO(own_png)).convert("L")
+    title = (0, 0, 1000, 90)  # the bold title across the top
+    assert ImageStat.Stat(ImageChops.difference(ours, mpl)).mean[0] < 2.5
+    assert ImageStat.Stat(ImageChops.difference(ours.crop(title), mpl.crop(title))).mean[0] < 4
+    assert ImageStat.Stat(ours.crop(title)).mean[0] < 250  # the title is there (not white)
+    d = docx.Document(str(out["docx"]))
+    blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
+    assert blobs == [twin.read_bytes()]
+    html = out["html"].read_text(encoding="utf-8")
+    assert "data:image/svg+xml" in html and "data:image/png" not in html
+
+
+def test_png_twin_is_redrawn_when_older_than_its_svg_and_kept_otherwise(tmp_path):
+    """A folder reused by a later run (the county summary's) never gives Word an earlier
+    chart: a PNG older than its SVG is redrawn; one newer (a notebook's own) is kept."""
+    import os
+
+    from zhenxing import charts
+    from zhenxing.render import png_twins
+    (tmp_path / "charts").mkdir()
+    md = "![图1　甲1户](charts/a.svg)\n\n![图2　乙2户](charts/b.svg)\n\n![图3　远程](https://x.org/c.svg)\n"
+    for stem in "ab":
+        fig, _ = charts.bar({"甲": 1, "乙": 2}, stem, "户")
+        (tmp_path / "charts" / f"{stem}.svg").write_text(charts.svg(fig), encoding="utf-8")
+        (tmp_path / "charts" / f"{stem}.png").write_bytes(b"old")
+    svg_a = tmp_path / "charts" / "a.svg"
+    os.utime(tmp_path / "charts" / "a.png", ns=(svg_a.stat().st_mtime_ns - 10**9,) * 2)  # older
+    os.utime(tmp_path / "charts" / "b.png", ns=(svg_a.stat().st_mtime_ns + 10**9,) * 2)  # newer
+    made = png_twins(md, tmp_path)
+    assert made == [tmp_path / "charts" / "a.png"]
+    assert (tmp_path / "charts" / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "charts" / "b.png").read_bytes() == b"old"
+    assert png_twins(md, tmp_path) == []  # nothing left to draw
+    assert not list(tmp_path.glob(".charts.*"))  # no scratch file left
+
+
 def test_pdf_falls_back_to_natural_chart_size_when_layout_does_not_converge(tmp_path, monkeypatch):
     """Adaptive chart placement can oscillate; Typst then warns that the layout did not
     converge. The report must still be written (charts at natural size), not fail."""

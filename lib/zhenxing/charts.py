@@ -1,8 +1,9 @@
 """Charts: one matplotlib style, Chinese labels in an explicitly named CJK font.
 
 Charts are drawn at the size they are shown in print (5 × 2.8 in, about 13 cm
-wide, labels 11–12 pt) and kept as vector SVG next to a PNG: HTML and PDF use the
-SVG (sharp at any zoom, labels stay text in HTML), DOCX the PNG. On a 390 px phone
+wide, labels 11–12 pt) and kept as vector SVG: HTML and PDF use the SVG (sharp at
+any zoom, labels stay text in HTML); DOCX uses a 200 ppi PNG rasterised from the same
+SVG by Typst when the DOCX is rendered (``render.png_twins``). On a 390 px phone
 the 5 in chart is scaled to about 0.75, so 11 pt labels still read at ~11 px.
 
 Debian's fonts-noto-cjk ships the font as a collection (.ttc) whose first face is the
@@ -226,14 +227,14 @@ def write(fig, stem: Path) -> tuple[Path, Path]:
 
 def show(fig, alt: str) -> None:
     """Display a chart in a notebook with its text alternative (kept in the output metadata
-    and printed under the chart), so reports can carry it as alt text. One output holds
-    the chart as SVG (what JupyterLab shows: sharp, legible on any screen) and PNG (what
-    report assembly and Word use), each with the alt text in its metadata."""
+    and printed under the chart), so reports can carry it as alt text. The output holds
+    the chart as SVG: what JupyterLab shows (sharp, legible on any screen), what report
+    assembly takes for HTML and PDF, and what Word's PNG is rasterised from when a DOCX is
+    rendered (``render.png_twins``) — drawing it a second time in PNG here cost more than
+    the rest of the chart."""
     from IPython.display import display
-    text, bitmap = both(fig)
-    data = {"image/svg+xml": text, "image/png": base64.b64encode(bitmap).decode("ascii")}
-    meta = {"image/png": {"alt": alt}, "image/svg+xml": {"alt": alt}}
-    display(data, raw=True, metadata=meta)
+    text = svg(fig)
+    display({"image/svg+xml": text}, raw=True, metadata={"image/svg+xml": {"alt": alt}})
     display({"text/markdown": f"<small>图示说明：{alt}</small>"}, raw=True)
 
 

@@ -1469,13 +1469,15 @@ def _remember(base: Path, stat: str, pointer: Path, digest: str, meta: dict) -> 
         os.replace(tmp, pointer)
 
 
-def load_township(folder, township: str, cache: Path | None = None) -> dict[str, pd.DataFrame]:
+def load_township(folder, township: str, cache: Path | None = None, *,
+                  only: tuple[str, ...] | None = None) -> dict[str, pd.DataFrame]:
     """The validated, pseudonymised tables of one township (from the cache).
 
     Every table the dataset gives is in the dict with its full schema (``schema(name)``),
     also when the township has no rows in it; a table the dataset does not give is not.
     ``frame.attrs["absent_columns"]`` is the tuple of contract columns the source did not
-    provide (present in the frame as typed nulls)."""
+    provide (present in the frame as typed nulls). ``only``: just these tables (those
+    the dataset gives)."""
     meta = prepare(folder, cache)
     root = (cache or cache_root()) / meta["hash"][:20]
     if not root.exists():  # the cache was cleared under us
@@ -1485,6 +1487,8 @@ def load_township(folder, township: str, cache: Path | None = None) -> dict[str,
     by_town = meta.get("absent_columns_by_township", {})
     out = {}
     for name in meta["tables"]:
+        if only is not None and name not in only:
+            continue
         f = root / name / f"{_safe(township)}.parquet"
         df = conform(name, pd.read_parquet(f) if f.exists() else None)
         cols = by_town.get(name, {}).get(township, absent.get(name, ()))

@@ -408,8 +408,81 @@ def _typst_compile(typ: Path, out: Path, build: Path, font_set) -> str:
     )
 
 
+PNG_PPI = 200  # the bitmap twin of a chart for Word: 1000 px across a 5 in chart
+_SVG_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)")
+
+
+def png_twins(markdown: str, resources: Path, *, ppi: int = PNG_PPI) -> list[Path]:
+    """Write ``x.png`` beside every local SVG image ``x.svg`` of the document whose PNG twin
+    is missing or older than it, and return them. Word cannot be relied on to show SVG
+    (WPS and older Word do not), so DOCX shows the PNG (the Lua filter picks it), while
+    HTML and PDF keep the SVG. All twins come from one Typst compile, each SVG on a page
+    of its own size, with the PDF's fonts: the bitmap is the same drawing as the PDF's
+    chart, about four times quicker than a second matplotlib drawing in PNG."""
+    resources = Path(resources).resolve()
+    todo = []
+    for target in dict.fromkeys(_SVG_IMAGE.findall(markdown)):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute():
+            continue
+        svg = (resources / target).resolve()
+        if not svg.is_file() or not svg.is_relative_to(resources):
+            continue
+        png = svg.with_suffix(".png")
+        if not png.exists() or png.stat().st_mtime_ns < svg.stat().st_mtime_ns:
+            todo.append(svg)
+    if not todo:
+        return []
+    import typst
+
+    font_set = _typst_fonts(cjk_fonts())
+    pages = "\n#pagebreak()\n".join(f"#image({json.dumps('/' + p.relative_to(resources).as_posix())})"
+                                     for p in todo)
+    fd, name = tempfile.mkstemp(prefix=".charts.", suffix=".typ", dir=resources)
+    main = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("#set page(width: auto, height: auto, margin: 0pt, fill: white)\n" + pages + "\n")
+        try:
+            images, warnings = typst.compile_with_warnings(str(main), format="png", ppi=ppi,
+                                                           root=str(resources), font_paths=font_set)
+        except typst.TypstError as exc:
+            raise RenderError(f"图表转为 PNG 失败：{getattr(exc, 'diagnostic', '') or exc}") from exc
+    finally:
+        main.unlink(missing_ok=True)
+    if warnings:
+        detail = "；".join(getattr(w, "message", "") or str(w) for w in warnings)
+        raise RenderError(f"图表转为 PNG 时有警告，按规定视为失败（如字体缺失会显示为空框）：{detail}")
+    images = [images] if isinstance(images, bytes) else list(images)
+    if len(images) != len(todo):
+        raise RenderError(f"图表转为 PNG：{len(todo)} 张图得到 {len(images)} 页。")
+    out = []
+    for svg, data in zip(todo, images):
+        data = _with_ppi(data, ppi)
+        png = svg.with_suffix(".png")
+        tmp = png.with_name(f".{png.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, png)
+        out.append(png)
+    return out
+
+
+def _with_ppi(png: bytes, ppi: int) -> bytes:
+    """The PNG with its resolution stated (a pHYs chunk after IHDR), so Word shows it at
+    its drawn size (5 in), not at 96 dpi; Typst's PNG does not state it."""
+    import struct
+    import zlib
+    head = 8 + 8 + 13 + 4  # signature, IHDR (length, type, 13 bytes of data, CRC)
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR" or b"pHYs" in png[head:head + 64]:
+        return png
+    ppm = round(ppi / 0.0254)
+    body = b"pHYs" + struct.pack(">IIB", ppm, ppm, 1)
+    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
+    return png[:head] + chunk + png[head:]
+
+
 def _docx_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
                  resources: Path) -> None:
+    png_twins(markdown, resources)
     ref = build / "reference.docx"
     ref.write_bytes(reference_docx())
     args = [
@@ -434,15 +507,24 @@ def tidy_docx(path: Path) -> None:
     and no row split across two pages; a paragraph right after a table gets space above
     it, so text and charts do not sit flush against the table's last rule.
     """
-    from docx import Document
+    import zipfile
+
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
+    from docx.opc.oxml import serialize_part_xml
+    from docx.oxml import OxmlElement, parse_xml
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    doc = Document(str(path))
-    body = doc.element.body
+    # Only word/document.xml changes: it is parsed with python-docx's element classes
+    # (which keep children in schema order) and the package is rewritten with every other
+    # part as pandoc wrote it — not opened and saved whole by python-docx, which parses
+    # and re-serialises every part (a tenth of a second per report).
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        parts = {i.filename: z.read(i) for i in infos}
+    root = parse_xml(parts["word/document.xml"])
+    body = root.find(qn("w:body"))
 
     def child(parent, tag: str, *, first: bool = False):
         el = parent.find(qn(tag))
@@ -504,7 +586,17 @@ def tidy_docx(path: Path) -> None:
             spacing = nxt.get_or_add_pPr().get_or_add_spacing()
             if (spacing.before or 0) < Pt(12):
                 spacing.before = Pt(12)
-    doc.save(str(path))
+    parts["word/document.xml"] = serialize_part_xml(root)
+    tmp = path.with_name(f".{path.name}.tidy")
+    with zipfile.ZipFile(tmp, "w") as out:
+        for i in infos:
+            info = zipfile.ZipInfo(i.filename, date_time=i.date_time)
+            info.external_attr = i.external_attr
+            # images are compressed already: stored, not deflated again (as Word does)
+            media = i.filename.startswith("word/media/") and not i.filename.endswith((".svg", ".xml"))
+            info.compress_type = zipfile.ZIP_STORED if media else i.compress_type
+            out.writestr(info, parts[i.filename])
+    os.replace(tmp, path)
 
 
 _PANDOC_WRITERS = {"html": _html_pandoc, "pdf": _pdf_pandoc, "docx": _docx_pandoc}
@@ -600,6 +692,8 @@ def _render_quarto(markdown: str, build: Path, formats: Sequence[str], *, title:
         resolve_backend("quarto")  # raises the explanatory error
     src = build / "quarto"
     src.mkdir()
+    if "docx" in formats:
+        png_twins(markdown, resources)
     # Quarto (and Typst under it) resolve images next to the .qmd: copy them there.
     for target in _image_sources(markdown, build):
         if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute():
@@ -609,6 +703,9 @@ def _render_quarto(markdown: str, build: Path, formats: Sequence[str], *, title:
         if source.is_file() and dest.is_relative_to(src.resolve()):
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)
+            for twin in (".svg", ".png"):  # the Lua filter picks one per format
+                if source.with_suffix(twin).is_file() and not dest.with_suffix(twin).exists():
+                    shutil.copy2(source.with_suffix(twin), dest.with_suffix(twin))
     shutil.copy2(QUARTO_LARGE_PRINT, src / QUARTO_LARGE_PRINT.name)
     shutil.copy2(LUA_FILTER, src / "zhenxing.lua")
     fonts = cjk_fonts() if "pdf" in formats else None

@@ -112,16 +112,23 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
             continue
         for oi, out in enumerate(cell.get("outputs", [])):
             data = out.get("data", {})
-            if "image/png" in data:
+            if "image/svg+xml" in data or "image/png" in data:
+                # a chart: its SVG (HTML and PDF use it; Word gets a PNG rasterised from it
+                # when a DOCX is rendered), or the PNG of a notebook that stored only that
                 n.figure += 1
-                f = charts_dir / f"{stem}_{ci}_{oi}.png"
+                f = charts_dir / f"{stem}_{ci}_{oi}"
                 f.parent.mkdir(parents=True, exist_ok=True)
-                f.write_bytes(base64.b64decode(data["image/png"]))
                 svg = data.get("image/svg+xml")
-                if svg:  # the vector twin: the renderer uses it for HTML and PDF, the PNG for DOCX
-                    svg = "".join(svg) if isinstance(svg, list) else svg
-                    f.with_suffix(".svg").write_text(svg, encoding="utf-8")
-                alt = (out.get("metadata", {}).get("image/png", {}) or {}).get("alt", "")
+                if svg:
+                    f = f.with_suffix(".svg")
+                    f.write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+                if "image/png" in data:
+                    f.with_suffix(".png").write_bytes(base64.b64decode(data["image/png"]))
+                    f = f if svg else f.with_suffix(".png")
+                else:  # a PNG of an earlier run would be another chart's
+                    f.with_suffix(".png").unlink(missing_ok=True)
+                md = out.get("metadata", {})
+                alt = ((md.get("image/svg+xml") or {}).get("alt") or (md.get("image/png") or {}).get("alt") or "")
                 blocks.append(f"![图{n.figure}　{alt}](charts/{f.name})")
             elif "text/markdown" in data:
                 md = data["text/markdown"].strip()
@@ -148,8 +155,8 @@ def unfinished(parameters: dict | None, township: str, year: int, report_date) -
     ds = (parameters or {}).get("dataset")
     try:
         folder = Path(ds) if ds else paths.SAMPLE
-        return tables.unfinished_projects(contract.load_township(folder, township), township, year,
-                                          report_date or f"{year}-12-31")
+        projects = contract.load_township(folder, township, only=("projects",))
+        return tables.unfinished_projects(projects, township, year, report_date or f"{year}-12-31")
     except Exception:  # noqa: BLE001 — the plan is then written without project names
         return None
 
