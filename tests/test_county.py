@@ -308,3 +308,67 @@ def test_county_parameter_check():
     notebook.check_county_parameters(ns, ["dataset = ''\ncounty = '示例县'"])
     with pytest.raises(params.ParamError, match="county"):
         notebook.check_county_parameters(ns, ["dataset = ''\ncountry = '示例县'"])
+
+
+# ---------------------------------------------------------------- pooled ahead (issue 14)
+def _county_json(ctx) -> str:
+    return json.dumps(ctx.ind, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def test_county_pooled_ahead_is_used_and_is_what_would_be_computed(tmp_path, monkeypatch):
+    """`zhenxing run` computes a county's pooled figures while its last townships render;
+    the county summary then takes them instead of loading and computing the county again,
+    and its indicators are exactly those computed afresh. Pooled ahead for other townships
+    than those published, they are not used."""
+    meta = contract.prepare(paths.SAMPLE)
+    towns = [t for t, c in meta["townships"].items() if c == COUNTY]
+    _fake_publish(tmp_path, towns)
+    out_dir = str(tmp_path / str(YEAR) / COUNTY)
+    fresh = _county_json(notebook.county_context(str(paths.SAMPLE), COUNTY, YEAR, "", out_dir))
+
+    notebook.pool_ahead(paths.SAMPLE, meta, COUNTY, YEAR, "", towns)
+    real_load = contract.load_county
+    calls = []
+    monkeypatch.setattr(contract, "load_county", lambda *a, **k: calls.append(a) or real_load(*a, **k))
+    ahead = notebook.county_context(str(paths.SAMPLE), COUNTY, YEAR, "", out_dir)
+    assert calls == [] and ahead.tables == {}
+    assert _county_json(ahead) == fresh
+    assert notebook._POOLED == {}  # taken once
+
+    notebook.pool_ahead(paths.SAMPLE, meta, COUNTY, YEAR, "", towns[:-1])  # one fewer than published
+    calls.clear()
+    again = notebook.county_context(str(paths.SAMPLE), COUNTY, YEAR, "", out_dir)
+    assert len(calls) == 1 and _county_json(again) == fresh
+    notebook._POOLED.clear()
+
+
+def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_path, monkeypatch):
+    """The head start assumes the last townships succeed; when one fails, the county
+    summary pools only the published townships, with the figures a fresh computation
+    gives (never the head start's, which counted the failed township)."""
+    from zhenxing import batch
+    meta = contract.prepare(tiny_copy)
+    towns = list(meta["townships"])
+    county = meta["townships"][towns[0]]
+    real = batch._build
+    last = towns[-1]
+
+    def build(work, dataset, township, *a, **k):  # the workers are forked: they see this
+        if township == last:
+            raise RuntimeError("测试：渲染失败 [test]")
+        return real(work, dataset, township, *a, **k)
+    monkeypatch.setattr(batch, "_build", build)
+    spied = []
+    real_ahead = notebook.pool_ahead
+    monkeypatch.setattr(notebook, "pool_ahead", lambda *a, **k: spied.append(a[-1]) or real_ahead(*a, **k))
+    outcomes, _ = batch.run(tiny_copy, year=YEAR, out=tmp_path / "out", formats=("html",), workers=2)
+    assert {o.township: o.status for o in outcomes} == {**{t: "written" for t in towns[:-1]}, last: "failed"}
+    assert spied == [towns]  # the head start counted on the last township
+    cdir = tmp_path / "out" / str(YEAR) / county
+    stored = json.loads((cdir / notebook.COUNTY_FILE).read_text(encoding="utf-8"))
+    assert stored["townships"] == towns[:-1] and stored["missing"] == [last]
+    fresh = notebook.county_context(str(tiny_copy), county, YEAR, "", str(cdir))
+    for key in ("basic", "monitoring", "income", "funds", "by_township"):
+        assert json.dumps(stored[key], sort_keys=True, default=str) == \
+            json.dumps(json.loads(json.dumps(fresh.ind[key], default=str)), sort_keys=True, default=str), key
+    notebook._POOLED.clear()

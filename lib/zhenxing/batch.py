@@ -423,11 +423,20 @@ class Progress:
             print(file=sys.stderr, flush=True)
 
 
-def _collect(futs: dict, progress: Progress, on_error, done: list) -> list[str]:
+def _collect(futs: dict, progress: Progress, on_error, done: list, *, when_idle=None, workers: int = 0) -> list[str]:
     """Outcomes of finished futures go into `done`; townships whose worker died are
-    returned for a retry."""
+    returned for a retry. ``when_idle(done)`` is called once, as soon as every township
+    left has a worker (this process has nothing more to hand out)."""
     retry = []
+    left = len(futs)
+    if when_idle is not None and left <= workers:
+        when_idle(done)
+        when_idle = None
     for f in as_completed(futs):
+        left -= 1
+        if when_idle is not None and left <= workers:
+            when_idle(done)
+            when_idle = None
         t = futs[f]
         try:
             o = f.result()
@@ -482,7 +491,7 @@ def _worker_died(job: dict) -> Outcome:
                    "工作进程两次意外退出（内存不足或被终止）[worker_died]")
 
 
-def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
+def _on_processes(n: int, jobs: dict, progress: Progress, when_idle=None) -> list[Outcome]:
     """Local processes. A large county runs in chunks forked from a small fork server (not
     from this process, which may hold the whole validated county). Townships go in chunks of TASKS_PER_WORKER per worker,
     each chunk on a fresh pool, so no worker's memory builds up over a county. A worker
@@ -518,8 +527,12 @@ def _on_processes(n: int, jobs: dict, progress: Progress) -> list[Outcome]:
                 futs = {pool.submit(run_township, **jobs[t]): t for t in pending}
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            last = start + size >= len(order)
             try:
-                pending = _collect(futs, progress, on_error, out)
+                pending = _collect(futs, progress, on_error, out, when_idle=when_idle if last else None,
+                                   workers=min(n, len(pending)))
+                if last:
+                    when_idle = None
                 pool.shutdown(wait=True)
             except KeyboardInterrupt:
                 signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not break the clean-up
@@ -761,7 +774,11 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
             outcomes += _on_dask(scheduler, jobs, progress, package_of, on_result)
         elif todo:
             kernels.preload()  # forked workers inherit the notebooks' libraries
-            outcomes += _on_processes(n, jobs, progress)
+            ahead = None
+            if kernels.engine_name() == "zhenxing-inprocess":  # the county notebook runs here
+                def ahead(done):
+                    _pool_ahead(dataset, meta, year, report_date, Path(out), set(jobs), done)
+            outcomes += _on_processes(n, jobs, progress, when_idle=ahead)
     except Interrupted as e:
         progress.end_line()
         for t in e.unfinished:  # the interrupted townships' temporary folders
@@ -784,6 +801,42 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     if progress.tty:  # clear the live line before the summary
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return outcomes, {"year": year, "meta": meta}
+
+
+def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Path, running: set[str],
+                done: list[Outcome]) -> None:
+    """While the last townships render (a core of this process idle), compute each
+    county's pooled indicators for the townships its summary will pool if they all
+    succeed: this run's townships not failed so far, and the county's other townships
+    already published with the same report date. The county summary uses the result only
+    if it pools exactly those townships (notebook.county_context); it computes afresh
+    otherwise, e.g. when one of the last townships fails."""
+    from . import notebook, site
+    failed = {o.township for o in done if o.status == "failed"}
+    bad = set(meta["bad_townships"])
+    d = params.report_date(year, report_date).isoformat()
+    towns = meta["townships"]
+    for county in sorted({towns[t] for t in running}):
+        pool = []
+        for t in (t for t, c in towns.items() if c == county):
+            if t in failed or t in bad:
+                continue
+            if t in running:
+                pool.append(t)
+                continue
+            td = out / str(year) / county / t
+            try:
+                same_date = json.loads((td / "indicators.json").read_text(encoding="utf-8")).get("report_date") == d
+            except (OSError, ValueError, AttributeError):
+                same_date = False
+            if same_date and site.published(td, year):
+                pool.append(t)
+        if not pool:
+            continue
+        try:
+            notebook.pool_ahead(dataset, meta, county, year, report_date, pool)
+        except Exception:  # noqa: BLE001 — only a head start: the summary computes it itself
+            continue
 
 
 def interrupted_line(finished: list[Outcome], unfinished: list[str], year=None) -> str:

@@ -1845,11 +1845,17 @@ def county(tables: dict, townships, year: int, report_date, policy: dict, *,
     name, ``townships`` (those pooled), ``county_held`` (县本级's own funds and assets),
     ``funds.industry_assessment``, ``by_township`` (each township's key figures, from
     ``town_inds`` — their published indicators — or computed), ``standouts``,
-    ``plan_targets`` and the county's ``flags``."""
-    if isinstance(report_date, dt.datetime):
-        report_date = report_date.date()
-    if isinstance(report_date, str):
-        report_date = dt.date.fromisoformat(report_date[:10])
+    ``plan_targets`` and the county's ``flags``. In two steps: :func:`county_pooled`
+    (everything computed from the pooled tables) and :func:`county_by_township` (the
+    rest)."""
+    ind = county_pooled(tables, townships, year, report_date, policy, county_name=county_name)
+    return county_by_township(ind, tables, townships, year, report_date, policy, town_inds=town_inds)
+
+
+def county_pooled(tables: dict, townships, year: int, report_date, policy: dict, *,
+                  county_name: str | None = None) -> dict:
+    """The part of :func:`county` computed from the pooled tables (the costly part)."""
+    report_date = _as_date(report_date)
     towns = [t for t in townships if t != COUNTY_LEVEL]
     pool = frozenset(towns) | {COUNTY_LEVEL}
     partial = {n: {c: list(ts) for c, ts in df.attrs["partial_columns"].items()}
@@ -1864,15 +1870,36 @@ def county(tables: dict, townships, year: int, report_date, policy: dict, *,
     ind["county_held"] = {"funds": held_f, "assets": held_a}
     if ind.get("funds") is not None:
         ind["funds"]["industry_assessment"] = industry_assessment(ind["funds"], policy)
+    return ind
+
+
+def county_by_township(ind: dict, tables: dict | None, townships, year: int, report_date, policy: dict, *,
+                       town_inds: dict | None = None) -> dict:
+    """Complete :func:`county_pooled`'s ``ind`` (in place, and returned): each township's
+    key figures from ``town_inds`` (computed from ``tables`` for a township not in it; no
+    tables are needed when every township is), the standouts, flags and plan targets."""
+    report_date = _as_date(report_date)
+    towns = [t for t in townships if t != COUNTY_LEVEL]
+    prepped = None
     rows = {}
     for t in towns:
         ti = (town_inds or {}).get(t)
         if ti is None:
-            ti = compute(tables, t, year, report_date, policy)
-            ti["basic"] = basic(tables, t, report_date)
+            if prepped is None:
+                prepped, _ = _prep(tables)
+            ti = compute(prepped, t, year, report_date, policy)
+            ti["basic"] = basic(prepped, t, report_date)
         rows[t] = township_figures(ti)
     ind["by_township"] = rows
     ind["standouts"] = standouts(rows, policy)
     ind["flags"] = county_flags(ind, policy)
     ind["plan_targets"] = plan_targets(ind, policy)
     return ind
+
+
+def _as_date(report_date):
+    if isinstance(report_date, dt.datetime):
+        return report_date.date()
+    if isinstance(report_date, str):
+        return dt.date.fromisoformat(report_date[:10])
+    return report_date

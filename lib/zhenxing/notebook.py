@@ -406,6 +406,29 @@ class CountyContext(Context):
         atomic_write(self.out_dir / COUNTY_FILE, json.dumps(data, ensure_ascii=False, indent=2))
 
 
+# The pooled part of a county's indicators (indicators.county_pooled), computed ahead by
+# `zhenxing run` in its own process while the last townships render (batch.py), keyed by
+# everything it depends on: the dataset version, county, year, report date, the townships
+# pooled and the policy. county_context takes it (once) only when it would pool exactly
+# those townships; otherwise it computes afresh. Notebooks run elsewhere never see it.
+_POOLED: dict = {}
+
+
+def pool_key(dataset_hash: str, county: str, year: int, report_date: dt.date, townships, policy: dict) -> tuple:
+    return (dataset_hash, county, int(year), report_date.isoformat(), tuple(townships),
+            json.dumps(policy, sort_keys=True, ensure_ascii=False, default=str))
+
+
+def pool_ahead(dataset: Path, meta: dict, county: str, year: int, report_date: str, townships: list[str]) -> None:
+    """Compute the pooled part of ``county``'s indicators for ``townships`` (in the county's
+    order) and keep it for this process's county_context."""
+    d = params.report_date(year, report_date)
+    pol = params.policy(county, year)
+    t = contract.load_county(dataset, townships)
+    _POOLED[pool_key(meta["hash"], county, year, d, townships, pol)] = indicators.county_pooled(
+        t, townships, year, d, pol, county_name=county)
+
+
 def county_context(dataset: str, county: str, year: int, report_date: str = "", out_dir: str = "") -> CountyContext:
     """Load the county's townships and compute the pooled county indicators.
 
@@ -448,8 +471,13 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
         included = [t for t in expected if t not in bad and "*" not in bad]
     missing = [t for t in expected if t not in included]
     pol = params.policy(county, y)
-    t = contract.load_county(ds, included)
-    ind = indicators.county(t, included, y, d, pol, county_name=county, town_inds=town_inds)
+    pooled = _POOLED.pop(pool_key(meta["hash"], county, y, d, included, pol), None) if town_inds else None
+    if pooled is not None:  # computed by this process while the run's last townships rendered
+        t = {}
+        ind = indicators.county_by_township(pooled, None, included, y, d, pol, town_inds=town_inds)
+    else:
+        t = contract.load_county(ds, included)
+        ind = indicators.county(t, included, y, d, pol, county_name=county, town_inds=town_inds)
     ind["missing"] = missing
     out = Path(out_dir) if out_dir else paths.OUTPUTS / "scratch" / str(y) / county
     return CountyContext(ds, meta["hash"], county, county, y, d, pol, t, ind, out,
