@@ -267,7 +267,7 @@ def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch)
     def boom(*args, **kwargs):
         raise RenderError("模拟排版中断")
 
-    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS, "pdf": boom})
+    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS, "paged": boom})
     with pytest.raises(RenderError, match="模拟排版中断"):
         render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
     # HTML was rendered before the PDF failed, yet nothing new was published
@@ -276,15 +276,15 @@ def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch)
 
 
 def test_formats_render_side_by_side_and_the_first_failure_in_order_is_raised(tmp_path, monkeypatch):
-    """The three pandoc conversions run at the same time (one thread per format); when more
-    than one fails, the error of the first format asked for is the one raised, whichever
+    """The two pandoc conversions (HTML; PDF and DOCX from one parse) run at the same time;
+    when both fail, the error of the first format asked for is the one raised, whichever
     finished first, and nothing is published."""
     import threading
     import time
 
     res = make_resources(tmp_path)
     out = tmp_path / "out"
-    started = threading.Barrier(3, timeout=30)  # passes only if all three run at once
+    started = threading.Barrier(2, timeout=30)  # passes only if both run at once
 
     def failing(name, delay):
         def writer(*args, **kwargs):
@@ -293,11 +293,39 @@ def test_formats_render_side_by_side_and_the_first_failure_in_order_is_raised(tm
             raise RenderError(f"模拟{name}失败")
         return writer
 
-    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {"html": failing("HTML", 0.3), "pdf": failing("PDF", 0.0),
-                                                  "docx": failing("DOCX", 0.1)})
+    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {"html": failing("HTML", 0.3), "paged": failing("PDF", 0.0)})
     with pytest.raises(RenderError, match="模拟HTML失败"):
         render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
     assert not any(out.iterdir())
+
+
+def test_pdf_and_docx_from_one_parse_are_what_pandoc_writes_for_each(tmp_path):
+    """The custom writer gives, from one parse, the same Typst source and DOCX as
+    `pandoc --to typst` and `pandoc --to docx` with the filter (as render did before)."""
+    import subprocess
+    import zipfile
+
+    res = make_resources(tmp_path)
+    build = tmp_path / "b"
+    build.mkdir()
+    rmod._data_dir(build, "zh-CN")
+    rmod._paged_pandoc(MARKDOWN, build, {"pdf": build / "report.pdf", "docx": build / "report.docx"},
+                       title=TITLE, lang="zh-CN", resources=res)
+    fonts = rmod.cjk_fonts()
+    common = rmod._common_args(TITLE, "zh-CN", res, build)
+    subprocess.run([rmod._pandoc(), *common, "--to", "typst", "--standalone", "--template", str(rmod.TYPST_TEMPLATE),
+                    "--extract-media", "media", "--variable", f"serif-font={fonts.serif_family}",
+                    "--variable", f"sans-font={fonts.sans_family}", "--variable", f"title-weight={fonts.title_weight}",
+                    "--variable", "typst-lang=zh", "--variable", "typst-region=CN", "--output", "cli.typ"],
+                   input=MARKDOWN.encode(), cwd=build, check=True)
+    assert (build / "report.typ").read_text(encoding="utf-8") == (build / "cli.typ").read_text(encoding="utf-8")
+    subprocess.run([rmod._pandoc(), *common, "--to", "docx", "--reference-doc", "reference.docx",
+                    "--output", "cli.docx"], input=MARKDOWN.encode(), cwd=build, check=True)
+    rmod.tidy_docx(build / "cli.docx")
+    ours, cli = zipfile.ZipFile(build / "report.docx"), zipfile.ZipFile(build / "cli.docx")
+    assert ours.namelist() == cli.namelist()
+    assert all(ours.read(n) == cli.read(n) for n in ours.namelist() if not n.startswith("docProps/"))
+    assert (build / "report.pdf").read_bytes()[:5] == b"%PDF-"
 
 
 def test_interrupted_render_never_leaves_a_report(tmp_path, monkeypatch):

@@ -59,6 +59,7 @@ HTML_TEMPLATE = TEMPLATES / "report.html"
 HTML_CSS = TEMPLATES / "report.css"
 TYPST_TEMPLATE = TEMPLATES / "report.typst"
 LUA_FILTER = TEMPLATES / "zhenxing.lua"
+WRITER = TEMPLATES / "zhenxing-writer.lua"  # Typst and DOCX from one parse
 QUARTO_LARGE_PRINT = TEMPLATES / "quarto-large-print.html"
 
 # pandoc Markdown; a line break inside a Chinese paragraph must not become a space,
@@ -358,27 +359,47 @@ def _typst_fonts(fonts: CJKFonts):
     return _FONT_SETS[key]
 
 
-def _pdf_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
-                resources: Path) -> None:
-    import typst
-
+def _paged_pandoc(markdown: str, build: Path, outs: dict[str, Path], *, title: str, lang: str,
+                  resources: Path) -> None:
+    """The PDF (via Typst) and/or the DOCX, from one pandoc process: the custom writer
+    zhenxing-writer.lua parses the Markdown once and runs the filter and pandoc's Typst
+    and DOCX writers as `pandoc --to typst` / `--to docx` would (the same bytes; two
+    processes each parsed the same text before). Then Typst compiles the PDF and the
+    DOCX is tidied."""
+    pdf, docx = outs.get("pdf"), outs.get("docx")
     fonts = cjk_fonts()
     language, region = _typst_lang(lang)
-    typ = build / (out.stem + ".typ")
-    args = [
-        *_common_args(title, lang, resources, build),
-        "--to", "typst",
-        "--standalone",
-        "--template", str(TYPST_TEMPLATE),
-        "--extract-media", "media",
-        "--variable", f"serif-font={fonts.serif_family}",
-        "--variable", f"sans-font={fonts.sans_family}",
-        "--variable", f"title-weight={fonts.title_weight}",
-        "--variable", f"typst-lang={language}",
-        "--variable", f"typst-region={region}",
-        "--output", str(typ),
-    ]
-    _pandoc_run(args, markdown, what="pandoc 生成 Typst", cwd=build)
+    common = _common_args(title, lang, resources, build)
+    i = common.index("--lua-filter")
+    args = [*common[:i], *common[i + 2:],  # the writer runs the filter once per format
+            "--to", str(WRITER),
+            "--variable", f"zx-filter={LUA_FILTER}",
+            "--variable", f"serif-font={fonts.serif_family}",
+            "--variable", f"sans-font={fonts.sans_family}",
+            "--variable", f"title-weight={fonts.title_weight}",
+            "--variable", f"typst-lang={language}",
+            "--variable", f"typst-region={region}",
+            "--output", os.devnull]
+    typ = None
+    if pdf is not None:
+        typ = build / (pdf.stem + ".typ")
+        args += ["--variable", f"zx-typst={typ.name}", "--variable", f"zx-typst-template={TYPST_TEMPLATE}",
+                 "--variable", "zx-media=media"]
+    if docx is not None:
+        png_twins(markdown, resources)
+        (build / "reference.docx").write_bytes(reference_docx())
+        args += ["--variable", f"zx-docx={docx.name}", "--variable", "zx-reference-doc=reference.docx"]
+    what = "pandoc 生成 " + "和".join(n for n, f in (("Typst", pdf), ("DOCX", docx)) if f is not None)
+    _pandoc_run(args, markdown, what=what, cwd=build)
+    if docx is not None:
+        if not docx.is_file():
+            raise RenderError("pandoc 没有生成 DOCX。")
+        tidy_docx(docx)
+    if pdf is not None:
+        _typst_pdf(typ, pdf, build, fonts)
+
+
+def _typst_pdf(typ: Path, out: Path, build: Path, fonts: CJKFonts) -> None:
     font_set = _typst_fonts(fonts)
     detail = _typst_compile(typ, out, build, font_set)
     if detail and "did not converge" in detail:
@@ -478,21 +499,6 @@ def _with_ppi(png: bytes, ppi: int) -> bytes:
     body = b"pHYs" + struct.pack(">IIB", ppm, ppm, 1)
     chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
     return png[:head] + chunk + png[head:]
-
-
-def _docx_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
-                 resources: Path) -> None:
-    png_twins(markdown, resources)
-    ref = build / "reference.docx"
-    ref.write_bytes(reference_docx())
-    args = [
-        *_common_args(title, lang, resources, build),
-        "--to", "docx",
-        "--reference-doc", str(ref),
-        "--output", str(out),
-    ]
-    _pandoc_run(args, markdown, what="pandoc 生成 DOCX", cwd=build)
-    tidy_docx(out)
 
 
 # A4 less the reference document's left and right margins (28 mm + 26 mm), in twips
@@ -599,30 +605,35 @@ def tidy_docx(path: Path) -> None:
     os.replace(tmp, path)
 
 
-_PANDOC_WRITERS = {"html": _html_pandoc, "pdf": _pdf_pandoc, "docx": _docx_pandoc}
+# Two conversions: HTML (pandoc's own --embed-resources), and PDF + DOCX (one parse).
+_PANDOC_WRITERS = {"html": _html_pandoc, "paged": _paged_pandoc}
 
 
 def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title: str,
                    lang: str, resources: Path, basename: str) -> dict[str, Path]:
-    """Each format from its own pandoc process, the formats at the same time (threads
-    waiting on subprocesses; Typst and the DOCX tidy-up run while the other pandoc
-    processes work), so a render takes about as long as its slowest format when a core
-    is free. Each writer has its own output files in ``build``; the shared pandoc data
-    dir is made before they start. The first failure in format order is raised."""
+    """HTML from one pandoc process, PDF and DOCX from another (see _paged_pandoc), the
+    two at the same time (threads waiting on subprocesses; Typst and the DOCX tidy-up run
+    while the HTML is written), so a render takes about as long as the slower when a core
+    is free. Each has its own output files in ``build``; the shared pandoc data dir is
+    made before they start. When both fail, the error of the first format in order
+    (html, pdf, docx) is raised."""
     from concurrent.futures import ThreadPoolExecutor
 
     _data_dir(build, lang)
     outs = {fmt: build / f"{basename}.{fmt}" for fmt in formats}
-
-    def one(fmt: str) -> None:
-        _PANDOC_WRITERS[fmt](markdown, build, outs[fmt], title=title, lang=lang,
-                             resources=resources)
-
-    if len(formats) == 1:
-        one(formats[0])
+    jobs = []
+    if "html" in outs:
+        jobs.append(lambda: _PANDOC_WRITERS["html"](markdown, build, outs["html"], title=title, lang=lang,
+                                                    resources=resources))
+    paged = {f: outs[f] for f in ("pdf", "docx") if f in outs}
+    if paged:
+        jobs.append(lambda: _PANDOC_WRITERS["paged"](markdown, build, paged, title=title, lang=lang,
+                                                     resources=resources))
+    if len(jobs) == 1:
+        jobs[0]()
         return outs
-    with ThreadPoolExecutor(max_workers=len(formats), thread_name_prefix="render") as pool:
-        futures = [pool.submit(one, fmt) for fmt in formats]
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="render") as pool:
+        futures = [pool.submit(job) for job in jobs]
     for f in futures:
         f.result()
     return outs
