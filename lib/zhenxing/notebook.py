@@ -255,7 +255,7 @@ def table_html(df, caption: str = "") -> str:
     def cell(v) -> str:
         return html.escape(tables._cell(v))
 
-    numeric = [tables.markdown(df[[c]]).splitlines()[1].endswith(":|") for c in df.columns]
+    numeric = tables.numeric_columns(df)
     right = ' style="text-align: right"'
     out = ['<table class="zhenxing-table">']
     if caption:

@@ -4,7 +4,9 @@ Policy targets come from here only; each target carries the document it comes fr
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -16,7 +18,18 @@ NOTEBOOK_PARAMETERS = {"dataset": str, "township": str, "year": int, "report_dat
 
 
 def _load(p: Path) -> dict:
-    return yaml.safe_load(p.read_text(encoding="utf-8")) or {} if p.exists() else {}
+    """A YAML file's mapping ({} when absent). Parsed once per version of the file (the
+    policy is read by every notebook of every township; YAML parsing is slow)."""
+    try:
+        st = p.stat()
+    except OSError:
+        return {}
+    return copy.deepcopy(_parsed(str(p), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
 
 
 def policy_layers(county: str | None, root: Path | None = None) -> list[dict]:

@@ -26,7 +26,7 @@ def markdown(df: pd.DataFrame, caption: str = "") -> str:
     if df is None or df.empty:
         return f"{caption}：无数据。" if caption else "无数据。"
     cols = [str(c) for c in df.columns]
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) or _numeric_text(df[c]) for c in df.columns]
+    numeric = numeric_columns(df)
     lines = ["| " + " | ".join(cols) + " |",
              "|" + "|".join("---:" if n else ":---" for n in numeric) + "|"]
     for _, row in df.iterrows():
@@ -37,6 +37,11 @@ def markdown(df: pd.DataFrame, caption: str = "") -> str:
     if note:
         lines += ["", note]
     return "\n".join(lines)
+
+
+def numeric_columns(df: pd.DataFrame) -> list[bool]:
+    """Per column: right-aligned (numbers, or formatted numbers)?"""
+    return [pd.api.types.is_numeric_dtype(df.iloc[:, i]) or _numeric_text(df.iloc[:, i]) for i in range(df.shape[1])]
 
 
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?(%|元)?$")
