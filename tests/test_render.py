@@ -760,3 +760,17 @@ def test_html_is_the_same_bytes_run_to_run(tmp_path):
         pages.append((out / "report.html").read_bytes())
     assert all(p == pages[0] for p in pages)
     assert b'role="region" tabindex="0" aria-label=' in pages[0]
+
+
+def test_spread_render_gives_every_format_from_a_process_each(tmp_path, monkeypatch):
+    """`spread` (the county summary, rendered with cores to spare): PDF and DOCX each from
+    their own writer process, at the same time as the HTML; the same three files."""
+    res = make_resources(tmp_path)
+    calls = []
+    real = rmod._PANDOC_WRITERS["paged"]
+    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS,
+                                                  "paged": lambda md, b, outs, **k: calls.append(sorted(outs))
+                                                  or real(md, b, outs, **k)})
+    out = render(MARKDOWN, tmp_path / "out", title=TITLE, resources=res, backend="pandoc", spread=True)
+    assert sorted(calls) == [["docx"], ["pdf"]]
+    assert sorted(out) == ["docx", "html", "pdf"] and all(p.stat().st_size > 0 for p in out.values())

@@ -610,13 +610,14 @@ _PANDOC_WRITERS = {"html": _html_pandoc, "paged": _paged_pandoc}
 
 
 def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title: str,
-                   lang: str, resources: Path, basename: str) -> dict[str, Path]:
+                   lang: str, resources: Path, basename: str, spread: bool = False) -> dict[str, Path]:
     """HTML from one pandoc process, PDF and DOCX from another (see _paged_pandoc), the
     two at the same time (threads waiting on subprocesses; Typst and the DOCX tidy-up run
     while the HTML is written), so a render takes about as long as the slower when a core
     is free. Each has its own output files in ``build``; the shared pandoc data dir is
     made before they start. When both fail, the error of the first format in order
-    (html, pdf, docx) is raised."""
+    (html, pdf, docx) is raised. ``spread``: PDF and DOCX from a process each (one more
+    parse, but sooner done when cores are idle, as for the county summary)."""
     from concurrent.futures import ThreadPoolExecutor
 
     _data_dir(build, lang)
@@ -626,9 +627,9 @@ def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title:
         jobs.append(lambda: _PANDOC_WRITERS["html"](markdown, build, outs["html"], title=title, lang=lang,
                                                     resources=resources))
     paged = {f: outs[f] for f in ("pdf", "docx") if f in outs}
-    if paged:
-        jobs.append(lambda: _PANDOC_WRITERS["paged"](markdown, build, paged, title=title, lang=lang,
-                                                     resources=resources))
+    for part in ([{f: p} for f, p in paged.items()] if spread else [paged] if paged else []):
+        jobs.append(lambda part=part: _PANDOC_WRITERS["paged"](markdown, build, part, title=title, lang=lang,
+                                                               resources=resources))
     if len(jobs) == 1:
         jobs[0]()
         return outs
@@ -756,12 +757,14 @@ def render(
     backend: str | None = None,
     basename: str = "report",
     lang: str = "zh-CN",
+    spread: bool = False,
 ) -> dict[str, Path]:
     """Render ``markdown`` (pandoc Markdown) to ``out_dir/<basename>.<format>``.
 
     ``title`` becomes the document title (HTML ``<title>`` and ``<h1>``, the PDF's
     centred title, Word's Title style); the Markdown itself starts at ``##``.
-    Image paths are relative to ``resources`` (default: ``out_dir``).
+    Image paths are relative to ``resources`` (default: ``out_dir``). ``spread``: one
+    process per format (pandoc backend), for a render with cores to spare.
     ``backend`` is ``"pandoc"``, ``"quarto"`` or None (``$ZHENXING_RENDER_BACKEND``,
     else quarto if on PATH, else pandoc). Returns ``{format: path}``.
 
@@ -796,9 +799,12 @@ def render(
 
     build = Path(tempfile.mkdtemp(prefix=f".{basename}.", suffix=".rendering", dir=out_dir))
     try:
-        renderer = _render_quarto if chosen == "quarto" else _render_pandoc
-        produced = renderer(markdown, build, wanted, title=title, lang=lang,
-                            resources=resources, basename=basename)
+        if chosen == "quarto":
+            produced = _render_quarto(markdown, build, wanted, title=title, lang=lang,
+                                      resources=resources, basename=basename)
+        else:
+            produced = _render_pandoc(markdown, build, wanted, title=title, lang=lang,
+                                      resources=resources, basename=basename, spread=spread)
         for path in produced.values():
             _fsync(path)
         result: dict[str, Path] = {}

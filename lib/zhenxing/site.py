@@ -133,7 +133,8 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     title, md = report.assemble_county(d, dataset_name=Path(str(meta["path"])).name, dataset_hash=meta["hash"],
                                        parameters={k: v for k, v in parameters.items() if k != "out_dir"})
     atomic_write(d / "county.md", md)
-    render.render(md, d, title=title, formats=formats, resources=d, basename="county")
+    # the last render of a run, with cores to spare: a process per format
+    render.render(md, d, title=title, formats=formats, resources=d, basename="county", spread=True)
     return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
 
 
