@@ -105,20 +105,40 @@ BREAKDOWN_HEAD = "## Where the time goes (one township, profiled)"
 def _province_child(dataset: str, out: str, workers: int, formats: str) -> None:
     """Run in a fresh process (its peak memory is the client's): a LocalCluster, then the
     batch through it; prints one JSON line."""
+    import threading
+
+    import psutil
     from distributed import LocalCluster
 
-    from zhenxing import batch
+    from zhenxing import batch, site
+    # the client's memory while the townships run, and while the county summaries are made
+    samples, phase, stop = {"townships": 0.0, "county summaries": 0.0}, ["townships"], threading.Event()
+
+    def sample() -> None:
+        me = psutil.Process()
+        while not stop.wait(0.25):
+            samples[phase[0]] = max(samples[phase[0]], me.memory_info().rss / 2**20)
+    real_rollups = site.write_rollups
+
+    def rollups(*a, **k):
+        phase[0] = "county summaries"
+        return real_rollups(*a, **k)
+    site.write_rollups = rollups
+    threading.Thread(target=sample, daemon=True).start()
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         t0 = time.perf_counter()
         outcomes, _ = batch.run(Path(dataset), out=Path(out), formats=tuple(formats.split(",")), force=True,
                                 scheduler=cluster.scheduler_address)
         secs = time.perf_counter() - t0
+    stop.set()
     done = [o for o in outcomes if o.status == "written"]
     print(json.dumps({"seconds": secs, "townships": len(outcomes), "written": len(done),
                       "failed": [(o.township, o.step, o.error) for o in outcomes if o.status == "failed"][:5],
                       "client_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "client_before_run_mb": rss0,
+                      "client_townships_mb": samples["townships"],
+                      "client_rollups_mb": samples["county summaries"],
                       "sent_per_township": sum(o.sent for o in done) / max(1, len(done)),
                       "received_per_township": sum(o.received for o in done) / max(1, len(done)),
                       "max_sent": max((o.sent for o in done), default=0)}))
@@ -164,10 +184,12 @@ def province(args) -> None:
              "ends with a county summary per county. Tasks carry their township's pseudonymised Parquet "
              "tables and return the township's files; the client writes them as they arrive.", "",
              "| townships | counties | members | validation s | validation peak MB | run s | s per township | "
-             "client peak MB | kB sent per township | kB back per township |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+             "client peak MB | while townships run | while county summaries are made | "
+             "kB sent per township | kB back per township |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
              *[f"| {r['n']:,} | {r['counties']} | {r['members']:,} | {r['validation_s']:.0f} | {r['validation_mb']:.0f} | "
                f"{r['seconds']:.0f} | {r['seconds'] / r['n']:.2f} | {r['client_peak_mb']:.0f} | "
+               f"{r['client_townships_mb']:.0f} | {r['client_rollups_mb']:.0f} | "
                f"{r['sent_per_township'] / 1e3:.0f} | {r['received_per_township'] / 1e3:.0f} |" for r in rows], "",
              f"Cost per township at {big['n']:,} / at {small['n']}: "
              f"{(big['seconds'] / big['n']) / (small['seconds'] / small['n']):.2f}×; client peak memory at "
