@@ -120,7 +120,7 @@ def _complete(town_dir: Path) -> None:
     assert (town_dir / "report.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
     ind = json.loads((town_dir / "indicators.json").read_text(encoding="utf-8"))
     assert ind["township"] == town_dir.name
-    charts = list((town_dir / "charts").glob("*.png"))
+    charts = list((town_dir / "charts").glob("*.svg"))
     assert charts, "the charts came back too"
     assert all(f"charts/{c.name}" in (town_dir / "report.md").read_text(encoding="utf-8") for c in charts[:1])
 

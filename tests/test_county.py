@@ -324,6 +324,7 @@ def test_county_pooled_ahead_is_used_and_is_what_would_be_computed(tmp_path, mon
     towns = [t for t, c in meta["townships"].items() if c == COUNTY]
     _fake_publish(tmp_path, towns)
     out_dir = str(tmp_path / str(YEAR) / COUNTY)
+    notebook._POOLED.clear()
     fresh = _county_json(notebook.county_context(str(paths.SAMPLE), COUNTY, YEAR, "", out_dir))
 
     notebook.pool_ahead(paths.SAMPLE, meta, COUNTY, YEAR, "", towns)
@@ -364,6 +365,7 @@ def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_p
     outcomes, _ = batch.run(tiny_copy, year=YEAR, out=tmp_path / "out", formats=("html",), workers=2)
     assert {o.township: o.status for o in outcomes} == {**{t: "written" for t in towns[:-1]}, last: "failed"}
     assert spied == [towns]  # the head start counted on the last township
+    assert notebook._POOLED == {}  # not taken, and not kept after the run
     cdir = tmp_path / "out" / str(YEAR) / county
     stored = json.loads((cdir / notebook.COUNTY_FILE).read_text(encoding="utf-8"))
     assert stored["townships"] == towns[:-1] and stored["missing"] == [last]

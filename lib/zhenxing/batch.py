@@ -798,6 +798,9 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         e = Interrupted(outcomes, [])
         e.year = year
         raise e from None
+    finally:
+        from . import notebook
+        notebook._POOLED.clear()  # a head start the summaries did not take is of no further use
     if progress.tty:  # clear the live line before the summary
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return outcomes, {"year": year, "meta": meta}
