@@ -621,21 +621,33 @@ def _on_dask(address: str, jobs: dict, progress: Progress, package_of=None, on_r
         order = iter(jobs)
         futs: dict = {}
         sent: dict[str, int] = {}
+        scattered: dict = {}
         ac = as_completed()
+
+        lost: dict[str, int] = {}
 
         def submit_next() -> bool:
             t = next(order, None)
             if t is None:
                 return False
+            submit(t)
+            return True
+
+        def submit(t: str) -> None:
             job = dict(jobs[t])
             if package_of is not None:
-                job["package"] = package_of(t)
-                sent[t] = sum(len(v) for v in job["package"]["tables"].values()) + len(job["package"].get("notes") or "")
+                package = package_of(t)
+                sent[t] = sum(len(v) for v in package["tables"].values()) + len(package.get("notes") or "")
+                # the tables travel as data of their own, released with the task's result: a task
+                # whose arguments held them stayed in memory on the client after it finished
+                # (~0.5 MB per township, in Dask's record of the submitted graph)
+                [data] = client.scatter([package], hash=False)
+                scattered[t] = data
+                job["package"] = data
                 job["out"] = None
-            f = client.submit(run_township, **job, pure=False, key=f"zhenxing-{run_id}-{len(futs)}-{t}")
+            f = client.submit(run_township, **job, pure=False, key=f"zhenxing-{run_id}-{len(futs)}-{t}-{lost.get(t, 0)}")
             futs[f] = t
             ac.add(f)
-            return True
 
         for _ in range(window):
             if not submit_next():
@@ -643,15 +655,24 @@ def _on_dask(address: str, jobs: dict, progress: Progress, package_of=None, on_r
         try:
             for f in ac:
                 t = futs.pop(f)
+                retry = False
                 try:
                     o = f.result()
                 except BaseException as e:  # noqa: BLE001
                     if type(e).__name__ == "KilledWorker":
                         o = _worker_died(jobs[t])
+                    elif "Cancelled" in type(e).__name__ and lost.get(t, 0) < 2:
+                        retry = True  # its tables were on a worker that died: send them again
                     else:
                         o = Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
                 f.release()
                 del f
+                if t in scattered:
+                    scattered.pop(t).release()
+                if retry:
+                    lost[t] = lost.get(t, 0) + 1
+                    submit(t)
+                    continue
                 o.sent = sent.pop(t, 0)
                 if on_result is not None:
                     on_result(o)
