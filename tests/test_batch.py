@@ -255,8 +255,11 @@ def test_ctrl_c_stops_a_batch_keeps_finished_townships_and_resumes(tmp_path, tin
     cmd = [sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--out", str(out),
            "--formats", "html", "--workers", "1"]
     env = {**os.environ, "ZHENXING_ENGINE": engine}
+    # Ctrl-C at its default in the batch, as in a terminal, even when the tests themselves run
+    # with SIGINT ignored (a background job of a non-interactive shell: `make test &`),
+    # which a child would otherwise inherit
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                         env=env)
+                         env=env, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen: set[int] = set()
     deadline = time.time() + 180
     while time.time() < deadline and not list(county.glob("*/.zhenxing-run.json")):
