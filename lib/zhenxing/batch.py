@@ -429,14 +429,16 @@ def _collect(futs: dict, progress: Progress, on_error, done: list, *, when_idle=
     left has a worker (this process has nothing more to hand out)."""
     retry = []
     left = len(futs)
-    if when_idle is not None and left <= workers:
-        when_idle(done)
-        when_idle = None
-    for f in as_completed(futs):
-        left -= 1
+
+    def check_idle() -> None:
+        nonlocal when_idle
         if when_idle is not None and left <= workers:
             when_idle(done)
             when_idle = None
+    check_idle()
+    for f in as_completed(futs):
+        left -= 1
+        check_idle()
         t = futs[f]
         try:
             o = f.result()
@@ -836,25 +838,12 @@ def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Pat
     if it pools exactly those townships (notebook.county_context); it computes afresh
     otherwise, e.g. when one of the last townships fails."""
     from . import notebook, site
-    failed = {o.township for o in done if o.status == "failed"}
-    bad = set(meta["bad_townships"])
-    d = params.report_date(year, report_date).isoformat()
+    skip = {o.township for o in done if o.status == "failed"} | set(meta["bad_townships"])
+    d = params.report_date(year, report_date)
     towns = meta["townships"]
     for county in sorted({towns[t] for t in running}):
-        pool = []
-        for t in (t for t, c in towns.items() if c == county):
-            if t in failed or t in bad:
-                continue
-            if t in running:
-                pool.append(t)
-                continue
-            td = out / str(year) / county / t
-            try:
-                same_date = json.loads((td / "indicators.json").read_text(encoding="utf-8")).get("report_date") == d
-            except (OSError, ValueError, AttributeError):
-                same_date = False
-            if same_date and site.published(td, year):
-                pool.append(t)
+        published = site.published_indicators(out / str(year) / county, year, d)
+        pool = [t for t, c in towns.items() if c == county and t not in skip and (t in running or t in published)]
         if not pool:
             continue
         try:

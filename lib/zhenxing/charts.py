@@ -13,7 +13,6 @@ name it explicitly, so Chinese never falls back to empty boxes or Japanese forms
 """
 from __future__ import annotations
 
-import base64
 import io
 import os
 from pathlib import Path

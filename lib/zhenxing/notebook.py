@@ -456,14 +456,7 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
     bad = set(meta["bad_townships"])
     town_inds = None
     if out_dir:
-        town_inds = {}
-        for td in site.published_townships(Path(out_dir), y):
-            try:
-                ti = json.loads((td / "indicators.json").read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if td.name in expected and str(ti.get("report_date")) == d.isoformat():
-                town_inds[td.name] = ti
+        town_inds = {t: ti for t, ti in site.published_indicators(Path(out_dir), y, d).items() if t in expected}
         included = [t for t in expected if t in town_inds]
         if not included:
             raise DataError(f"“{Path(out_dir).name}”中没有{county}{y}年已完整生成报告的乡镇，无法汇总 [no_published_township]")

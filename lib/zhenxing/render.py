@@ -263,12 +263,14 @@ def _data_dir(build: Path, lang: str) -> Path:
     return data
 
 
-def _common_args(title: str, lang: str, resources: Path, build: Path) -> list[str]:
+def _common_args(title: str, lang: str, resources: Path, build: Path, *, lua_filter: bool = True) -> list[str]:
+    """What every conversion passes; ``lua_filter`` False for the custom writer, which
+    runs the filter itself, once per format."""
     data_dir = _data_dir(build, lang)
     return [
         "--from", PANDOC_FROM,
         "--data-dir", str(data_dir),
-        "--lua-filter", str(LUA_FILTER),
+        *(["--lua-filter", str(LUA_FILTER)] if lua_filter else []),
         "--resource-path", str(resources),
         "--metadata", f"title={title}",
         "--metadata", f"lang={lang}",
@@ -369,9 +371,7 @@ def _paged_pandoc(markdown: str, build: Path, outs: dict[str, Path], *, title: s
     pdf, docx = outs.get("pdf"), outs.get("docx")
     fonts = cjk_fonts()
     language, region = _typst_lang(lang)
-    common = _common_args(title, lang, resources, build)
-    i = common.index("--lua-filter")
-    args = [*common[:i], *common[i + 2:],  # the writer runs the filter once per format
+    args = [*_common_args(title, lang, resources, build, lua_filter=False),
             "--to", str(WRITER),
             "--variable", f"zx-filter={LUA_FILTER}",
             "--variable", f"serif-font={fonts.serif_family}",
@@ -429,6 +429,11 @@ def _typst_compile(typ: Path, out: Path, build: Path, font_set) -> str:
     )
 
 
+def _local(target: str) -> bool:
+    """An image target relative to the resources folder (not a URL, not an absolute path)."""
+    return not (re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute())
+
+
 PNG_PPI = 200  # the bitmap twin of a chart for Word: 1000 px across a 5 in chart
 _SVG_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)")
 
@@ -443,7 +448,7 @@ def png_twins(markdown: str, resources: Path, *, ppi: int = PNG_PPI) -> list[Pat
     resources = Path(resources).resolve()
     todo = []
     for target in dict.fromkeys(_SVG_IMAGE.findall(markdown)):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute():
+        if not _local(target):
             continue
         svg = (resources / target).resolve()
         if not svg.is_file() or not svg.is_relative_to(resources):
@@ -708,7 +713,7 @@ def _render_quarto(markdown: str, build: Path, formats: Sequence[str], *, title:
         png_twins(markdown, resources)
     # Quarto (and Typst under it) resolve images next to the .qmd: copy them there.
     for target in _image_sources(markdown, build):
-        if re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute():
+        if not _local(target):
             continue
         source = (resources / target).resolve()
         dest = (src / target).resolve()

@@ -116,17 +116,17 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
                 # a chart: its SVG (HTML and PDF use it; Word gets a PNG rasterised from it
                 # when a DOCX is rendered), or the PNG of a notebook that stored only that
                 n.figure += 1
-                f = charts_dir / f"{stem}_{ci}_{oi}"
-                f.parent.mkdir(parents=True, exist_ok=True)
+                base = charts_dir / f"{stem}_{ci}_{oi}"
+                base.parent.mkdir(parents=True, exist_ok=True)
                 svg = data.get("image/svg+xml")
                 if svg:
-                    f = f.with_suffix(".svg")
-                    f.write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
+                    base.with_suffix(".svg").write_text("".join(svg) if isinstance(svg, list) else svg,
+                                                        encoding="utf-8")
                 if "image/png" in data:
-                    f.with_suffix(".png").write_bytes(base64.b64decode(data["image/png"]))
-                    f = f if svg else f.with_suffix(".png")
+                    base.with_suffix(".png").write_bytes(base64.b64decode(data["image/png"]))
                 else:  # a PNG of an earlier run would be another chart's
-                    f.with_suffix(".png").unlink(missing_ok=True)
+                    base.with_suffix(".png").unlink(missing_ok=True)
+                f = base.with_suffix(".svg" if svg else ".png")
                 md = out.get("metadata", {})
                 alt = ((md.get("image/svg+xml") or {}).get("alt") or (md.get("image/png") or {}).get("alt") or "")
                 blocks.append(f"![图{n.figure}　{alt}](charts/{f.name})")

@@ -43,6 +43,20 @@ def published_townships(county_dir: Path, year=None) -> list[Path]:
                   if p.is_dir() and not p.name.startswith(".") and published(p, year))
 
 
+def published_indicators(county_dir: Path, year, report_date) -> dict[str, dict]:
+    """The indicators of every township published in ``county_dir`` for ``year`` with
+    this report date (a ``datetime.date``), by township: what a county summary pools."""
+    out = {}
+    for td in published_townships(county_dir, year):
+        try:
+            ind = json.loads((td / "indicators.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(ind, dict) and str(ind.get("report_date")) == report_date.isoformat():
+            out[td.name] = ind
+    return out
+
+
 def _load(folder: Path) -> dict | None:
     f = folder / "indicators.json"
     return json.loads(f.read_text(encoding="utf-8")) if f.exists() else None
