@@ -1,63 +1,123 @@
-"""Charts: vector SVG with real CJK text, legible sizes, stable bytes, text alternatives
-stating every number, and the notebook display bundle (SVG for JupyterLab, PNG for
-the report) carrying the alternative."""
+"""Charts: vector SVG with real CJK text, legible sizes, every label inside the picture,
+bars in proportion to their figures, stable bytes, text alternatives stating every
+number, and the notebook display bundle carrying the alternative."""
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
 from zhenxing import charts
 
 DATA = {"乡村保洁员": 38, "交通劝导员": 27, "森林管护员": 11, "生态护林员": 73, "社保协理员": 15}
+INCOME = {"2022年": {"脱贫户": 13873, "监测对象": 9727, "脱贫户和监测对象合计": 13647},
+          "2023年": {"脱贫户": 14711, "监测对象": 10206, "脱贫户和监测对象合计": 14469}}
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _sizes(svg: str) -> list[float]:
-    """Every font size (px) of a text element of the SVG (matplotlib writes `font: … 11px …`)."""
+    """Every font size (px) of a text element of the SVG (`font-size: 11px`)."""
     return [float(x) for x in re.findall(r"font[^;\"]*?(\d+(?:\.\d+)?)px", svg)]
 
 
+def _texts(chart: charts.Chart) -> list[tuple[float, float, float, str, str]]:
+    """(x, baseline y, size, anchor, text) of every text element."""
+    out = []
+    for el in ET.fromstring(chart.svg.encode()).iter(SVG + "text"):
+        style = dict(kv.split(": ", 1) for kv in el.get("style").split("; "))
+        out.append((float(el.get("x")), float(el.get("y")), float(style["font-size"].removesuffix("px")),
+                    style["text-anchor"], el.text))
+    return out
+
+
 def test_svg_keeps_chinese_labels_as_text_in_the_cjk_font():
-    fig, _ = charts.bar({"县内": 263, "省内县外": 196, "省外": 230}, "务工人数（按地域）", "人")
-    svg = charts.svg(fig)
+    chart, _ = charts.bar({"县内": 263, "省内县外": 196, "省外": 230}, "务工人数（按地域）", "人")
+    svg = charts.svg(chart)
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
-    for label in ("县内", "省内县外", "省外", "务工人数（按地域）", "263"):
+    for label in ("县内", "省内县外", "省外", "务工人数（按地域）", "263", "单位：人"):
         assert label in svg, label
     assert "Noto Sans CJK SC" in svg and "sans-serif" in svg  # named font, then a fallback stack
     assert "<image" not in svg  # vector, no embedded bitmap
+    ET.fromstring(svg.encode())  # well-formed XML
 
 
 def test_chart_text_is_legible_at_phone_width():
     """Drawn at print size: no text under MIN_FONT_PT; on a 390 px phone (about 358 px of
     column) the chart is scaled so that its smallest text is still at least 10 px."""
-    fig, _ = charts.bar(DATA, "公益性岗位在岗人数（按岗位类型）", "人")
-    svg = charts.svg(fig)
-    sizes = _sizes(svg)
-    assert sizes, "no font sizes found in the SVG"
-    width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg)[1])
-    assert width_pt <= 5.2 * 72
-    # matplotlib's SVG user unit is the point (viewBox = width in pt)
-    assert min(sizes) >= charts.MIN_FONT_PT
-    scale = 358 / width_pt  # CSS px per user unit when the chart fills a 390 px phone's column
-    assert min(sizes) * scale >= 10, (min(sizes), scale)
+    for chart, _ in (charts.bar(DATA, "公益性岗位在岗人数（按岗位类型）", "人"),
+                     charts.grouped_bar(INCOME, "人均纯收入（元）", "元")):
+        svg = charts.svg(chart)
+        sizes = _sizes(svg)
+        assert sizes, "no font sizes found in the SVG"
+        width_pt = float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg)[1])
+        assert width_pt <= 5.2 * 72
+        assert re.search(r'viewBox="0 0 ([\d.]+) ', svg)[1] == f"{width_pt:g}"  # a user unit is a point
+        assert min(sizes) >= charts.MIN_FONT_PT
+        scale = 358 / width_pt  # CSS px per user unit when the chart fills a 390 px phone's column
+        assert min(sizes) * scale >= 10, (min(sizes), scale)
 
 
-def test_long_labels_lie_horizontally_instead_of_colliding():
-    fig, _ = charts.bar(DATA, "t", "人")
-    assert fig.axes[0].patches[0].get_width() > fig.axes[0].patches[0].get_height()  # barh
-    charts.plt.close(fig)
-    fig, _ = charts.bar({"县内": 1, "省外": 2}, "t", "人")
-    assert fig.axes[0].patches[0].get_height() > 0 and fig.axes[0].patches[0].get_width() < 1
-    charts.plt.close(fig)
+@pytest.mark.parametrize("make", [
+    lambda: charts.bar(DATA, "公益性岗位在岗人数（按岗位类型）", "人"),
+    lambda: charts.grouped_bar(INCOME, "青山镇人均纯收入（元）", "元"),
+    lambda: charts.bar({"2023年新发放": 115.3, "累计发放": 435, "贷款余额": 273}, "脱贫人口小额信贷（万元）", "万元",
+                       horizontal=False),
+    lambda: charts.bar({"一个很长很长的资金来源名称（含括号）": 12345678.9, "A&B<c>": 0.03}, "长标签 & < >", "万元"),
+    lambda: charts.bar({f"第{i}乡镇": 50 + i for i in range(30)}, "各乡镇衔接资金拨付率（%）", "%"),
+    lambda: charts.bar({"甲": 0, "乙": 0}, "全为零", "户"),
+    lambda: charts.bar({"唯一": 0.4}, "很长的标题" * 12, "万元"),
+])
+def test_every_label_lies_inside_the_chart(make):
+    """Titles wrap, category labels wrap, tick labels that would run off are left out:
+    nothing is cut off at the picture's edge (widths from the font's advance widths)."""
+    chart, _ = make()
+    for x, y, size, anchor, s in _texts(chart):
+        w = charts.text_width(s, size, bold=False) * 1.06
+        x0 = {"start": x, "middle": x - w / 2, "end": x - w}[anchor]
+        assert 0 <= x0 and x0 + w <= chart.width + 0.5, (s, x0, w)
+        assert y - size * charts.ASCENT >= 0 and y <= chart.height, (s, y)
 
 
-def test_svg_and_png_are_the_same_bytes_run_to_run():
+def test_bars_are_in_proportion_to_their_figures():
+    chart, _ = charts.bar(DATA, "t", "人")
+    assert chart.horizontal  # five labels of five characters: side by side they would collide
+    assert [b.category for b in chart.bars] == list(DATA)  # first category at the top
+    assert [b.y for b in chart.bars] == sorted(b.y for b in chart.bars)
+    per_unit = {round(b.width / b.value, 6) for b in chart.bars}
+    assert len(per_unit) == 1
+    chart, _ = charts.bar({"县内": 1, "省外": 2}, "t", "人")
+    assert not chart.horizontal
+    a, b = chart.bars
+    assert b.height == pytest.approx(2 * a.height) and a.y + a.height == pytest.approx(b.y + b.height)
+    chart, _ = charts.grouped_bar(INCOME, "t", "元")
+    assert [(b.series, b.category) for b in chart.bars][:2] == [("2022年", "脱贫户"), ("2023年", "脱贫户")]
+    assert {round(b.height / b.value, 6) for b in chart.bars}.__len__() == 1
+
+
+def test_axis_ticks_are_round_numbers_and_whole_for_counts():
+    chart, _ = charts.grouped_bar(INCOME, "t", "元")
+    ticks = [s for x, y, size, anchor, s in _texts(chart) if anchor == "end"]
+    assert ticks == ["0", "5000", "10000", "15000"]
+    chart, _ = charts.bar({"甲": 1, "乙": 2}, "t", "户")
+    ticks = [s for x, y, size, anchor, s in _texts(chart) if anchor == "end"]
+    assert all(t.isdigit() for t in ticks), ticks  # no 0.25 户
+    chart, _ = charts.bar({"甲": 0.4}, "t", "万元")
+    ticks = [s for x, y, size, anchor, s in _texts(chart) if anchor == "end"]
+    assert ticks == ["0", "0.1", "0.2", "0.3", "0.4"]
+
+
+def test_labels_wrap_evenly_and_never_inside_a_number():
+    assert charts.wrap("脱贫户和监测对象合计", 66) == ["脱贫户和监", "测对象合计"]
+    assert charts.wrap("2023年新发放", 50) == ["2023年", "新发放"]
+    assert charts.wrap("县内", 66) == ["县内"]
+
+
+def test_svg_is_the_same_bytes_run_to_run():
     def once():
-        fig, _ = charts.grouped_bar({"2022年": {"脱贫户": 13873, "监测对象": 9727},
-                                     "2023年": {"脱贫户": 14711, "监测对象": 10206}}, "人均纯收入（元）", "元")
-        return charts.both(fig)
-    (s1, p1), (s2, p2) = once(), once()
-    assert s1 == s2 and p1 == p2
+        return charts.svg(charts.grouped_bar(INCOME, "人均纯收入（元）", "元")[0])
+    s1, s2 = once(), once()
+    assert s1 == s2
     assert "<dc:date>" not in s1
 
 
@@ -66,11 +126,15 @@ def test_text_alternative_states_every_number():
     assert "县内263人" in alt and "省外230人" in alt and "不明未计算" in alt
 
 
-def test_write_gives_svg_and_png_twins(tmp_path):
-    fig, _ = charts.bar({"甲": 1, "乙": 2}, "t", "户")
-    svg, png = charts.write(fig, tmp_path / "charts" / "c")
-    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+def test_unknown_figures_draw_no_bar_and_no_figure_draws_no_chart():
+    chart, alt = charts.bar({"县内": 3, "省外": None}, "务工", "人")
+    assert [b.category for b in chart.bars] == ["县内"] and "省外未计算" in alt
+    chart, alt = charts.grouped_bar({"2022年": {"脱贫户": None, "监测对象": 9727},
+                                     "2023年": {"脱贫户": 14711, "监测对象": None}}, "t", "元")
+    assert [(b.series, b.category) for b in chart.bars] == [("2023年", "脱贫户"), ("2022年", "监测对象")]
+    assert "2022年：脱贫户未计算" in alt and "监测对象未计算。" in alt
+    assert charts.bar({"县内": None}, "t", "人") is None
+    assert charts.grouped_bar({"2023年": {"脱贫户": None}}, "t", "元") is None
 
 
 def test_notebook_display_bundle_has_svg_and_alt(monkeypatch):
@@ -79,13 +143,14 @@ def test_notebook_display_bundle_has_svg_and_alt(monkeypatch):
     shown = []
     import IPython.display
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append((a, k)))
-    fig, alt = charts.bar({"甲": 1, "乙": 2}, "测试图", "户")
-    charts.show(fig, alt)
+    chart, alt = charts.bar({"甲": 1, "乙": 2}, "测试图", "户")
+    charts.show(chart, alt)
     (data,), kw = shown[0]
     assert set(data) == {"image/svg+xml"}
     assert data["image/svg+xml"].lstrip().startswith("<?xml") and "甲" in data["image/svg+xml"]
     assert kw["metadata"]["image/svg+xml"]["alt"] == alt
     assert shown[1][0][0] == {"text/markdown": f"<small>图示说明：{alt}</small>"}
+    assert chart._repr_svg_() == chart.svg  # what JupyterLab shows for a chart left as a cell's value
 
 
 def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypatch):
@@ -110,36 +175,9 @@ def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypat
 
 def test_numbers_on_charts_are_written_as_the_prose_writes_them():
     # no thousands separators in Chinese text; 万元 without trailing zeros, as in the paragraphs
-    _, alt = charts.bar({"公益性资产": 1197.06, "县级衔接资金": 294.0, "东西部协作资金": 199.5}, "资金（万元）", "万元")
+    chart, alt = charts.bar({"公益性资产": 1197.06, "县级衔接资金": 294.0, "东西部协作资金": 199.5}, "资金（万元）", "万元")
     assert "1197.06万元" in alt and "294万元" in alt and "199.5万元" in alt
     assert "," not in alt
+    assert {"1197.06", "294", "199.5"} <= {t[4] for t in _texts(chart)}
     _, alt = charts.bar({"脱贫户": 13873.0}, "人均纯收入（元）", "元")
     assert "13873元" in alt
-
-
-@pytest.mark.parametrize("make", [
-    lambda: charts.bar(DATA, "公益性岗位在岗人数（按岗位类型）", "人"),
-    lambda: charts.grouped_bar({"2022年": {"脱贫户": 13873, "监测对象": None},
-                                "2023年": {"脱贫户": 14711, "监测对象": 10206}}, "人均纯收入（元）", "元"),
-])
-def test_layout_is_fixed_once_and_saving_skips_the_extra_layout_pass(make, monkeypatch):
-    """The builders lay a chart out once and leave no layout engine, so savefig draws each
-    format once (not an extra layout-only pass first); the bytes are those of a figure that
-    keeps tight_layout's placeholder engine (what matplotlib would otherwise draw twice)."""
-    from matplotlib.figure import Figure
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
-
-    fig, _ = make()
-    assert fig.get_layout_engine() is None
-    draws = []
-    orig = Figure.draw
-    monkeypatch.setattr(Figure, "draw", lambda self, r: (draws.append(r), orig(self, r))[1])
-    svg, png = charts.svg(fig, close=False), charts.png(fig, close=False)
-    assert len(draws) == 2  # one per format
-    monkeypatch.undo()
-
-    old, _ = make()
-    old.set_layout_engine(PlaceHolderLayoutEngine(False, False))  # what tight_layout leaves
-    assert (charts.svg(old, close=False), charts.png(old, close=False)) == (svg, png)
-    charts.plt.close(old)
-    charts.plt.close(fig)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import math
 import os
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,22 @@ PARAGRAPHS = (X.paragraph_monitoring, X.paragraph_income, X.paragraph_employment
 TABLE_FNS = (TB.monitoring_by_category, TB.monitoring_by_village, TB.monitoring_by_risk, TB.income_by_group,
              TB.income_composition, TB.employment_by_region, TB.funds_by_source, TB.funds_progress,
              TB.posts_by_type)
-CHART_FNS = (C.monitoring_categories, C.income_groups, C.employment_regions, C.funds_sources, C.posts_types)
+CHART_FNS = (C.monitoring_categories, C.income_groups, C.employment_regions, C.funds_sources, C.posts_types,
+             C.assistance_types, C.education_stages, C.credit_amounts, C.assets_classes)
+
+
+def check_chart(out) -> None:
+    """A chart is well-formed SVG whose every bar stands for a known figure (never a bar for
+    one not computed) and lies inside the picture."""
+    if out is None:
+        return
+    chart, alt = out
+    ET.fromstring(chart.svg.encode())
+    assert chart.bars and alt
+    for b in chart.bars:
+        assert b.value is not None and math.isfinite(b.value), b
+        assert -1e-6 <= b.x and b.x + b.width <= chart.width + 1e-6, b
+        assert -1e-6 <= b.y and b.y + b.height <= chart.height + 1e-6, b
 
 
 def optional_columns(table: str) -> list[str]:
@@ -394,10 +411,8 @@ def run(spec: dict, mid_year: bool) -> None:
                 for fn in TABLE_FNS:
                     TB.markdown(fn(ind), "表")
                 TB.markdown(TB.projects(t, town, year), "附表")
-            for fn in CHART_FNS:   # one year's charts per township: they dominate the run time
-                out = fn(ind)
-                if out is not None:
-                    C.plt.close(out[0])
+                for fn in CHART_FNS:
+                    check_chart(fn(ind))
 
 
 # ---------------------------------------------------------------- fixed examples

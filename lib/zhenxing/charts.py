@@ -1,97 +1,179 @@
-"""Charts: one matplotlib style, Chinese labels in an explicitly named CJK font.
+"""Charts: labelled bar charts written directly as SVG, Chinese labels kept as text.
 
-Charts are drawn at the size they are shown in print (5 × 2.8 in, about 13 cm
-wide, labels 11–12 pt) and kept as vector SVG: HTML and PDF use the SVG (sharp at
-any zoom, labels stay text in HTML); DOCX uses a 200 ppi PNG rasterised from the same
-SVG by Typst when the DOCX is rendered (``render.png_twins``). On a 390 px phone
-the 5 in chart is scaled to about 0.75, so 11 pt labels still read at ~11 px.
+A report's charts are simple — bars, a value on every bar, a value axis, a title, at most
+a legend — so they are written here as SVG text rather than drawn by a plotting library:
+the same picture in about a hundredth of the time (matplotlib took a third of a second
+per township for its layout and SVG, and as long again to import), and nothing to set up.
 
-Debian's fonts-noto-cjk ships the font as a collection (.ttc) whose first face is the
-Japanese variant, and matplotlib only ever reads the first face. We extract the
-Simplified Chinese face once (fontTools, a matplotlib dependency) into a cache and
-name it explicitly, so Chinese never falls back to empty boxes or Japanese forms.
+Charts are drawn at the size they are shown in print: 5 in (360 pt, the SVG's user unit)
+wide, labels 11 pt, titles 13 pt bold. HTML and PDF use the SVG (sharp at any zoom;
+labels stay text: the browser draws them with the CJK font stack below, Typst with the
+PDF's embedded Noto Sans CJK SC); DOCX uses a 200 ppi PNG rasterised from the same SVG by
+Typst when the DOCX is rendered (``render.png_twins``). On a 390 px phone the chart is
+scaled to about 0.75 of print size, so 11 pt labels still read at ~11 px.
+
+Text widths are worked out from Noto Sans CJK SC's advance widths (Han characters and
+full-width punctuation one em, ASCII from the font's table below), so labels are wrapped
+and margins sized before anything is drawn; a browser that draws with another Chinese
+sans face (Microsoft YaHei, PingFang SC) differs by a few per cent, which the padding
+absorbs. The same chart always gives the same bytes (stored notebook outputs and re-run
+checks stay stable).
 """
 from __future__ import annotations
 
-import io
-import os
-from pathlib import Path
-
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
+import math
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 FONT_FAMILY = "Noto Sans CJK SC"
-FONT_DIRS = [os.environ.get("ZHENXING_FONT_DIR", ""), "/usr/share/fonts", "/usr/local/share/fonts",
-             str(Path.home() / ".local/share/fonts")]
-FIGSIZE = (5.0, 2.8)        # inches: drawn at print size, labels 11 pt
+FONT_STACK = f"'{FONT_FAMILY}', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
+WIDTH = 360.0               # pt: 5 in, the width a chart is shown at in print
+HEIGHT = 201.6              # pt: 2.8 in, a vertical chart's usual height
+TITLE_SIZE = 13
+LABEL_SIZE = 11              # category labels, ticks, unit, legend
 BAR_LABEL_SIZE = 11
-MIN_FONT_PT = 10             # no text in a chart smaller than this (tests check)
+MIN_FONT_PT = 10.5           # no text smaller (tests check): 10 px on a 390 px phone
 COLORS = ["#1f4e79", "#c0392b", "#2e7d32", "#b9770e", "#6c3483", "#566573"]
-_ready = False
+PAD = 6.0
+TICK = 3.5
+LINE = 1.2                   # line height, in font sizes
+ASCENT = 0.88                # of the font size above the baseline (Noto Sans CJK: 880/1000)
+WRAP_CHARS = 7               # a category label longer than this many Han characters wraps
+
+# Noto Sans CJK SC Regular advance widths of " " … "~" (1/1000 em); anything beyond ASCII
+# that a label holds (Han, full-width punctuation) is one em.
+_ASCII = (224, 323, 474, 555, 555, 921, 680, 278, 338, 338, 467, 555, 278, 347, 278, 392, 555, 555, 555,
+          555, 555, 555, 555, 555, 555, 555, 278, 278, 555, 555, 555, 474, 946, 608, 657, 638, 688, 589,
+          552, 689, 728, 293, 535, 646, 543, 812, 723, 742, 633, 742, 635, 596, 599, 721, 575, 878, 573,
+          531, 603, 338, 392, 338, 555, 559, 606, 563, 618, 510, 620, 554, 325, 564, 607, 275, 275, 552,
+          284, 926, 610, 606, 620, 620, 388, 468, 377, 607, 521, 802, 498, 521, 475, 338, 270, 338, 555)
+_BOLD = 1.06                 # the bold face is about this much wider in ASCII (Han stays one em)
 
 
-def _font_cache() -> Path:
-    p = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "zhenxing" / "fonts"
-    p.mkdir(parents=True, exist_ok=True)
-    return p
+@dataclass(frozen=True)
+class Bar:
+    """One drawn bar (for tests and readers of the geometry): its category, series, value,
+    and rectangle in the SVG's user units (pt)."""
+    category: str
+    series: str
+    value: float
+    x: float
+    y: float
+    width: float
+    height: float
 
 
-def find_cjk_font(family: str = FONT_FAMILY, bold: bool = False) -> Path:
-    """A font file holding `family` as a standalone face (extracted from a .ttc if needed)."""
-    weight = "Bold" if bold else "Regular"
-    target = _font_cache() / f"{family.replace(' ', '')}-{weight}.otf"
-    if target.exists():
-        return target
-    from fontTools.ttLib import TTCollection, TTFont
-    for d in filter(None, FONT_DIRS):
-        for f in sorted(Path(d).rglob("*")):
-            if f.suffix.lower() not in (".ttc", ".otc", ".otf", ".ttf") or "CJK" not in f.name and "Han" not in f.name:
-                continue
-            if weight not in f.name and f.suffix.lower() in (".ttc", ".otc"):
-                continue
-            faces = TTCollection(str(f)).fonts if f.suffix.lower() in (".ttc", ".otc") else [TTFont(str(f))]
-            for face in faces:
-                if face["name"].getDebugName(1) == family:
-                    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-                    face.save(str(tmp))
-                    os.replace(tmp, target)
-                    return target
-    raise FileNotFoundError(
-        f"未找到中文字体“{family}”，图表无法显示中文。请安装 Debian 软件包 fonts-noto-cjk"
-        f"（scripts/setup.sh 会自动安装）或设置 ZHENXING_FONT_DIR [cjk_font_missing]")
+@dataclass(frozen=True)
+class Chart:
+    """A finished chart: its SVG text and the bars drawn. JupyterLab shows it as SVG."""
+    svg: str
+    horizontal: bool
+    bars: tuple[Bar, ...]
+    width: float
+    height: float
+
+    def _repr_svg_(self) -> str:
+        return self.svg
 
 
-def setup() -> None:
-    """Register the CJK font and the house style (idempotent)."""
-    global _ready
-    if _ready:
-        return
-    for bold in (False, True):
-        font_manager.fontManager.addfont(str(find_cjk_font(bold=bold)))
-    plt.rcParams.update({
-        "font.family": [FONT_FAMILY],
-        "axes.unicode_minus": False,
-        "figure.figsize": FIGSIZE,
-        "figure.dpi": 110,
-        "savefig.dpi": 200,
-        "axes.spines.top": False,
-        "axes.spines.right": False,
-        "axes.titlesize": 13,
-        "axes.titleweight": "bold",
-        "axes.labelsize": 11,
-        "xtick.labelsize": 11,
-        "ytick.labelsize": 11,
-        "legend.fontsize": 11,
-        "axes.prop_cycle": matplotlib.cycler(color=COLORS),
-        # text stays text in SVG (the browser draws it with the page's CJK font
-        # stack; Typst with the PDF's embedded font), ids are stable run to run
-        "svg.fonttype": "none",
-        "svg.hashsalt": "zhenxing",
-    })
-    _ready = True
+def text_width(s: str, size: float, bold: bool = False) -> float:
+    """Width of `s` set in Noto Sans CJK SC at `size` pt."""
+    em = 0.0
+    for c in s:
+        o = ord(c)
+        em += _ASCII[o - 32] * (_BOLD if bold else 1.0) if 32 <= o < 127 else (0 if o < 32 else 1000)
+    return em * size / 1000
+
+
+def _tokens(s: str) -> list[str]:
+    """Units a line may not break inside: runs of ASCII letters, digits and .%- stay whole
+    ("2023年" breaks after 年, never inside 2023); every other character stands alone."""
+    out: list[str] = []
+    for c in s:
+        if out and (c.isascii() and (c.isalnum() or c in ".%-")) and out[-1][-1:].isascii() \
+                and (out[-1][-1].isalnum() or out[-1][-1] in ".%-"):
+            out[-1] += c
+        else:
+            out.append(c)
+    return out
+
+
+def wrap(label: str, max_width: float, size: float = LABEL_SIZE, bold: bool = False) -> list[str]:
+    """A label on as few lines as fit `max_width`, the lines as even as possible (a
+    seven-character label wraps 4 + 3, not 6 + 1). Explicit newlines are kept."""
+    lines: list[str] = []
+    for part in str(label).split("\n"):
+        toks = _tokens(part)
+        total = text_width(part, size, bold)
+        if total <= max_width or len(toks) < 2:
+            lines.append(part)
+            continue
+
+        def fill(target: float) -> list[str]:
+            out, cur = [], ""
+            for t in toks:
+                if cur and text_width(cur + t, size, bold) > target + 1e-6:
+                    out.append(cur)
+                    cur = t
+                else:
+                    cur += t
+            return out + [cur]
+        k = len(fill(max_width))  # the fewest lines it can take; then the evenest split into k
+        target = max(total / k, max(text_width(t, size, bold) for t in toks))
+        while len(out := fill(target)) > k:
+            target = min(max_width, target + 0.5)
+        lines.extend(out)
+    return lines
+
+
+def _num(v: float) -> str:
+    """A coordinate: two decimals at most, no trailing zeros (stable, compact bytes)."""
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _text(x: float, y: float, s: str, size: float, anchor: str = "middle", bold: bool = False,
+          fill: str | None = None) -> str:
+    style = f"font-size: {_num(size)}px; text-anchor: {anchor}"
+    if bold:
+        style += "; font-weight: bold"
+    if fill:
+        style += f"; fill: {fill}"
+    return f'<text x="{_num(x)}" y="{_num(y)}" style="{style}">{escape(s)}</text>'
+
+
+def _rect(x: float, y: float, w: float, h: float, fill: str) -> str:
+    return f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" style="fill: {fill}"/>'
+
+
+def _line(x1: float, y1: float, x2: float, y2: float) -> str:
+    return (f'<line x1="{_num(x1)}" y1="{_num(y1)}" x2="{_num(x2)}" y2="{_num(y2)}" '
+            f'style="stroke: #000000; stroke-width: 0.8"/>')
+
+
+def _ticks(lo: float, hi: float, most: int = 5, whole: bool = False) -> tuple[list[float], int]:
+    """Round values for an axis from lo to hi (steps 1, 2, 2.5 or 5 × 10ⁿ, at most `most`
+    intervals; whole numbers only when the figures are counts), and the decimals their
+    labels need."""
+    span = hi - lo
+    mag = 10 ** math.floor(math.log10(span / most))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if span / (m * mag) <= most + 1e-9)
+    if whole:
+        step = max(1, step) if step != 2.5 else 2
+    decimals = 0
+    while decimals < 6 and abs(step * 10 ** decimals - round(step * 10 ** decimals)) > 1e-9:
+        decimals += 1
+    first = math.ceil(lo / step - 1e-9)
+    ticks, i = [], first
+    while i * step <= hi + 1e-9 * step:
+        ticks.append(round(i * step, decimals))
+        i += 1
+    return ticks, decimals
+
+
+def _tick_label(v: float, decimals: int) -> str:
+    s = f"{v:.{decimals}f}"
+    return "0" if float(s) == 0 else s
 
 
 def _fmt(v: float, unit: str) -> str:
@@ -106,134 +188,211 @@ def _fmt(v: float, unit: str) -> str:
     return text.fixed(v, 0) if float(v).is_integer() else text.fixed(v, 2)
 
 
-def _wrap(label: str, width: int = 6) -> str:
-    """A long category label on two or more lines (CJK counts one per character)."""
-    label = str(label)
-    if len(label) <= width + 1:
-        return label
-    return "\n".join(label[i:i + width] for i in range(0, len(label), width))
+def _head(title: str, unit: str, legend: list[tuple[str, str]]) -> tuple[list[str], float]:
+    """Title (centred, bold, wrapped), then a row with the unit on the left and the legend
+    (if any) on the right, on a row of its own when they do not fit side by side.
+    Returns the elements and the y where the plot may begin."""
+    parts, y = [], PAD
+    for line in wrap(title, WIDTH - 2 * PAD, TITLE_SIZE, bold=True):
+        parts.append(_text(WIDTH / 2, y + ASCENT * TITLE_SIZE, line, TITLE_SIZE, bold=True))
+        y += LINE * TITLE_SIZE
+    y += 4
+    unit_text = f"单位：{unit}"
+    items = [(label, color, text_width(label, LABEL_SIZE)) for label, color in legend]
+    legend_w = sum(10 + 4 + w for _, _, w in items) + 12 * max(len(items) - 1, 0)
+    unit_w = text_width(unit_text, LABEL_SIZE)
+    base = y + ASCENT * LABEL_SIZE
+    parts.append(_text(PAD, base, unit_text, LABEL_SIZE, anchor="start", fill="#333333"))
+    if items:
+        if unit_w + 16 + legend_w > WIDTH - 2 * PAD:
+            y += LINE * LABEL_SIZE + 2
+            base = y + ASCENT * LABEL_SIZE
+            x = (WIDTH - legend_w) / 2
+        else:
+            x = WIDTH - PAD - legend_w
+        for label, color, w in items:
+            parts.append(_rect(x, base - 9.5, 10, 10, color))
+            parts.append(_text(x + 14, base, label, LABEL_SIZE, anchor="start"))
+            x += 14 + w + 12
+    return parts, y + LINE * LABEL_SIZE + 6
 
 
-def _tight(fig) -> None:
-    """Lay the chart out once (tight_layout) and fix that layout. tight_layout leaves a
-    placeholder layout engine on the figure, and savefig draws a figure that has a layout
-    engine one extra time (without output) before drawing it for real; with the layout
-    already fixed that pass only costs time (about a third of each SVG or PNG encoding),
-    so the engine is removed. The SVG and PNG bytes are the same either way (tests)."""
-    fig.tight_layout()
-    fig.set_layout_engine(None)
+def _document(width: float, height: float, title: str, parts: list[str]) -> str:
+    return ("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+            f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{_num(width)}pt" '
+            f'height="{_num(height)}pt" viewBox="0 0 {_num(width)} {_num(height)}">\n'
+            f"<title>{escape(title)}</title>\n"
+            f'<rect x="0" y="0" width="{_num(width)}" height="{_num(height)}" style="fill: #ffffff"/>\n'
+            f'<g style="font-family: {FONT_STACK}; fill: #000000">\n' + "\n".join(parts) + "\n</g>\n</svg>\n")
 
 
-def bar(data: dict[str, float], title: str, unit: str, *, horizontal: bool | None = None,
-        alt_prefix: str | None = None):
-    """A labelled bar chart. Returns (figure, text alternative stating every number).
+def _vertical(cats: list[str], series: list[tuple[str, list[str], list[float | None]]], title: str,
+              unit: str, label_size: float, legend: bool) -> Chart:
+    """Bars standing on a category axis: one bar per series in each category."""
+    head, top = _head(title, unit, [(s, colors[0]) for s, colors, _ in series] if legend else [])
+    values = [v for _, _, vals in series for v in vals if v is not None]
+    lo, hi = min([0.0] + values), max([0.0] + values)
+    if hi == lo:
+        hi = lo + 1
+    span = hi - lo
+    lo_axis = lo - 0.15 * span if lo < 0 else 0.0
+    hi_axis = hi + 0.15 * span if hi > 0 else 0.0
+    ticks, decimals = _ticks(lo_axis, hi_axis, whole=all(v.is_integer() for v in values))
+    labels = [_tick_label(t, decimals) for t in ticks]
+    left = PAD + max(text_width(s, LABEL_SIZE) for s in labels) + 3 + TICK
+    right = WIDTH - PAD - 4
+    slot = (right - left) / max(len(cats), 1)
+    cat_lines = [wrap(c, min(slot - 6, WRAP_CHARS * LABEL_SIZE)) for c in cats]
+    n_lines = max([len(x) for x in cat_lines] + [1])
+    below = TICK + 3 + n_lines * LINE * LABEL_SIZE + PAD
+    height = max(HEIGHT, top + 110 + below)
+    bottom = height - below
+    scale = (bottom - top) / (hi_axis - lo_axis)
+
+    def y_of(v):
+        return bottom - (v - lo_axis) * scale
+
+    parts = list(head)
+    bars = []
+    group = 0.8 if len(series) > 1 else 0.6
+    width = slot * group / len(series)
+    for j, cat in enumerate(cats):
+        for i, (name, colors, vals) in enumerate(series):
+            v = vals[j]
+            if v is None:  # not computed: no bar, never a 0 bar
+                continue
+            x = left + slot * j + slot * (1 - group) / 2 + i * width
+            y0, y1 = sorted((y_of(v), y_of(0)))
+            parts.append(_rect(x, y0, width, y1 - y0, colors[j % len(colors)]))
+            bars.append(Bar(cat, name, v, x, y0, width, y1 - y0))
+            shown = _fmt(v, unit)
+            size = label_size
+            while size > MIN_FONT_PT and text_width(shown, size) > slot * group / len(series) + 8:
+                size -= 0.5
+            base = y0 - 3 if v >= 0 else y1 + 3 + ASCENT * size
+            parts.append(_text(x + width / 2, base, shown, size))
+    for t, s in zip(ticks, labels):
+        y = y_of(t)
+        parts.append(_line(left - TICK, y, left, y))
+        parts.append(_text(left - TICK - 3, y + 0.35 * LABEL_SIZE, s, LABEL_SIZE, anchor="end"))
+    parts.append(_line(left, top, left, bottom))
+    parts.append(_line(left, y_of(0), right, y_of(0)))
+    for j, lines in enumerate(cat_lines):
+        x = left + slot * (j + 0.5)
+        parts.append(_line(x, bottom, x, bottom + TICK))
+        for k, line in enumerate(lines):
+            parts.append(_text(x, bottom + TICK + 3 + ASCENT * LABEL_SIZE + k * LINE * LABEL_SIZE, line,
+                               LABEL_SIZE))
+    return Chart(_document(WIDTH, height, title, parts), False, tuple(bars), WIDTH, height)
+
+
+def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> Chart:
+    """Bars lying along a value axis, one row per category, the first at the top."""
+    head, top = _head(title, unit, [])
+    cat_lines = [wrap(c, WRAP_CHARS * LABEL_SIZE) for c in cats]
+    row = max([26.0] + [len(x) * LINE * LABEL_SIZE + 8 for x in cat_lines])
+    left = PAD + max(text_width(line, LABEL_SIZE) for lines in cat_lines for line in lines) + 3 + TICK
+    right = WIDTH - PAD - 4
+    shown = [_fmt(v, unit) for v in values]
+    room = max(text_width(s, BAR_LABEL_SIZE) for s in shown) + 6  # for the value after the longest bar
+    lo, hi = min([0.0] + values), max([0.0] + values)
+    if hi == lo:
+        hi = lo + 1
+    # the longest bar ends `room` short of the axis's end, so its value fits inside the chart
+    scale = (right - left - room * (2 if lo < 0 else 1)) / (hi - lo)
+    lo_axis = lo - room / scale if lo < 0 else 0.0
+    hi_axis = lo_axis + (right - left) / scale
+    ticks, decimals = _ticks(lo_axis, hi_axis, whole=all(v.is_integer() for v in values))
+    labels = [_tick_label(t, decimals) for t in ticks]
+    plot_h = row * len(cats) + 6
+    bottom = top + plot_h
+    height = bottom + TICK + 3 + LINE * LABEL_SIZE + PAD
+
+    def x_of(v):
+        return left + (v - lo_axis) * scale
+
+    parts = list(head)
+    bars = []
+    for j, (cat, v, s, lines) in enumerate(zip(cats, values, shown, cat_lines)):
+        mid = top + 3 + row * (j + 0.5)
+        h = min(row * 0.66, 22.0)
+        x0, x1 = sorted((x_of(v), x_of(0)))
+        parts.append(_rect(x0, mid - h / 2, x1 - x0, h, COLORS[0]))
+        bars.append(Bar(cat, "", v, x0, mid - h / 2, x1 - x0, h))
+        if v >= 0:
+            parts.append(_text(x1 + 3, mid + 0.35 * BAR_LABEL_SIZE, s, BAR_LABEL_SIZE, anchor="start"))
+        else:
+            parts.append(_text(x0 - 3, mid + 0.35 * BAR_LABEL_SIZE, s, BAR_LABEL_SIZE, anchor="end"))
+        parts.append(_line(left - TICK, mid, left, mid))
+        first = mid - (len(lines) - 1) * LINE * LABEL_SIZE / 2 + 0.35 * LABEL_SIZE
+        for k, line in enumerate(lines):
+            parts.append(_text(left - TICK - 3, first + k * LINE * LABEL_SIZE, line, LABEL_SIZE, anchor="end"))
+    for t, s in zip(ticks, labels):
+        x = x_of(t)
+        if x + text_width(s, LABEL_SIZE) / 2 > WIDTH - 2:  # a label that would run off the edge
+            continue
+        parts.append(_line(x, bottom, x, bottom + TICK))
+        parts.append(_text(x, bottom + TICK + 3 + ASCENT * LABEL_SIZE, s, LABEL_SIZE))
+    parts.append(_line(x_of(0), top, x_of(0), bottom))
+    parts.append(_line(left, bottom, right, bottom))
+    return Chart(_document(WIDTH, height, title, parts), True, tuple(bars), WIDTH, height)
+
+
+def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: bool | None = None,
+        alt_prefix: str | None = None) -> tuple[Chart, str] | None:
+    """A labelled bar chart and its text alternative (stating every number); None when
+    no value is known (no empty chart).
 
     A ``None`` value (a figure not computed) gets no bar, never a 0 bar; the text
-    alternative says it was not computed."""
-    setup()
+    alternative says it was not computed. Many bars, or labels too long to sit side by
+    side under them, lie horizontally, one row each."""
     unknown = [k for k, v in data.items() if v is None]
-    labels = [k for k, v in data.items() if v is not None]
-    values = [float(data[k]) for k in labels]
-    if horizontal is None:  # many bars, or labels too long to sit side by side under them
-        horizontal = len(labels) > 6 or sum(len(str(k)) for k in labels) > 20
-
-    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(2.4, 0.36 * len(labels) + 0.9)) if horizontal else FIGSIZE)
-    shown = [_wrap(k) for k in labels]
+    labels = [str(k) for k, v in data.items() if v is not None]
+    values = [float(v) for v in data.values() if v is not None]
+    if not labels:
+        return None
+    if horizontal is None:
+        horizontal = len(labels) > 6 or sum(len(k) for k in labels) > 20
     if horizontal:
-        bars = ax.barh(shown[::-1], values[::-1], color=COLORS[0])
-        ax.set_xlabel(unit)
+        chart = _horizontal(labels, values, title, unit)
     else:
-        bars = ax.bar(shown, values, color=COLORS[: len(labels)] if len(labels) <= len(COLORS) else COLORS[0])
-        ax.set_ylabel(unit)
-    ax.bar_label(bars, labels=[_fmt(v, unit) for v in (values[::-1] if horizontal else values)], padding=3,
-                 fontsize=BAR_LABEL_SIZE)
-    ax.set_title(title)
-    ax.margins(x=0.12) if horizontal else ax.margins(y=0.15)
-    _tight(fig)
+        chart = _vertical(labels, [("", COLORS[: len(labels)] if len(labels) <= len(COLORS) else COLORS[:1],
+                                    values)], title, unit, BAR_LABEL_SIZE, legend=False)
     parts = "，".join([f"{k}{_fmt(v, unit)}{unit}" for k, v in zip(labels, values)] + [f"{k}未计算" for k in unknown])
-    alt = f"{alt_prefix or title}：{parts}。" if parts else f"{title}：无数据。"
-    return fig, alt
+    return chart, f"{alt_prefix or title}：{parts}。"
 
 
-def grouped_bar(data: dict[str, dict[str, float]], title: str, unit: str):
-    """Bars grouped by category, one colour per series (e.g. years). A ``None`` or
-    missing value draws no bar (never a 0 bar) and reads "未计算" in the text alternative."""
-    setup()
-    series = list(data)
-    cats = list(dict.fromkeys(c for s in series for c in data[s]))
-    fig, ax = plt.subplots()
-    width = 0.8 / max(len(series), 1)
-    for i, s in enumerate(series):
-        pts = [(j + i * width - 0.4 + width / 2, float(data[s][c])) for j, c in enumerate(cats)
-               if data[s].get(c) is not None]
-        xs, vals = [x for x, _ in pts], [v for _, v in pts]
-        b = ax.bar(xs, vals, width, label=s, color=COLORS[i % len(COLORS)])
-        ax.bar_label(b, labels=[_fmt(v, unit) for v in vals], padding=2,
-                     fontsize=BAR_LABEL_SIZE - (1 if len(series) > 1 else 0))
-    ax.set_xticks(range(len(cats)), [_wrap(c) for c in cats])
-    ax.set_ylabel(unit)
-    ax.set_title(title)
-    ax.legend(frameon=False)
-    ax.margins(y=0.15)
-    _tight(fig)
+def grouped_bar(data: dict[str, dict[str, float | None]], title: str, unit: str) -> tuple[Chart, str] | None:
+    """Bars grouped by category, one colour per series (e.g. years), with a legend. A
+    ``None`` or missing value draws no bar (never a 0 bar) and reads "未计算" in the text
+    alternative. None when no value is known."""
+    series = [str(s) for s in data]
+    cats = list(dict.fromkeys(str(c) for s in data for c in data[s]))
+    if not any(v is not None for s in data.values() for v in s.values()):
+        return None
+    rows = [(str(s), [COLORS[i % len(COLORS)]],
+             [None if data[s].get(c) is None else float(data[s][c]) for c in cats]) for i, s in enumerate(data)]
+    chart = _vertical(cats, rows, title, unit, BAR_LABEL_SIZE, legend=True)
 
     def say(s, c):
-        v = data[s].get(c)
+        v = {str(k): x for k, x in data[s].items()}.get(c)
         return f"{c}未计算" if v is None else f"{c}{_fmt(v, unit)}{unit}"
-    parts = "；".join(s + "：" + "，".join(say(s, c) for c in cats) for s in series)
-    return fig, f"{title}。{parts}。"
+    parts = "；".join(f"{s}：" + "，".join(say(s, c) for c in cats) for s in data)
+    return chart, f"{title}。{parts}。"
 
 
-def png(fig, *, close: bool = True) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})  # layout is tight already (tight_layout)
-    if close:
-        plt.close(fig)
-    return buf.getvalue()
+def svg(chart: Chart) -> str:
+    """The chart's SVG text."""
+    return chart.svg
 
 
-def svg(fig, *, close: bool = True) -> str:
-    """The chart as SVG text: labels are <text> in the CJK font family, no date or
-    random ids (the same chart gives the same bytes, so stored notebook outputs and
-    re-run checks stay stable)."""
-    buf = io.StringIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    if close:
-        plt.close(fig)
-    out = buf.getvalue()
-    # a font stack, so a browser without Noto uses the system's Chinese sans face
-    return out.replace(f"'{FONT_FAMILY}'", f"'{FONT_FAMILY}', 'Source Han Sans SC', 'PingFang SC', "
-                                          f"'Microsoft YaHei', sans-serif")
-
-
-def both(fig) -> tuple[str, bytes]:
-    """(SVG text, PNG bytes) of one chart, then closes it."""
-    try:
-        return svg(fig, close=False), png(fig, close=False)
-    finally:
-        plt.close(fig)
-
-
-def write(fig, stem: Path) -> tuple[Path, Path]:
-    """Write ``stem.svg`` and ``stem.png`` of a chart (renderers pick one per format)."""
-    text, bitmap = both(fig)
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    stem.with_suffix(".svg").write_text(text, encoding="utf-8")
-    stem.with_suffix(".png").write_bytes(bitmap)
-    return stem.with_suffix(".svg"), stem.with_suffix(".png")
-
-
-def show(fig, alt: str) -> None:
+def show(chart: Chart, alt: str) -> None:
     """Display a chart in a notebook with its text alternative (kept in the output metadata
     and printed under the chart), so reports can carry it as alt text. The output holds
-    the chart as SVG: what JupyterLab shows (sharp, legible on any screen), what report
-    assembly takes for HTML and PDF, and what Word's PNG is rasterised from when a DOCX is
-    rendered (``render.png_twins``) — drawing it a second time in PNG here cost more than
-    the rest of the chart."""
+    the chart as SVG: what JupyterLab shows, what report assembly takes for HTML and PDF,
+    and what Word's PNG is rasterised from when a DOCX is rendered (``render.png_twins``)."""
     from IPython.display import display
-    text = svg(fig)
-    display({"image/svg+xml": text}, raw=True, metadata={"image/svg+xml": {"alt": alt}})
+    display({"image/svg+xml": chart.svg}, raw=True, metadata={"image/svg+xml": {"alt": alt}})
     display({"text/markdown": f"<small>图示说明：{alt}</small>"}, raw=True)
 
 

@@ -239,7 +239,7 @@ def main(argv=None) -> int:
 
 def entry() -> None:
     """The `zhenxing` command: main(), then exit without tearing the interpreter down
-    (freeing pandas', matplotlib's and IPython's objects one by one took a quarter of a
+    (freeing pandas' and IPython's objects one by one took a quarter of a
     second after a run had finished). Output is flushed and the exit handlers (kernels,
     multiprocessing, logging) run first, as at a normal exit."""
     import atexit

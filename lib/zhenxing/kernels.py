@@ -1,6 +1,6 @@
 """Warm kernels for papermill: one kernel per worker process, reused across notebooks.
 
-Starting a kernel and importing pandas/matplotlib costs about a second per notebook;
+Starting a kernel and importing pandas and IPython costs about a second per notebook;
 a batch runs five notebooks per township. A worker keeps one kernel alive, and before
 each notebook clears its namespace (`%reset -f`, closes figures), so every notebook
 starts from a clean namespace with the libraries already imported. The kernel is
@@ -23,6 +23,7 @@ import atexit
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 import threading
 
@@ -34,7 +35,7 @@ RESTART_EVERY = int(os.environ.get("ZHENXING_KERNEL_RESTART_EVERY", "100"))
 # `%reset -f` and closing every figure, without the reset's two full garbage collections
 # (0.16 s of the 0.25 s a reset cost, eight times per township): see notebook.reset_namespace
 RESET = "import zhenxing.notebook as _zn\n_zn.reset_namespace()\n"
-WARM_UP = "import pandas, matplotlib.pyplot, zhenxing.notebook, zhenxing.charts\nzhenxing.charts.setup()\n"
+WARM_UP = "import pandas, zhenxing.notebook, zhenxing.charts\n"
 
 _state = threading.local()  # one kernel per worker thread (Dask workers run tasks in threads)
 _all: dict = {}  # kernel manager → the process that started it
@@ -190,7 +191,7 @@ papermill_engines.register("zhenxing-warm", WarmEngine)
 
 # --- in-process execution (the default for local runs, issue 14) -------------------------
 #
-# A local worker process has pandas, matplotlib and zhenxing imported already (forked from
+# A local worker process has pandas, IPython and zhenxing imported already (forked from
 # the batch process, or preloaded by the fork server): it runs the notebooks itself, in one
 # IPython shell of its own, instead of sending each cell to a kernel process. No kernel to
 # start (about 2.5 s per worker), no message round trips, no JSON/HMAC of every chart: the
@@ -374,9 +375,16 @@ class InProcessEngine(NBClientEngine):
                 os.chdir(here)
                 if use_alarm:
                     signal.signal(signal.SIGALRM, old_alarm)
-                import matplotlib.pyplot as plt
-                plt.close("all")
+                _close_figures()
             return nb
+
+
+def _close_figures() -> None:
+    """Close any matplotlib figure an analyst's own cell left open (the notebooks draw no
+    matplotlib figures themselves, so matplotlib is only closed if something imported it)."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
 
 
 papermill_engines.register("zhenxing-inprocess", InProcessEngine)
@@ -405,4 +413,3 @@ def preload() -> None:
     import papermill  # noqa: F401
 
     from . import charts, indicators, notebook, report  # noqa: F401
-    charts.setup()

@@ -151,9 +151,9 @@ def _check(ns: dict, history: list[str], accepted: dict, labels: dict) -> None:
 
 def reset_namespace(ip=None) -> None:
     """What a warm kernel runs before each notebook: IPython's `%reset -f` (user namespace,
-    output cache, input history cleared), then every matplotlib figure closed. The reset's
-    own `gc.collect()` calls (two full collections, ~0.16 s with pandas and matplotlib
-    loaded, eight times per township) are skipped: they free nothing a notebook can see,
+    output cache, input history cleared), then any matplotlib figure an analyst's cell left
+    open closed. The reset's own `gc.collect()` calls (two full collections, ~0.16 s with
+    pandas loaded, eight times per township) are skipped: they free nothing a notebook can see,
     and Python's generational collector still collects cycles as it always does."""
     import gc
 
@@ -166,8 +166,10 @@ def reset_namespace(ip=None) -> None:
         ip.run_line_magic("reset", "-f")
     finally:
         gc.collect = collect
-    import matplotlib.pyplot as plt
-    plt.close("all")
+    import sys
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
 
 
 def dataset_label(ds: Path) -> str:
@@ -214,11 +216,11 @@ class Context:
             display({"text/html": table_html(df, caption), "text/markdown": tables.markdown(df, caption)},
                     raw=True)
 
-    def chart(self, fig_alt) -> None:
+    def chart(self, chart_alt) -> None:
         """A chart with its text alternative; nothing when there is no data."""
         from . import charts
-        if fig_alt is not None:
-            charts.show(*fig_alt)
+        if chart_alt is not None:
+            charts.show(*chart_alt)
 
     # -- record ----------------------------------------------------------------
     def record(self, topic: str) -> None:

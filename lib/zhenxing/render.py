@@ -444,7 +444,7 @@ def png_twins(markdown: str, resources: Path, *, ppi: int = PNG_PPI) -> list[Pat
     (WPS and older Word do not), so DOCX shows the PNG (the Lua filter picks it), while
     HTML and PDF keep the SVG. All twins come from one Typst compile, each SVG on a page
     of its own size, with the PDF's fonts: the bitmap is the same drawing as the PDF's
-    chart, about four times quicker than a second matplotlib drawing in PNG."""
+    chart."""
     resources = Path(resources).resolve()
     todo = []
     for target in dict.fromkeys(_SVG_IMAGE.findall(markdown)):
