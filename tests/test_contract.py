@@ -528,3 +528,60 @@ def test_person_level_member_error_names_the_export_row(person):
     pid = df.loc[6, "证件号码"]
     out = assert_fails(d, f"{f.name} 第11行 [劳动技能]（证件号码 {mask(pid)}）", "[not_allowed]")
     assert pid not in out
+
+
+def _county_by_townships(folder, townships) -> dict[str, pd.DataFrame]:
+    """The county's tables as each township's load, concatenated (what load_county must equal)."""
+    names = list(dict.fromkeys([*townships, contract.COUNTY_LEVEL]))
+    parts = [contract.load_township(folder, t) for t in names]
+    out = {}
+    for name in parts[0]:
+        frames = [p[name] for p in parts if len(p[name])] or [parts[0][name]]
+        out[name] = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+    return out
+
+
+def test_county_load_is_its_townships_together():
+    """The county summary's tables (read once per table, not per township) hold exactly the
+    rows and types of its townships' tables; a column one township's export lacks (松坪乡's
+    person-level export has no 风险发现日期) is named partial while others give it, absent
+    when only that township is pooled."""
+    from zhenxing import paths
+    towns = list(contract.prepare(paths.SAMPLE)["townships"])
+    for pool in (towns, ["松坪乡"], ["青山镇", "松坪乡"], [towns[0]]):
+        got, want = contract.load_county(paths.SAMPLE, pool), _county_by_townships(paths.SAMPLE, pool)
+        assert list(got) == list(want)
+        for name in want:
+            pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+            assert list(got[name].columns) == [c for c, _ in contract.schema(name)]
+    hh = contract.load_county(paths.SAMPLE, towns)["households"].attrs
+    assert hh == {"absent_columns": (), "partial_columns": {"风险发现日期": ["松坪乡"]}}
+    hh = contract.load_county(paths.SAMPLE, ["松坪乡"])["households"].attrs
+    assert hh["absent_columns"] == ("风险发现日期",) and hh["partial_columns"] == {}
+
+
+def test_county_load_of_townships_without_rows(tiny_copy):
+    """A table with no rows for some townships, or for all (header only), loads as the
+    townships' rows together, or as the empty table with its full schema."""
+    import csv
+    towns = list(contract.prepare(tiny_copy)["townships"])
+    for f in tiny_copy.iterdir():
+        if f.suffix == ".csv" and f.stem in ("posts", "payments"):  # both are CSV in the tiny dataset
+            enc = "utf-8-sig" if f.read_bytes().startswith(b"\xef\xbb\xbf") else None
+            try:
+                text = f.read_text(encoding=enc or "utf-8")
+            except UnicodeDecodeError:
+                enc, text = "gb18030", f.read_text(encoding="gb18030")
+            lines = text.splitlines(keepends=True)
+            if f.stem == "payments":
+                f.write_text(lines[0], encoding=enc or "utf-8")  # header only
+            else:  # no posts in the first township
+                col = next(i for i, h in enumerate(next(csv.reader([lines[0]]))) if h.startswith("乡"))
+                keep = [ln for ln in lines[1:] if next(csv.reader([ln]))[col] != towns[0]]
+                assert len(keep) < len(lines) - 1
+                f.write_text("".join([lines[0], *keep]), encoding=enc or "utf-8")
+    got, want = contract.load_county(tiny_copy, towns), _county_by_townships(tiny_copy, towns)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+    assert got["payments"].empty and list(got["payments"].columns) == [c for c, _ in contract.schema("payments")]
+    assert towns[0] not in set(got["posts"]["乡镇"]) and len(got["posts"])

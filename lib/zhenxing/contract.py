@@ -873,6 +873,13 @@ def _null(kind: str, index) -> pd.Series:
     return pd.Series(pd.NA if kind != "money" else np.nan, index=index, dtype=_DTYPE[kind])
 
 
+def _nulls_are_none(s: pd.Series) -> bool:
+    """Whether every null of an object column is already None (as a cached table's text
+    columns read back are), so conform can keep the column as it is."""
+    na = s.isna()
+    return not na.any() or all(v is None for v in s[na])
+
+
 def conform(name: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
     """A frame with exactly the table's schema (missing columns as typed nulls, types cast);
     ``None`` gives the empty frame of the table."""
@@ -883,7 +890,8 @@ def conform(name: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
         if col in df.columns:
             s_ = df[col]
             if dtype == "object":
-                s_ = s_.astype(object).where(s_.notna(), None)
+                if s_.dtype != object or not _nulls_are_none(s_):
+                    s_ = s_.astype(object).where(s_.notna(), None)
             elif str(s_.dtype) != dtype:
                 s_ = s_.fillna(False).astype(bool) if dtype == "bool" else s_.astype(dtype)
             out[col] = s_
@@ -1478,11 +1486,7 @@ def load_township(folder, township: str, cache: Path | None = None, *,
     ``frame.attrs["absent_columns"]`` is the tuple of contract columns the source did not
     provide (present in the frame as typed nulls). ``only``: just these tables (those
     the dataset gives)."""
-    meta = prepare(folder, cache)
-    root = (cache or cache_root()) / meta["hash"][:20]
-    if not root.exists():  # the cache was cleared under us
-        _memo.clear()
-        meta = prepare(folder, cache)
+    meta, root = _cached(folder, cache)
     absent = meta.get("absent_columns", {})
     by_town = meta.get("absent_columns_by_township", {})
     out = {}
@@ -1495,6 +1499,16 @@ def load_township(folder, township: str, cache: Path | None = None, *,
         df.attrs["absent_columns"] = tuple(cols)
         out[name] = df
     return out
+
+
+def _cached(folder, cache: Path | None) -> tuple[dict, Path]:
+    """The dataset's meta and the folder of its cached tables (validated first if need be)."""
+    meta = prepare(folder, cache)
+    root = (cache or cache_root()) / meta["hash"][:20]
+    if not root.exists():  # the cache was cleared under us
+        _memo.clear()
+        meta = prepare(folder, cache)
+    return meta, root
 
 
 POOL_PARTIAL = {("households", "风险发现日期")}
@@ -1511,26 +1525,40 @@ def load_county(folder, townships, cache: Path | None = None, *, county_level: b
     ``POOL_PARTIAL``, whose blank rows every definition leaves out anyway (identification
     days count households with both dates): absent there only when absent everywhere,
     and ``attrs["partial_columns"]`` names the townships that lack them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     names = list(dict.fromkeys([*townships, *([COUNTY_LEVEL] if county_level else [])]))
-    parts = [load_township(folder, t, cache) for t in names]
     out: dict[str, pd.DataFrame] = {}
-    if not parts:
+    if not names:
         return out
-    for name in parts[0]:
-        frames = [p[name] for p in parts if len(p[name])] or [parts[0][name]]
+    meta, root = _cached(folder, cache)
+    absent_all = meta.get("absent_columns", {})
+    by_town = meta.get("absent_columns_by_township", {})
+    for name in meta["tables"]:
+        # each township's partition read as Arrow, and the county's rows converted and
+        # conformed once (not once per township: a county load cost as much as its pooling)
+        parts = {}
+        for t in names:
+            f = root / name / f"{_safe(t)}.parquet"
+            if f.exists():
+                parts[t] = pq.read_table(f)
+        with_rows = [t for t in names if t in parts and parts[t].num_rows]
         lacking: dict[str, list[str]] = {}
-        for t, p in zip(names, parts):
-            if len(p[name]) or p is parts[0]:
-                for c in p[name].attrs.get("absent_columns", ()):
+        for t in names:
+            if t in with_rows or t == names[0]:
+                for c in by_town.get(name, {}).get(t, absent_all.get(name, ())):
                     lacking.setdefault(c, []).append(t)
-        with_rows = [t for t, p in zip(names, parts) if len(p[name])]
         absent, partial = [], {}
         for c, ts in lacking.items():
             if (name, c) in POOL_PARTIAL and set(with_rows) - set(ts):
                 partial[c] = ts
             else:
                 absent.append(c)
-        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
+        arrow = [parts[t] for t in with_rows]
+        if len(arrow) > 1:
+            arrow = [pa.concat_tables(arrow, promote_options="default")]
+        df = conform(name, arrow[0].to_pandas() if arrow else None)
         df.attrs = {"absent_columns": tuple(sorted(absent)), "partial_columns": partial}
         out[name] = df
     return out
