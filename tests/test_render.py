@@ -264,10 +264,13 @@ def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch)
     out.mkdir()
     (out / "report.docx").write_bytes(b"old report")
 
-    def boom(*args, **kwargs):
+    real = rmod._pandoc_formats
+
+    def boom(markdown, build, outs, **kwargs):
+        real(markdown, build, {"html": outs["html"]}, **kwargs)
         raise RenderError("模拟排版中断")
 
-    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS, "paged": boom})
+    monkeypatch.setattr(rmod, "_pandoc_formats", boom)
     with pytest.raises(RenderError, match="模拟排版中断"):
         render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
     # HTML was rendered before the PDF failed, yet nothing new was published
@@ -275,28 +278,110 @@ def test_failed_render_leaves_no_report_and_keeps_old_one(tmp_path, monkeypatch)
     assert (out / "report.docx").read_bytes() == b"old report"
 
 
-def test_formats_render_side_by_side_and_the_first_failure_in_order_is_raised(tmp_path, monkeypatch):
-    """The two pandoc conversions (HTML; PDF and DOCX from one parse) run at the same time;
-    when both fail, the error of the first format asked for is the one raised, whichever
+def test_spread_formats_render_side_by_side_and_the_first_failure_in_order_is_raised(tmp_path, monkeypatch):
+    """With `spread`, the formats are rendered by a process each, at the same time; when
+    several fail, the error of the first format asked for is the one raised, whichever
     finished first, and nothing is published."""
     import threading
     import time
 
     res = make_resources(tmp_path)
     out = tmp_path / "out"
-    started = threading.Barrier(2, timeout=30)  # passes only if both run at once
+    started = threading.Barrier(3, timeout=30)  # passes only if all three run at once
+    delay = {"html": 0.3, "pdf": 0.0, "docx": 0.1}
 
-    def failing(name, delay):
-        def writer(*args, **kwargs):
-            started.wait()
-            time.sleep(delay)
-            raise RenderError(f"模拟{name}失败")
-        return writer
+    def failing(markdown, build, outs, **kwargs):
+        (fmt,) = outs
+        started.wait()
+        time.sleep(delay[fmt])
+        raise RenderError(f"模拟{fmt}失败")
 
-    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {"html": failing("HTML", 0.3), "paged": failing("PDF", 0.0)})
-    with pytest.raises(RenderError, match="模拟HTML失败"):
-        render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc")
+    monkeypatch.setattr(rmod, "_pandoc_formats", failing)
+    with pytest.raises(RenderError, match="模拟html失败"):
+        render(MARKDOWN, out, title=TITLE, resources=res, backend="pandoc", spread=True)
     assert not any(out.iterdir())
+
+
+def test_every_format_from_one_pandoc_process(tmp_path, monkeypatch):
+    """A township's render (no `spread`): HTML, PDF and DOCX from one pandoc process, so the
+    Markdown is parsed once."""
+    res = make_resources(tmp_path)
+    runs = []
+    real = rmod._pandoc_run
+    monkeypatch.setattr(rmod, "_pandoc_run", lambda args, md, **k: runs.append(args) or real(args, md, **k))
+    out = render(MARKDOWN, tmp_path / "out", title=TITLE, resources=res, backend="pandoc")
+    assert sorted(out) == ["docx", "html", "pdf"] and all(p.stat().st_size > 0 for p in out.values())
+    assert len(runs) == 1
+
+
+def _html_events(html: str) -> list[tuple]:
+    """An HTML page as parser events — tags with their attributes sorted, text with its
+    whitespace collapsed — so two writings of one page compare equal when only the
+    line breaks inside tags and the order of attributes differ."""
+    from html.parser import HTMLParser
+
+    events = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            events.append(("start", tag, tuple(sorted(attrs))))
+
+        def handle_startendtag(self, tag, attrs):
+            events.append(("start", tag, tuple(sorted(attrs))))
+
+        def handle_endtag(self, tag):
+            events.append(("end", tag))
+
+        def handle_data(self, data):
+            if data.split():
+                events.append(("text", " ".join(data.split())))
+
+    P(convert_charrefs=True).feed(html)
+    return events
+
+
+def test_html_from_the_shared_parse_is_what_pandoc_embed_resources_writes(tmp_path):
+    """The HTML the custom writer makes along with the PDF and DOCX is the page
+    `pandoc --to html5 --embed-resources` makes with the filter (as render did before):
+    the same elements, attributes and text, charts as data: URIs (role="img", the alt
+    text as aria-label); the stylesheet inlined as written."""
+    import subprocess
+
+    from zhenxing import charts
+    res = make_resources(tmp_path)
+    chart, alt = charts.bar({"县内": 120, "省外": 80}, "务工人数", "人")
+    (res / "charts" / "work.svg").write_text(chart.svg, encoding="utf-8")
+    md = MARKDOWN + f"\n\n![图2　{alt}](charts/work.svg)\n"
+    build = tmp_path / "b"
+    build.mkdir()
+    rmod._data_dir(build, "zh-CN")
+    rmod._pandoc_formats(md, build, {"html": build / "report.html"}, title=TITLE, lang="zh-CN", resources=res)
+    ours = (build / "report.html").read_text(encoding="utf-8")
+    template = build / "cli-template.html"  # the template as it was, linking the stylesheet
+    template.write_text(rmod.HTML_TEMPLATE.read_text(encoding="utf-8").replace(
+        "<style>\n$zx-style$\n</style>", '$for(css)$\n<link rel="stylesheet" href="$css$">\n$endfor$'),
+        encoding="utf-8")
+    subprocess.run([rmod._pandoc(), *rmod._common_args(TITLE, "zh-CN", res, build), "--to", "html5",
+                    "--standalone", "--embed-resources", "--template", str(template), "--css", str(rmod.HTML_CSS),
+                    "--output", "cli.html"], input=md.encode(), cwd=build, check=True)
+    cli = (build / "cli.html").read_text(encoding="utf-8")
+
+    def without_style(events):
+        out, skip = [], False
+        for e in events:
+            if e[:2] == ("start", "style"):
+                skip = True
+                out.append(("start", "style"))
+            elif e[:2] == ("end", "style"):
+                skip = False
+            if not skip:
+                out.append(e)
+        return out
+    assert without_style(_html_events(ours)) == without_style(_html_events(cli))
+    css = rmod.HTML_CSS.read_text(encoding="utf-8").strip()
+    assert f"<style>\n{css}\n</style>" in ours
+    assert ours.count("data:image/svg+xml;base64,") == 1 and ours.count("data:image/png;base64,") == 1
+    assert 'role="img"' in ours and f'aria-label="图2　{alt}"' in ours
 
 
 def test_pdf_and_docx_from_one_parse_are_what_pandoc_writes_for_each(tmp_path):
@@ -309,8 +394,8 @@ def test_pdf_and_docx_from_one_parse_are_what_pandoc_writes_for_each(tmp_path):
     build = tmp_path / "b"
     build.mkdir()
     rmod._data_dir(build, "zh-CN")
-    rmod._paged_pandoc(MARKDOWN, build, {"pdf": build / "report.pdf", "docx": build / "report.docx"},
-                       title=TITLE, lang="zh-CN", resources=res)
+    rmod._pandoc_formats(MARKDOWN, build, {"pdf": build / "report.pdf", "docx": build / "report.docx"},
+                         title=TITLE, lang="zh-CN", resources=res)
     fonts = rmod.cjk_fonts()
     common = rmod._common_args(TITLE, "zh-CN", res, build)
     subprocess.run([rmod._pandoc(), *common, "--to", "typst", "--standalone", "--template", str(rmod.TYPST_TEMPLATE),
@@ -765,18 +850,17 @@ def test_html_is_the_same_bytes_run_to_run(tmp_path):
         rmod.render(md, out, title="测试", formats=("html",), resources=out)
         pages.append((out / "report.html").read_bytes())
     assert all(p == pages[0] for p in pages)
-    assert b'role="region" tabindex="0" aria-label=' in pages[0]
+    assert re.search(rb'role="region"\s+tabindex="0"\s+aria-label=', pages[0])
 
 
 def test_spread_render_gives_every_format_from_a_process_each(tmp_path, monkeypatch):
-    """`spread` (the county summary, rendered with cores to spare): PDF and DOCX each from
-    their own writer process, at the same time as the HTML; the same three files."""
+    """`spread` (the county summary, rendered with cores to spare): HTML, PDF and DOCX each
+    from their own writer process, at the same time; the same three files."""
     res = make_resources(tmp_path)
     calls = []
-    real = rmod._PANDOC_WRITERS["paged"]
-    monkeypatch.setattr(rmod, "_PANDOC_WRITERS", {**rmod._PANDOC_WRITERS,
-                                                  "paged": lambda md, b, outs, **k: calls.append(sorted(outs))
-                                                  or real(md, b, outs, **k)})
+    real = rmod._pandoc_formats
+    monkeypatch.setattr(rmod, "_pandoc_formats", lambda md, b, outs, **k: calls.append(sorted(outs))
+                        or real(md, b, outs, **k))
     out = render(MARKDOWN, tmp_path / "out", title=TITLE, resources=res, backend="pandoc", spread=True)
-    assert sorted(calls) == [["docx"], ["pdf"]]
+    assert sorted(calls) == [["docx"], ["html"], ["pdf"]]
     assert sorted(out) == ["docx", "html", "pdf"] and all(p.stat().st_size > 0 for p in out.values())

@@ -297,21 +297,6 @@ def _check_html(path: Path) -> None:
         raise RenderError(f"HTML 引用了外部资源（政府网站不允许）：…{snippet}…")
 
 
-def _html_pandoc(markdown: str, build: Path, out: Path, *, title: str, lang: str,
-                 resources: Path) -> None:
-    args = [
-        *_common_args(title, lang, resources, build),
-        "--to", "html5",
-        "--standalone",
-        "--embed-resources",
-        "--template", str(HTML_TEMPLATE),
-        "--css", str(HTML_CSS),
-        "--output", str(out),
-    ]
-    _pandoc_run(args, markdown, what="pandoc 生成 HTML", cwd=build)
-    _check_html(out)
-
-
 def _typst_lang(lang: str) -> tuple[str, str]:
     parts = re.split(r"[-_]", lang.strip())
     language = parts[0].lower() or "zh"
@@ -361,36 +346,44 @@ def _typst_fonts(fonts: CJKFonts):
     return _FONT_SETS[key]
 
 
-def _paged_pandoc(markdown: str, build: Path, outs: dict[str, Path], *, title: str, lang: str,
-                  resources: Path) -> None:
-    """The PDF (via Typst) and/or the DOCX, from one pandoc process: the custom writer
-    zhenxing-writer.lua parses the Markdown once and runs the filter and pandoc's Typst
-    and DOCX writers as `pandoc --to typst` / `--to docx` would (the same bytes; two
-    processes each parsed the same text before). Then Typst compiles the PDF and the
-    DOCX is tidied."""
-    pdf, docx = outs.get("pdf"), outs.get("docx")
-    fonts = cjk_fonts()
-    language, region = _typst_lang(lang)
+def _pandoc_formats(markdown: str, build: Path, outs: dict[str, Path], *, title: str, lang: str,
+                    resources: Path) -> None:
+    """The formats of ``outs`` (html, pdf via Typst, docx) from one pandoc process: the
+    custom writer zhenxing-writer.lua parses the Markdown once and runs the filter and
+    pandoc's HTML, Typst and DOCX writers as `pandoc --to <format>` would (the HTML made
+    self-contained as `--embed-resources` makes it). Then the HTML is checked for outside
+    resources, Typst compiles the PDF and the DOCX is tidied."""
+    html, pdf, docx = outs.get("html"), outs.get("pdf"), outs.get("docx")
     args = [*_common_args(title, lang, resources, build, lua_filter=False),
             "--to", str(WRITER),
             "--variable", f"zx-filter={LUA_FILTER}",
-            "--variable", f"serif-font={fonts.serif_family}",
-            "--variable", f"sans-font={fonts.sans_family}",
-            "--variable", f"title-weight={fonts.title_weight}",
-            "--variable", f"typst-lang={language}",
-            "--variable", f"typst-region={region}",
             "--output", os.devnull]
+    if html is not None:
+        args += ["--variable", f"zx-html={html.name}", "--variable", f"zx-html-template={HTML_TEMPLATE}",
+                 "--variable", f"zx-css={HTML_CSS}"]
     typ = None
     if pdf is not None:
+        fonts = cjk_fonts()
+        language, region = _typst_lang(lang)
         typ = build / (pdf.stem + ".typ")
         args += ["--variable", f"zx-typst={typ.name}", "--variable", f"zx-typst-template={TYPST_TEMPLATE}",
-                 "--variable", "zx-media=media"]
+                 "--variable", "zx-media=media",
+                 "--variable", f"serif-font={fonts.serif_family}",
+                 "--variable", f"sans-font={fonts.sans_family}",
+                 "--variable", f"title-weight={fonts.title_weight}",
+                 "--variable", f"typst-lang={language}",
+                 "--variable", f"typst-region={region}"]
     if docx is not None:
         png_twins(markdown, resources)
         (build / "reference.docx").write_bytes(reference_docx())
         args += ["--variable", f"zx-docx={docx.name}", "--variable", "zx-reference-doc=reference.docx"]
-    what = "pandoc 生成 " + "和".join(n for n, f in (("Typst", pdf), ("DOCX", docx)) if f is not None)
+    what = "pandoc 生成 " + "、".join(n for n, f in (("HTML", html), ("Typst", pdf), ("DOCX", docx))
+                                     if f is not None)
     _pandoc_run(args, markdown, what=what, cwd=build)
+    if html is not None:
+        if not html.is_file():
+            raise RenderError("pandoc 没有生成 HTML。")
+        _check_html(html)
     if docx is not None:
         if not docx.is_file():
             raise RenderError("pandoc 没有生成 DOCX。")
@@ -611,35 +604,25 @@ def tidy_docx(path: Path) -> None:
 
 
 # Two conversions: HTML (pandoc's own --embed-resources), and PDF + DOCX (one parse).
-_PANDOC_WRITERS = {"html": _html_pandoc, "paged": _paged_pandoc}
-
-
 def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title: str,
                    lang: str, resources: Path, basename: str, spread: bool = False) -> dict[str, Path]:
-    """HTML from one pandoc process, PDF and DOCX from another (see _paged_pandoc), the
-    two at the same time (threads waiting on subprocesses; Typst and the DOCX tidy-up run
-    while the HTML is written), so a render takes about as long as the slower when a core
-    is free. Each has its own output files in ``build``; the shared pandoc data dir is
-    made before they start. When both fail, the error of the first format in order
-    (html, pdf, docx) is raised. ``spread``: PDF and DOCX from a process each (one more
-    parse, but sooner done when cores are idle, as for the county summary)."""
+    """Every format from one pandoc process (one parse of the Markdown; see
+    _pandoc_formats), or with ``spread`` a process per format at the same time (one parse
+    each, but sooner done when cores are idle, as for the county summary, the last render
+    of a run). Each format has its own output file in ``build``; the shared pandoc data
+    dir is made before they start. When several fail, the error of the first format in
+    order (html, pdf, docx) is raised."""
     from concurrent.futures import ThreadPoolExecutor
 
     _data_dir(build, lang)
     outs = {fmt: build / f"{basename}.{fmt}" for fmt in formats}
-    jobs = []
-    if "html" in outs:
-        jobs.append(lambda: _PANDOC_WRITERS["html"](markdown, build, outs["html"], title=title, lang=lang,
-                                                    resources=resources))
-    paged = {f: outs[f] for f in ("pdf", "docx") if f in outs}
-    for part in ([{f: p} for f, p in paged.items()] if spread else [paged] if paged else []):
-        jobs.append(lambda part=part: _PANDOC_WRITERS["paged"](markdown, build, part, title=title, lang=lang,
-                                                               resources=resources))
-    if len(jobs) == 1:
-        jobs[0]()
+    parts = [{f: p} for f, p in outs.items()] if spread else [outs]
+    if len(parts) == 1:
+        _pandoc_formats(markdown, build, parts[0], title=title, lang=lang, resources=resources)
         return outs
-    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="render") as pool:
-        futures = [pool.submit(job) for job in jobs]
+    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="render") as pool:
+        futures = [pool.submit(_pandoc_formats, markdown, build, part, title=title, lang=lang,
+                               resources=resources) for part in parts]
     for f in futures:
         f.result()
     return outs

@@ -1,17 +1,21 @@
 --[[
-zhenxing-writer.lua: a pandoc custom writer that writes the Typst source and the
-DOCX of one report from one parse of its Markdown (render.py runs it instead of two
-pandoc processes, each parsing the same text). For each format it runs the filter
-zhenxing.lua exactly as `pandoc --to <format> --lua-filter zhenxing.lua` would
+zhenxing-writer.lua: a pandoc custom writer that writes the HTML, the Typst source and
+the DOCX of one report from one parse of its Markdown (render.py runs it instead of a
+pandoc process per format, each parsing the same text). For each format it runs the
+filter zhenxing.lua exactly as `pandoc --to <format> --lua-filter zhenxing.lua` would
 (FORMAT set to the format's name), then pandoc's own writer:
 
+- html5: standalone with the template `zx-html-template`, self-contained as
+  `--embed-resources` makes it: the stylesheet `zx-css` inlined, every local image a
+  data: URI with role="img" and its alt text as aria-label (as pandoc does);
 - typst: standalone with the template `zx-typst-template` and the variables given
   (serif-font, sans-font, …); every local image copied into `zx-media` under the
   SHA-1 of its bytes (as --extract-media does) and referenced there;
 - docx: with the reference document `zx-reference-doc`.
 
-Variables: zx-filter, zx-typst (output path, optional), zx-docx (output path,
-optional), zx-typst-template, zx-media, zx-reference-doc. Returns nothing itself.
+Variables: zx-filter, zx-html / zx-typst / zx-docx (output paths, each optional),
+zx-html-template, zx-css, zx-typst-template, zx-media, zx-reference-doc. Returns
+nothing itself.
 ]]
 
 local function var(opts, name)
@@ -66,8 +70,60 @@ local function extract_media(doc, dir)
   }
 end
 
+local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
+
+local function base64(bytes)
+  local out = {}
+  for i = 1, #bytes, 3 do
+    local a, b, c = bytes:byte(i, i + 2)
+    local n = (a << 16) | ((b or 0) << 8) | (c or 0)
+    local s = {}
+    for k = 1, 4 do
+      local j = (n >> (6 * (4 - k))) & 63
+      s[k] = B64:sub(j + 1, j + 1)
+    end
+    if not b then
+      s[3], s[4] = '=', '='
+    elseif not c then
+      s[4] = '='
+    end
+    out[#out + 1] = table.concat(s)
+  end
+  return table.concat(out)
+end
+
+local function embed_media(doc)
+  return doc:walk {
+    Image = function(img)
+      if img.src:match('^%a[%w+.-]*:') then
+        return nil
+      end
+      local mime, contents = pandoc.mediabag.fetch(img.src)
+      if img.src:lower():match('%.svg$') then
+        mime = 'image/svg+xml'
+      end
+      img.attributes.role = 'img'
+      img.attributes['aria-label'] = img.attributes.alt or pandoc.utils.stringify(img.caption)
+      img.src = 'data:' .. (mime or 'application/octet-stream') .. ';base64,' .. base64(contents)
+      return img
+    end,
+  }
+end
+
 function ByteStringWriter(doc, opts)
   local filter = var(opts, 'zx-filter')
+  local html = var(opts, 'zx-html')
+  if html then
+    local d = filtered(doc, filter, 'html5')
+    d = embed_media(d)
+    local variables = opts.variables
+    variables['zx-style'] = read(var(opts, 'zx-css'))
+    local wopts = pandoc.WriterOptions {
+      template = pandoc.template.compile(read(var(opts, 'zx-html-template'))),
+      variables = variables,
+    }
+    write(html, pandoc.write(d, 'html5', wopts))
+  end
   local typ = var(opts, 'zx-typst')
   if typ then
     local d = filtered(doc, filter, 'typst')
