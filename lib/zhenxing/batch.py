@@ -96,9 +96,10 @@ def _build(work: Path, dataset: str, township: str, county: str, year: int, repo
     engine = kernels.engine_name(cluster=bool(engine_kwargs))
     parameters = {"dataset": str(dataset), "township": township, "year": int(year),
                   "report_date": report_date, "out_dir": str(work)}
+    executed = {}
     for topic in TOPICS:
         state["step"] = f"{topic}.ipynb"
-        pm.execute_notebook(str(paths.NOTEBOOKS / f"{topic}.ipynb"), str(work / f"{topic}.ipynb"),
+        executed[topic] = pm.execute_notebook(str(paths.NOTEBOOKS / f"{topic}.ipynb"), str(work / f"{topic}.ipynb"),
                             parameters=parameters, kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS),
                             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
                             engine_name=engine, execution_timeout=CELL_TIMEOUT, **(engine_kwargs or {}))
@@ -112,7 +113,7 @@ def _build(work: Path, dataset: str, township: str, county: str, year: int, repo
     with (view() if view else contextlib.nullcontext()):
         title, md = report.assemble(work, dataset_name=Path(dataset).name, dataset_hash=dataset_hash,
                                     parameters={k: v for k, v in parameters.items() if k != "out_dir"},
-                                    notes=notes)
+                                    notes=notes, notebooks=executed)
     atomic_write(work / "report.md", md)
     state["step"] = "render"
     from . import render

@@ -166,13 +166,19 @@ def sub_heading(i: int) -> str:
 
 
 def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters: dict,
-             notes: Path | None = None) -> tuple[str, str]:
-    """Return (title, markdown) of the summary for the executed notebooks in run_dir."""
+             notes: Path | None = None, notebooks: dict | None = None) -> tuple[str, str]:
+    """Return (title, markdown) of the summary for the executed notebooks in run_dir
+    (``notebooks``: those notebooks as papermill returned them after writing them, so they
+    need not be read back)."""
     ind = json.loads((run_dir / "indicators.json").read_text(encoding="utf-8"))
     town, year = ind["township"], ind["year"]
     charts_dir = run_dir / "charts"
     n, annex_n = _Counter(), _Counter()
-    nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS if (run_dir / f"{t}.ipynb").exists()}
+    if notebooks is not None:
+        nbs = {t: notebooks[t] for t in TOPICS if t in notebooks}
+    else:
+        nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS
+               if (run_dir / f"{t}.ipynb").exists()}
 
     md = [text.intro(ind)]
     headings = text.wording(ind).get("headings") or {}
