@@ -797,7 +797,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
 
             outcomes += _on_dask(scheduler, jobs, progress, package_of, on_result)
         elif todo:
-            kernels.preload()  # forked workers inherit the notebooks' libraries
+            # forked workers inherit the notebooks' libraries and what preload prepares
+            kernels.preload({all_towns[t] for t in todo}, year, formats)
             ahead = None
             if kernels.engine_name() == "zhenxing-inprocess":  # the county notebook runs here
                 def ahead(done):

@@ -405,11 +405,27 @@ def engine_name(cluster: bool = False) -> str | None:
     return "zhenxing-inprocess"
 
 
-def preload() -> None:
+def preload(counties=(), year: int | None = None, formats=("html", "pdf", "docx")) -> None:
     """Import what the notebooks use, in the batch process before its workers are forked,
-    so no worker imports it again."""
+    so no worker imports it again; and do once here what every worker's first township
+    (and the county summary, in this process, after them) would otherwise do for itself:
+    parse the counties' policy and wording files, compile nbformat's schema validator,
+    build the Word reference document and index the PDF's fonts. (Nothing is compiled
+    with Typst here: its worker threads would not survive the fork.)"""
     import IPython.core.interactiveshell  # noqa: F401
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from . import charts, indicators, notebook, report  # noqa: F401
+    from . import charts, indicators, notebook, params, paths, render, report  # noqa: F401
+    for county in counties:
+        params.policy(county, year or 0)
+        params.wording(county)
+    params.wording(None)
+    nbformat.validate(nbformat.read(str(paths.NOTEBOOKS / f"{next(iter(notebook.TOPICS))}.ipynb"), as_version=4))
+    if "docx" in formats:
+        render.reference_docx()
+    if "pdf" in formats or "docx" in formats:
+        try:
+            render._typst_fonts(render.cjk_fonts())
+        except render.FontNotFoundError:  # the render says so, for the township it fails
+            pass
