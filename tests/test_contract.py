@@ -585,3 +585,21 @@ def test_county_load_of_townships_without_rows(tiny_copy):
         pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
     assert got["payments"].empty and list(got["payments"].columns) == [c for c, _ in contract.schema("payments")]
     assert towns[0] not in set(got["posts"]["乡镇"]) and len(got["posts"])
+
+
+def test_county_load_when_arrow_cannot_unify_the_townships_types(monkeypatch):
+    """Should Arrow fail to put the townships' partitions together, each is converted and
+    conformed on its own and the county's tables are the same."""
+    import pyarrow as pa
+
+    from zhenxing import paths
+    towns = list(contract.prepare(paths.SAMPLE)["townships"])
+    want = contract.load_county(paths.SAMPLE, towns)
+
+    def refuse(*a, **k):
+        raise pa.ArrowTypeError("unable to merge")
+    monkeypatch.setattr(pa, "concat_tables", refuse)
+    got = contract.load_county(paths.SAMPLE, towns)
+    for name in want:
+        pd.testing.assert_frame_equal(got[name], want[name], check_exact=True)
+        assert got[name].attrs == want[name].attrs

@@ -119,3 +119,32 @@ def test_run_file_may_name_out_dir_and_typos_name_the_accepted(tmp_path):
     f.write_text("townshp: 青石镇\n", encoding="utf-8")
     [msg] = params.check_run_file(f)
     assert "townshp" in msg and "township" in msg and "[unknown_parameter]" in msg
+
+
+def test_a_broken_policy_file_is_named_with_its_line_not_a_traceback(tmp_path):
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "defaults.yaml").write_text((paths.PARAMS / "defaults.yaml").read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    (tmp_path / "policy" / "某县.yaml").write_text("policy:\n  identification_days_max: [1, 2\n", encoding="utf-8")
+    with pytest.raises(params.ParamError, match=r"某县\.yaml .*第3行第1列不是合法的 YAML.*\[bad_yaml\]"):
+        params.policy("某县", 2023, root=tmp_path)
+    (tmp_path / "policy" / "某县.yaml").write_text("- 15\n- 7.5\n", encoding="utf-8")
+    with pytest.raises(params.ParamError, match=r"YAML 映射.*\[bad_yaml\]"):
+        params.policy("某县", 2023, root=tmp_path)
+
+
+def test_run_with_a_broken_policy_file_exits_2_with_the_file_named(capsys, monkeypatch, tiny_dataset, tmp_path):
+    """The batch reads the county's policy before any township starts: a broken file stops
+    it with exit 2 and a Chinese message naming the file (no traceback, nothing written)."""
+    import shutil
+
+    from zhenxing import cli, contract
+    root = tmp_path / "params"
+    shutil.copytree(paths.PARAMS, root)
+    county = next(iter(contract.prepare(tiny_dataset)["townships"].values()))
+    (root / "policy" / f"{county}.yaml").write_text("policy:\n  spend_progress: {06-30: 50\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "PARAMS", root)
+    code = cli.main(["run", str(tiny_dataset), "--out", str(tmp_path / "out"), "--formats", "html"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{county}.yaml" in err and "不是合法的 YAML" in err and "Traceback" not in err
+    assert not list((tmp_path / "out").rglob("*.html"))

@@ -1556,9 +1556,15 @@ def load_county(folder, townships, cache: Path | None = None, *, county_level: b
             else:
                 absent.append(c)
         arrow = [parts[t] for t in with_rows]
-        if len(arrow) > 1:
-            arrow = [pa.concat_tables(arrow, promote_options="default")]
-        df = conform(name, arrow[0].to_pandas() if arrow else None)
+        if not arrow:
+            df = conform(name, None)
+        elif len(arrow) == 1:
+            df = conform(name, arrow[0].to_pandas())
+        else:
+            try:
+                df = conform(name, pa.concat_tables(arrow, promote_options="default").to_pandas())
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # types Arrow cannot unify: each conformed first
+                df = pd.concat([conform(name, a.to_pandas()) for a in arrow], ignore_index=True)
         df.attrs = {"absent_columns": tuple(sorted(absent)), "partial_columns": partial}
         out[name] = df
     return out

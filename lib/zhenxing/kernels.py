@@ -417,15 +417,17 @@ def preload(counties=(), year: int | None = None, formats=("html", "pdf", "docx"
     import papermill  # noqa: F401
 
     from . import charts, indicators, notebook, params, paths, render, report  # noqa: F401
+    warm = [lambda: params.wording(None),
+            lambda: nbformat.validate(nbformat.read(str(paths.NOTEBOOKS / f"{next(iter(notebook.TOPICS))}.ipynb"),
+                                                    as_version=4))]
     for county in counties:
-        params.policy(county, year or 0)
-        params.wording(county)
-    params.wording(None)
-    nbformat.validate(nbformat.read(str(paths.NOTEBOOKS / f"{next(iter(notebook.TOPICS))}.ipynb"), as_version=4))
+        warm += [lambda c=county: params.policy(c, year or 0), lambda c=county: params.wording(c)]
     if "docx" in formats:
-        render.reference_docx()
+        warm.append(render.reference_docx)
     if "pdf" in formats or "docx" in formats:
+        warm.append(lambda: render._typst_fonts(render.cjk_fonts()))
+    for step in warm:
         try:
-            render._typst_fonts(render.cjk_fonts())
-        except render.FontNotFoundError:  # the render says so, for the township it fails
-            pass
+            step()
+        except Exception:  # noqa: BLE001 — only a head start: a broken policy file, a missing
+            pass           # font, … fail the townships that need them, with their own message

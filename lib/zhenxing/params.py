@@ -29,7 +29,29 @@ def _load(p: Path) -> dict:
 
 @functools.lru_cache(maxsize=64)
 def _parsed(path: str, mtime_ns: int, size: int) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    """The file's mapping; a file that is no YAML mapping is a ParamError naming the file
+    (relative to the project), the line and column as an editor counts them, and what
+    the YAML reader found."""
+    p = Path(path)
+    try:
+        shown = p.resolve().relative_to(paths.ROOT).as_posix()
+    except ValueError:
+        shown = p.name
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ParamError(f"参数文件 {shown} 不是 UTF-8 编码的文本，请用 UTF-8 保存 [bad_yaml]") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark is not None else ""
+        what = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ParamError(f"参数文件 {shown} {where}不是合法的 YAML（{what}），请检查缩进、冒号和括号是否成对 "
+                         f"[bad_yaml]") from e
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParamError(f"参数文件 {shown} 应为“名称: 值”的列表（YAML 映射），实际是{type(data).__name__} [bad_yaml]")
+    return data
 
 
 def policy_layers(county: str | None, root: Path | None = None) -> list[dict]:
