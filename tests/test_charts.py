@@ -135,6 +135,12 @@ def test_unknown_figures_draw_no_bar_and_no_figure_draws_no_chart():
     assert "2022年：脱贫户未计算" in alt and "监测对象未计算。" in alt
     assert charts.bar({"县内": None}, "t", "人") is None
     assert charts.grouped_bar({"2023年": {"脱贫户": None}}, "t", "元") is None
+    import pandas as pd
+    chart, alt = charts.bar({"县内": 3, "省外": float("nan"), "不明": pd.NA, "其他": float("inf")}, "务工", "人")
+    assert [b.category for b in chart.bars] == ["县内"]
+    assert "省外未计算" in alt and "不明未计算" in alt and "其他未计算" in alt and "nan" not in chart.svg.lower()
+    chart, alt = charts.grouped_bar({"2023年": {"脱贫户": float("nan"), "监测对象": 5}}, "t", "元")
+    assert [b.category for b in chart.bars] == ["监测对象"] and "脱贫户未计算" in alt
 
 
 def test_notebook_display_bundle_has_svg_and_alt(monkeypatch):

@@ -338,6 +338,18 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
     return Chart(_document(WIDTH, height, title, parts), True, tuple(bars), WIDTH, height)
 
 
+def _value(v) -> float | None:
+    """A figure as a float, or None when it is not a known finite number (None, NaN, NA,
+    infinity): such a figure gets no bar and reads "未计算"."""
+    if v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
 def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: bool | None = None,
         alt_prefix: str | None = None) -> tuple[Chart, str] | None:
     """A labelled bar chart and its text alternative (stating every number); None when
@@ -346,9 +358,9 @@ def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: boo
     A ``None`` value (a figure not computed) gets no bar, never a 0 bar; the text
     alternative says it was not computed. Many bars, or labels too long to sit side by
     side under them, lie horizontally, one row each."""
-    unknown = [k for k, v in data.items() if v is None]
-    labels = [str(k) for k, v in data.items() if v is not None]
-    values = [float(v) for v in data.values() if v is not None]
+    unknown = [k for k, v in data.items() if _value(v) is None]
+    labels = [str(k) for k, v in data.items() if _value(v) is not None]
+    values = [_value(v) for v in data.values() if _value(v) is not None]
     if not labels:
         return None
     if horizontal is None:
@@ -368,16 +380,16 @@ def grouped_bar(data: dict[str, dict[str, float | None]], title: str, unit: str)
     alternative. None when no value is known."""
     series = [str(s) for s in data]
     cats = list(dict.fromkeys(str(c) for s in data for c in data[s]))
-    if not any(v is not None for s in data.values() for v in s.values()):
+    known = [{str(c): _value(v) for c, v in data[s].items()} for s in data]
+    if not any(v is not None for k in known for v in k.values()):
         return None
-    rows = [(str(s), [COLORS[i % len(COLORS)]],
-             [None if data[s].get(c) is None else float(data[s][c]) for c in cats]) for i, s in enumerate(data)]
+    rows = [(str(s), [COLORS[i % len(COLORS)]], [known[i].get(c) for c in cats]) for i, s in enumerate(data)]
     chart = _vertical(cats, rows, title, unit, BAR_LABEL_SIZE, legend=True)
 
-    def say(s, c):
-        v = {str(k): x for k, x in data[s].items()}.get(c)
+    def say(i, c):
+        v = known[i].get(c)
         return f"{c}未计算" if v is None else f"{c}{_fmt(v, unit)}{unit}"
-    parts = "；".join(f"{s}：" + "，".join(say(s, c) for c in cats) for s in data)
+    parts = "；".join(f"{s}：" + "，".join(say(i, c) for c in cats) for i, s in enumerate(data))
     return chart, f"{title}。{parts}。"
 
 
