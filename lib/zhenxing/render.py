@@ -3,8 +3,9 @@
 One entry point, :func:`render`, with two backends:
 
 ``pandoc`` (default where Quarto is absent)
-    pandoc from PyPI ``pypandoc-binary`` (run as a subprocess) for HTML and DOCX,
-    and pandoc's Typst writer plus the ``typst`` Python package for PDF. No LaTeX,
+    pandoc from PyPI ``pypandoc-binary``, run as one subprocess that parses the
+    Markdown once and writes the HTML, the DOCX and the Typst source (the custom writer
+    ``zhenxing-writer.lua``), and the ``typst`` Python package for the PDF. No LaTeX,
     no browser, no download.
 ``quarto``
     the Quarto CLI (``quarto render``) as a subprocess, used when a ``quarto``
@@ -59,7 +60,7 @@ HTML_TEMPLATE = TEMPLATES / "report.html"
 HTML_CSS = TEMPLATES / "report.css"
 TYPST_TEMPLATE = TEMPLATES / "report.typst"
 LUA_FILTER = TEMPLATES / "zhenxing.lua"
-WRITER = TEMPLATES / "zhenxing-writer.lua"  # Typst and DOCX from one parse
+WRITER = TEMPLATES / "zhenxing-writer.lua"  # HTML, Typst and DOCX from one parse
 QUARTO_LARGE_PRINT = TEMPLATES / "quarto-large-print.html"
 
 # pandoc Markdown; a line break inside a Chinese paragraph must not become a space,
