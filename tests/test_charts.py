@@ -187,3 +187,24 @@ def test_numbers_on_charts_are_written_as_the_prose_writes_them():
     assert {"1197.06", "294", "199.5"} <= {t[4] for t in _texts(chart)}
     _, alt = charts.bar({"脱贫户": 13873.0}, "人均纯收入（元）", "元")
     assert "13873元" in alt
+
+
+def test_county_charts_of_a_large_county_show_the_townships_most_in_need():
+    """Up to COUNTY_CHART_MAX townships: every one, in the county's order. Beyond: the
+    lowest paid rates and the most unresolved households, ranked, the title saying so (the
+    county's table still lists every township)."""
+    few = {f"第{i}镇": {"paid_rate": 50.0 + i, "unresolved": {"households": i}} for i in range(6)}
+    chart, alt = charts.county_paid_rates({"by_township": few})
+    assert [b.category for b in chart.bars] == list(few) and "各乡镇衔接资金拨付率" in alt
+    n = charts.COUNTY_CHART_MAX
+    many = {f"第{i:02d}镇": {"paid_rate": 100.0 - i, "unresolved": {"households": (i * 7) % 31}}
+            for i in range(n + 15)}
+    chart, alt = charts.county_paid_rates({"by_township": many})
+    lowest = sorted(many, key=lambda t: many[t]["paid_rate"])[:n]
+    assert [b.category for b in chart.bars] == lowest
+    assert alt.startswith(f"衔接资金拨付率最低的{n}个乡镇（%）：")
+    chart, alt = charts.county_unresolved({"by_township": many})
+    most = sorted(many, key=lambda t: (-many[t]["unresolved"]["households"], t))[:n]
+    assert [b.category for b in chart.bars] == most
+    assert alt.startswith(f"风险未消除监测对象最多的{n}个乡镇（户）：")
+    assert chart.height < 11 * 72  # fits a page

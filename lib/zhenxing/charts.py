@@ -499,17 +499,35 @@ def assets_classes(ind: dict):
 
 
 # ---------------------------------------------------------------- county summary (issue 13)
+COUNTY_CHART_MAX = 20  # townships on a county chart; a larger county charts those most in need
+
+
+def _ranked(rows: dict, most: bool) -> tuple[dict, int | None]:
+    """The townships to chart: all of them, in the county's order, up to COUNTY_CHART_MAX;
+    beyond that the COUNTY_CHART_MAX with the highest (``most``) or lowest values, ranked
+    (a bar chart of 200 townships cannot be read; the county's table lists every one)."""
+    if len(rows) <= COUNTY_CHART_MAX:
+        return rows, None
+    ranked = sorted(rows.items(), key=lambda kv: (-kv[1] if most else kv[1], kv[0]))[:COUNTY_CHART_MAX]
+    return dict(ranked), COUNTY_CHART_MAX
+
+
 def county_paid_rates(ind: dict):
-    """Cumulative paid rate of each township (only those whose data state it: never a 0 bar)."""
+    """Cumulative paid rate of each township (only those whose data state it: never a 0 bar);
+    in a county of more than COUNTY_CHART_MAX townships, the lowest."""
     rows = {t: r["paid_rate"] for t, r in (ind.get("by_township") or {}).items() if r.get("paid_rate") is not None}
     if len(rows) < 2:
         return None
-    return bar(rows, "各乡镇衔接资金拨付率（%）", "%")
+    rows, n = _ranked(rows, most=False)
+    return bar(rows, f"衔接资金拨付率最低的{n}个乡镇（%）" if n else "各乡镇衔接资金拨付率（%）", "%")
 
 
 def county_unresolved(ind: dict):
+    """Households whose risk is not eliminated, by township; in a county of more than
+    COUNTY_CHART_MAX townships, the most."""
     rows = {t: (r.get("unresolved") or {}).get("households") for t, r in (ind.get("by_township") or {}).items()}
     rows = {t: v for t, v in rows.items() if v is not None}
     if len(rows) < 2:
         return None
-    return bar(rows, "各乡镇风险未消除监测对象（户）", "户")
+    rows, n = _ranked(rows, most=True)
+    return bar(rows, f"风险未消除监测对象最多的{n}个乡镇（户）" if n else "各乡镇风险未消除监测对象（户）", "户")
