@@ -176,6 +176,18 @@ def _tick_label(v: float, decimals: int) -> str:
     return "0" if float(s) == 0 else s
 
 
+def _extent(values: list[float]) -> tuple[float, float]:
+    """The range a value axis must hold: the values and zero (never empty)."""
+    lo, hi = min([0.0] + values), max([0.0] + values)
+    return lo, (lo + 1 if hi == lo else hi)
+
+
+def _axis(lo_axis: float, hi_axis: float, values: list[float]) -> tuple[list[float], list[str]]:
+    """The axis's ticks and their labels (whole numbers when every value is one)."""
+    ticks, decimals = _ticks(lo_axis, hi_axis, whole=all(v.is_integer() for v in values))
+    return ticks, [_tick_label(t, decimals) for t in ticks]
+
+
 def _fmt(v: float, unit: str) -> str:
     """A figure on a chart and in its text alternative, written as the report's prose writes
     it: no thousands separators, 万元 to two decimals without trailing zeros (294, 199.5),
@@ -231,14 +243,11 @@ def _vertical(cats: list[str], series: list[tuple[str, list[str], list[float | N
     """Bars standing on a category axis: one bar per series in each category."""
     head, top = _head(title, unit, [(s, colors[0]) for s, colors, _ in series] if legend else [])
     values = [v for _, _, vals in series for v in vals if v is not None]
-    lo, hi = min([0.0] + values), max([0.0] + values)
-    if hi == lo:
-        hi = lo + 1
+    lo, hi = _extent(values)
     span = hi - lo
     lo_axis = lo - 0.15 * span if lo < 0 else 0.0
     hi_axis = hi + 0.15 * span if hi > 0 else 0.0
-    ticks, decimals = _ticks(lo_axis, hi_axis, whole=all(v.is_integer() for v in values))
-    labels = [_tick_label(t, decimals) for t in ticks]
+    ticks, labels = _axis(lo_axis, hi_axis, values)
     left = PAD + max(text_width(s, LABEL_SIZE) for s in labels) + 3 + TICK
     right = WIDTH - PAD - 4
     slot = (right - left) / max(len(cats), 1)
@@ -267,7 +276,7 @@ def _vertical(cats: list[str], series: list[tuple[str, list[str], list[float | N
             bars.append(Bar(cat, name, v, x, y0, width, y1 - y0))
             shown = _fmt(v, unit)
             size = label_size
-            while size > MIN_FONT_PT and text_width(shown, size) > slot * group / len(series) + 8:
+            while size > MIN_FONT_PT and text_width(shown, size) > width + 8:
                 size -= 0.5
             base = y0 - 3 if v >= 0 else y1 + 3 + ASCENT * size
             parts.append(_text(x + width / 2, base, shown, size))
@@ -295,15 +304,12 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
     right = WIDTH - PAD - 4
     shown = [_fmt(v, unit) for v in values]
     room = max(text_width(s, BAR_LABEL_SIZE) for s in shown) + 6  # for the value after the longest bar
-    lo, hi = min([0.0] + values), max([0.0] + values)
-    if hi == lo:
-        hi = lo + 1
+    lo, hi = _extent(values)
     # the longest bar ends `room` short of the axis's end, so its value fits inside the chart
     scale = (right - left - room * (2 if lo < 0 else 1)) / (hi - lo)
     lo_axis = lo - room / scale if lo < 0 else 0.0
     hi_axis = lo_axis + (right - left) / scale
-    ticks, decimals = _ticks(lo_axis, hi_axis, whole=all(v.is_integer() for v in values))
-    labels = [_tick_label(t, decimals) for t in ticks]
+    ticks, labels = _axis(lo_axis, hi_axis, values)
     plot_h = row * len(cats) + 6
     bottom = top + plot_h
     height = bottom + TICK + 3 + LINE * LABEL_SIZE + PAD
@@ -358,9 +364,10 @@ def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: boo
     A ``None`` value (a figure not computed) gets no bar, never a 0 bar; the text
     alternative says it was not computed. Many bars, or labels too long to sit side by
     side under them, lie horizontally, one row each."""
-    unknown = [k for k, v in data.items() if _value(v) is None]
-    labels = [str(k) for k, v in data.items() if _value(v) is not None]
-    values = [_value(v) for v in data.values() if _value(v) is not None]
+    known = {k: _value(v) for k, v in data.items()}
+    unknown = [k for k, v in known.items() if v is None]
+    labels = [str(k) for k, v in known.items() if v is not None]
+    values = [v for v in known.values() if v is not None]
     if not labels:
         return None
     if horizontal is None:
@@ -378,7 +385,6 @@ def grouped_bar(data: dict[str, dict[str, float | None]], title: str, unit: str)
     """Bars grouped by category, one colour per series (e.g. years), with a legend. A
     ``None`` or missing value draws no bar (never a 0 bar) and reads "未计算" in the text
     alternative. None when no value is known."""
-    series = [str(s) for s in data]
     cats = list(dict.fromkeys(str(c) for s in data for c in data[s]))
     known = [{str(c): _value(v) for c, v in data[s].items()} for s in data]
     if not any(v is not None for k in known for v in k.values()):

@@ -23,7 +23,6 @@ import atexit
 import itertools
 import os
 import shutil
-import sys
 import tempfile
 import threading
 
@@ -375,16 +374,9 @@ class InProcessEngine(NBClientEngine):
                 os.chdir(here)
                 if use_alarm:
                     signal.signal(signal.SIGALRM, old_alarm)
-                _close_figures()
+                from .notebook import close_figures
+                close_figures()
             return nb
-
-
-def _close_figures() -> None:
-    """Close any matplotlib figure an analyst's own cell left open (the notebooks draw no
-    matplotlib figures themselves, so matplotlib is only closed if something imported it)."""
-    plt = sys.modules.get("matplotlib.pyplot")
-    if plt is not None:
-        plt.close("all")
 
 
 papermill_engines.register("zhenxing-inprocess", InProcessEngine)

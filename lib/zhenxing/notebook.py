@@ -166,6 +166,12 @@ def reset_namespace(ip=None) -> None:
         ip.run_line_magic("reset", "-f")
     finally:
         gc.collect = collect
+    close_figures()
+
+
+def close_figures() -> None:
+    """Close any matplotlib figure an analyst's own cell left open (the notebooks draw no
+    matplotlib figures themselves, so matplotlib is only closed if something imported it)."""
     import sys
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:

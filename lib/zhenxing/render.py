@@ -604,7 +604,6 @@ def tidy_docx(path: Path) -> None:
     os.replace(tmp, path)
 
 
-# Two conversions: HTML (pandoc's own --embed-resources), and PDF + DOCX (one parse).
 def _render_pandoc(markdown: str, build: Path, formats: Sequence[str], *, title: str,
                    lang: str, resources: Path, basename: str, spread: bool = False) -> dict[str, Path]:
     """Every format from one pandoc process (one parse of the Markdown; see

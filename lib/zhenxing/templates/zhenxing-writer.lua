@@ -46,28 +46,36 @@ local function write(path, bytes)
   fh:close()
 end
 
-local function extract_media(doc, dir)
-  local done = {}
+-- Calls `change(img, mime, contents)` for every local image (not a URL) of the document,
+-- with the image's bytes; returns the document with the images it returned.
+local function each_local_image(doc, change)
   return doc:walk {
     Image = function(img)
       if img.src:match('^%a[%w+.-]*:') then
         return nil
       end
-      local _, contents = pandoc.mediabag.fetch(img.src)
-      local name = img.src
-      if name:match('^/') or name:match('%.%.') then  -- kept under its own name otherwise
-        local ext = img.src:match('%.([%w]+)$')
-        name = pandoc.utils.sha1(contents) .. (ext and ('.' .. ext) or '')
-      end
-      if not done[name] then
-        pandoc.system.make_directory(pandoc.path.directory(dir .. '/' .. name), true)
-        write(dir .. '/' .. name, contents)
-        done[name] = true
-      end
-      img.src = dir .. '/' .. name
-      return img
+      local mime, contents = pandoc.mediabag.fetch(img.src)
+      return change(img, mime, contents)
     end,
   }
+end
+
+local function extract_media(doc, dir)
+  local done = {}
+  return each_local_image(doc, function(img, _, contents)
+    local name = img.src
+    if name:match('^/') or name:match('%.%.') then  -- kept under its own name otherwise
+      local ext = img.src:match('%.([%w]+)$')
+      name = pandoc.utils.sha1(contents) .. (ext and ('.' .. ext) or '')
+    end
+    if not done[name] then
+      pandoc.system.make_directory(pandoc.path.directory(dir .. '/' .. name), true)
+      write(dir .. '/' .. name, contents)
+      done[name] = true
+    end
+    img.src = dir .. '/' .. name
+    return img
+  end)
 end
 
 local B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -93,21 +101,15 @@ local function base64(bytes)
 end
 
 local function embed_media(doc)
-  return doc:walk {
-    Image = function(img)
-      if img.src:match('^%a[%w+.-]*:') then
-        return nil
-      end
-      local mime, contents = pandoc.mediabag.fetch(img.src)
-      if img.src:lower():match('%.svg$') then
-        mime = 'image/svg+xml'
-      end
-      img.attributes.role = 'img'
-      img.attributes['aria-label'] = img.attributes.alt or pandoc.utils.stringify(img.caption)
-      img.src = 'data:' .. (mime or 'application/octet-stream') .. ';base64,' .. base64(contents)
-      return img
-    end,
-  }
+  return each_local_image(doc, function(img, mime, contents)
+    if img.src:lower():match('%.svg$') then
+      mime = 'image/svg+xml'
+    end
+    img.attributes.role = 'img'
+    img.attributes['aria-label'] = img.attributes.alt or pandoc.utils.stringify(img.caption)
+    img.src = 'data:' .. (mime or 'application/octet-stream') .. ';base64,' .. base64(contents)
+    return img
+  end)
 end
 
 function ByteStringWriter(doc, opts)
