@@ -19,7 +19,7 @@ Usage: python bench/run.py [--sizes 10,50,200] [--subset 3] [--workers 2]
    validation and caching, reported separately.
 
 3. On demand, `--province N`: a generated province-sized county set of N townships
-   (`python -m zhenxing.sample DIR --townships N --members N*5000 --plain --counties K`,
+   (`python -m zhenxing.sample.generator DIR --townships N --members N*5000 --plain --counties K`,
    K = N / 100: one dataset of several counties, each of which gets its summary) run on
    a Dask LocalCluster through `zhenxing run --scheduler` (tasks carry their tables and
    return their files), against 10 townships generated alike: per-township cost, client
@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "lib"))
-from zhenxing.notebook import TOPICS as _TOPICS  # noqa: E402 — every topic a run renders
+from zhenxing.report.notebook import TOPICS as _TOPICS  # noqa: E402 — every topic a run renders
 
 TOPICS = list(_TOPICS)
 MEMBERS_PER_TOWNSHIP = 5000  # 200 townships -> 1,000,000 members
@@ -87,14 +87,14 @@ def zhenxing_run(dataset: Path, out: Path, workers: int, cache: Path) -> tuple[f
 
 
 def validation(dataset: Path, cache: Path) -> tuple[float, float]:
-    code = ("import sys;from zhenxing import contract;from pathlib import Path;"
+    code = ("import sys;from zhenxing.data import contract;from pathlib import Path;"
             "m=contract.prepare(Path(sys.argv[1]),cache=Path(sys.argv[2]));print(len(m['errors']))")
     return timed([sys.executable, "-c", code, str(dataset), str(cache)])
 
 
 def townships_of(dataset: Path, cache: Path) -> list[str]:
     sys.path.insert(0, str(ROOT / "lib"))
-    from zhenxing import contract
+    from zhenxing.data import contract
     return list(contract.prepare(dataset, cache=cache)["townships"])
 
 
@@ -112,7 +112,8 @@ def _province_child(dataset: str, out: str, workers: int, formats: str) -> None:
     import psutil
     from distributed import LocalCluster
 
-    from zhenxing import batch, site
+    from zhenxing.run import batch
+    from zhenxing.run import site
     # the client's memory while the townships run, and while the county summaries are made
     samples, phase, stop = {"townships": 0.0, "county summaries": 0.0}, ["townships"], threading.Event()
 
@@ -182,7 +183,7 @@ def province(args) -> None:
              f"Measured by `python bench/run.py --province {args.province}` on {dt.date.today().isoformat()}, "
              f"{platform.machine()}, {os.cpu_count()} cores: a Dask LocalCluster of {args.workers} worker processes "
              f"× 1 thread, formats {args.formats}, {MEMBERS_PER_TOWNSHIP:,} members per township, the townships "
-             f"split into counties of {args.per_county} (`python -m zhenxing.sample … --counties K`), so the run "
+             f"split into counties of {args.per_county} (`python -m zhenxing.sample.generator … --counties K`), so the run "
              "ends with a county summary per county. Tasks carry their township's pseudonymised Parquet "
              "tables and return the township's files; the client writes them as they arrive.", "",
              "| townships | counties | members | validation s | validation peak MB | run s | s per township | "

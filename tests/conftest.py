@@ -37,7 +37,7 @@ def tiny_dataset(tmp_path_factory) -> Path:
     2022–2023, the office-style mix of formats (xlsx with title rows, GB18030, BOM,
     aliases, mixed dates). Seeded, so every run gets the same bytes. Read-only:
     copy it (``tiny_copy``) before changing anything."""
-    from zhenxing import sample
+    from zhenxing.sample import generator as sample
     return sample.generate(tmp_path_factory.mktemp("tiny") / "tiny", townships=3,
                            households_per_township=80, years=(2022, 2023))
 

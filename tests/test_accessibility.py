@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing.render import render
+from zhenxing.report.render import render
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -294,7 +294,7 @@ def run_outputs(tmp_path_factory, tiny_dataset) -> tuple[Path, str, str]:
     import subprocess
     import sys
 
-    from zhenxing import contract
+    from zhenxing.data import contract
     town, county = sorted(contract.prepare(tiny_dataset)["townships"].items())[0]
     out = tmp_path_factory.mktemp("run")
     r = subprocess.run([sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--year", "2023",

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing import audit, cli
+from zhenxing.audit import checker as audit
+from zhenxing import cli
 
 HERE = Path(__file__).resolve().parent
 OWN = HERE / "audit"
@@ -346,7 +347,8 @@ def test_cli_dataset_needs_township_and_year(capsys):
 
 
 def test_cli_dataset_against_the_sample(capsys):
-    from zhenxing import notebook, paths
+    from zhenxing.report import notebook
+    from zhenxing.data import paths
     try:
         notebook.context(str(paths.SAMPLE), "青山镇", 2023)
     except Exception as e:  # the indicators cannot be computed in this tree

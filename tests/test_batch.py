@@ -18,8 +18,9 @@ import pytest
 
 import psutil
 
-from zhenxing import contract, sample
-from zhenxing.notebook import TOPICS
+from zhenxing.data import contract
+from zhenxing.sample import generator as sample
+from zhenxing.report.notebook import TOPICS
 
 
 def zhenxing(*args, env=None) -> subprocess.CompletedProcess:
@@ -81,7 +82,8 @@ def test_the_in_process_engine_reports_a_failing_cell_as_papermill_does(tmp_path
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from zhenxing import kernels, paths  # noqa: F401 — registers the engines
+    from zhenxing.run import kernels
+    from zhenxing.data import paths  # noqa: F401 — registers the engines
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42\nprint('x')"),
                                           nbformat.v4.new_code_cell("1 / 0")])
     ok = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())\n7")])
@@ -104,7 +106,8 @@ def test_a_warm_kernel_starts_each_notebook_with_a_clean_namespace():
     """A variable left by one notebook is gone in the next one run on the same kernel."""
     import papermill as pm
 
-    from zhenxing import kernels, paths  # noqa: F401 — registers the engine
+    from zhenxing.run import kernels
+    from zhenxing.data import paths  # noqa: F401 — registers the engine
     first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42")])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())")])
     for nb in (first, second):
@@ -155,7 +158,7 @@ def test_a_killed_batch_resumes_to_complete_reports(tmp_path, small_county):
     assert not list(county.glob(".*tmp*")), "the killed run's temporary folder was not cleaned up"
 
 
-from zhenxing import batch as _batch  # noqa: E402
+from zhenxing.run import batch as _batch  # noqa: E402
 
 _REAL_RUN_TOWNSHIP = _batch.run_township
 
@@ -172,7 +175,7 @@ def _deadly_run_township(**job):
 def test_a_worker_killed_mid_run_does_not_stop_the_others(tmp_path, small_county, monkeypatch):
     """The first run of one township kills its worker process: it is retried in a new pool
     and every township is written."""
-    from zhenxing import contract
+    from zhenxing.data import contract
     towns = sorted(contract.prepare(small_county)["townships"])
     monkeypatch.setenv("ZX_TEST_KILL_FLAG", str(tmp_path / "killed-once"))
     monkeypatch.setenv("ZX_TEST_KILL_TOWN", towns[0])
@@ -358,7 +361,7 @@ def test_console_is_quiet_and_chinese_with_one_line_per_township(published_run):
 
 
 def test_site_writes_nothing_for_an_output_folder_that_does_not_exist(tmp_path):
-    from zhenxing import site
+    from zhenxing.run import site
     site.write_index(tmp_path / "none")
     assert not (tmp_path / "none").exists()
 
@@ -368,7 +371,8 @@ def test_a_county_summary_that_fails_fails_the_run(tiny_dataset, tmp_path, monke
     published, the failure is in the table, and the run exits 1 (never a silent 0)."""
     from types import SimpleNamespace
 
-    from zhenxing import batch, site
+    from zhenxing.run import batch
+    from zhenxing.run import site
 
     def broken(*a, **k):
         raise RuntimeError("county notebook failed")

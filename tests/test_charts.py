@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from zhenxing import charts
+from zhenxing.report import charts
 
 DATA = {"乡村保洁员": 38, "交通劝导员": 27, "森林管护员": 11, "生态护林员": 73, "社保协理员": 15}
 INCOME = {"2022年": {"脱贫户": 13873, "监测对象": 9727, "脱贫户和监测对象合计": 13647},
@@ -162,7 +162,8 @@ def test_notebook_display_bundle_has_svg_and_alt(monkeypatch):
 def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypatch):
     import pandas as pd
     import IPython.display
-    from zhenxing import notebook, tables
+    from zhenxing.report import notebook
+    from zhenxing.report import tables
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a[0]))
     df = pd.DataFrame({"类别": ["脱贫户", "合计"], "户数": [3, 5]})

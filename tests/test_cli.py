@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing import batch, cli, contract
+from zhenxing.run import batch
+from zhenxing import cli
+from zhenxing.data import contract
 
 
 def zhenxing(*args) -> subprocess.CompletedProcess:

@@ -24,7 +24,8 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from zhenxing import contract, paths  # noqa: E402
+from zhenxing.data import contract
+from zhenxing.data import paths  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -199,7 +200,7 @@ class _FakeClient:
 
 
 def test_workers_with_other_code_or_without_the_kernel_are_refused_in_chinese():
-    from zhenxing import batch
+    from zhenxing.run import batch
     me = batch.worker_identity()
     ok = {"tcp://a:1": me, "tcp://b:1": me}
     assert batch._check_workers(_FakeClient(ok), 1) == 2
@@ -224,7 +225,7 @@ def test_an_unreachable_scheduler_is_a_chinese_message_and_exit_1(tmp_path, tiny
 
 
 def test_returned_files_are_written_whole_and_stamped_and_a_failure_goes_to_failed(tmp_path):
-    from zhenxing import batch
+    from zhenxing.run import batch
     out = tmp_path / "out"
     o = batch.Outcome("青山镇", "示例县", "written",
                       payload={"report.html": b"<html></html>", "charts/a.png": b"png", "../evil": b"x"})

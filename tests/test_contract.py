@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zhenxing import contract
-from zhenxing.contract import id_valid, mask, parse_date, read_dataset
+from zhenxing.data import contract
+from zhenxing.data.contract import id_valid, mask, parse_date, read_dataset
 
 ID18 = re.compile(r"\d{17}[\dXx]")
 
@@ -546,7 +546,7 @@ def test_county_load_is_its_townships_together():
     rows and types of its townships' tables; a column one township's export lacks (松坪乡's
     person-level export has no 风险发现日期) is named partial while others give it, absent
     when only that township is pooled."""
-    from zhenxing import paths
+    from zhenxing.data import paths
     towns = list(contract.prepare(paths.SAMPLE)["townships"])
     for pool in (towns, ["松坪乡"], ["青山镇", "松坪乡"], [towns[0]]):
         got, want = contract.load_county(paths.SAMPLE, pool), _county_by_townships(paths.SAMPLE, pool)
@@ -592,7 +592,7 @@ def test_county_load_when_arrow_cannot_unify_the_townships_types(monkeypatch):
     conformed on its own and the county's tables are the same."""
     import pyarrow as pa
 
-    from zhenxing import paths
+    from zhenxing.data import paths
     towns = list(contract.prepare(paths.SAMPLE)["townships"])
     want = contract.load_county(paths.SAMPLE, towns)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zhenxing import contract
-from zhenxing.contract import read_dataset
+from zhenxing.data import contract
+from zhenxing.data.contract import read_dataset
 
 SOURCES = {"credit": "小额信贷.xlsx", "assistance": "社会救助.csv", "education_aid": "education_aid.csv",
            "assets": "项目资产.csv", "villages": "村.csv"}

@@ -13,8 +13,14 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from zhenxing import contract, indicators, notebook, params, paths, site, text
-from zhenxing.batch import STAMP
+from zhenxing.data import contract
+from zhenxing.topics import indicators
+from zhenxing.report import notebook
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.run import site
+from zhenxing.topics import text
+from zhenxing.run.batch import STAMP
 
 YEAR = 2023
 COUNTY = "示例县"
@@ -347,7 +353,7 @@ def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_p
     """The head start assumes the last townships succeed; when one fails, the county
     summary pools only the published townships, with the figures a fresh computation
     gives (never the head start's, which counted the failed township)."""
-    from zhenxing import batch
+    from zhenxing.run import batch
     meta = contract.prepare(tiny_copy)
     towns = list(meta["townships"])
     county = meta["townships"][towns[0]]

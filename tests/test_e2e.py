@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import qingshi
-from zhenxing import contract
+from zhenxing.data import contract
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make test installs it)")
 
@@ -223,7 +223,7 @@ def test_bad_township_fails_alone(tmp_path, fixture_dataset):
 
 def test_plain_papermill_with_a_parameter_file(tmp_path, fixture_dataset):
     """The documented route without the project's runner."""
-    from zhenxing import params
+    from zhenxing.data import params
     f = params.write_run_files(fixture_dataset, 2023, {"青石镇": "示例县"}, root=tmp_path)[0]
     r = subprocess.run([str(Path(sys.executable).parent / "papermill"), str(Path(__file__).parents[1] / "notebooks" / "funds.ipynb"),
                         str(tmp_path / "funds.ipynb"), "-f", str(f), "-p", "out_dir", str(tmp_path / "o")],
@@ -297,7 +297,7 @@ def test_tiny_run_has_no_personal_data(tiny_run):
 
 def test_tiny_plain_papermill_with_a_parameter_file(tiny_run, tmp_path):
     """The documented route without the project's runner, on a parameter file of `zhenxing params`."""
-    from zhenxing import params
+    from zhenxing.data import params
     _, _, dataset, town_dir, town = tiny_run
     f = params.write_run_files(dataset, 2023, {town: town_dir.parent.name}, root=tmp_path)[0]
     r = subprocess.run([str(Path(sys.executable).parent / "papermill"), str(Path(__file__).parents[1] / "notebooks" / "funds.ipynb"),

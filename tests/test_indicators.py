@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
-from zhenxing import indicators as I
+from zhenxing.topics import indicators as I
 
 T = "甲镇"
 Y = 2023

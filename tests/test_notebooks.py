@@ -13,8 +13,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zhenxing import contract, notebook, params, paths
-from zhenxing.notebook import TOPICS
+from zhenxing.data import contract
+from zhenxing.report import notebook
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.report.notebook import TOPICS
 
 PAPERMILL = str(Path(sys.executable).parent / "papermill")
 FUNDS = paths.NOTEBOOKS / "funds.ipynb"
@@ -79,7 +82,7 @@ def test_nbval_exactly_as_documented():
 # --- the parameter check (unit) --------------------------------------------------------
 
 PARAM_CELL = [c for c in _code(nbformat.read(FUNDS, as_version=4))][0].source
-NEXT_CELL = "from zhenxing import notebook\nnotebook.check_parameters()\nctx = notebook.context(dataset, township, year, report_date, out_dir)"
+NEXT_CELL = "from zhenxing.report import notebook\nnotebook.check_parameters()\nctx = notebook.context(dataset, township, year, report_date, out_dir)"
 GOOD = {"dataset": "", "township": "青山镇", "year": 2023, "report_date": "", "out_dir": ""}
 
 
@@ -177,7 +180,7 @@ def test_warm_kernel_engine_misspelled_parameter_stops(tmp_path, tiny_dataset):
     """`zhenxing run`'s engine: one kernel, namespace reset between notebooks; a good
     notebook before and after the bad one still runs."""
     import papermill as pm
-    from zhenxing import kernels
+    from zhenxing.run import kernels
     town = sorted(contract.prepare(tiny_dataset)["townships"])[0]
     good = {"dataset": str(tiny_dataset), "township": town, "year": 2023, "report_date": "", "out_dir": str(tmp_path / "o")}
     kw = dict(engine_name="zhenxing-warm", kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False)

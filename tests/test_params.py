@@ -7,8 +7,9 @@ import papermill as pm
 import pytest
 import yaml
 
-from zhenxing import params, paths
-from zhenxing.notebook import TOPICS
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.report.notebook import TOPICS
 
 TYPES = {"str": str, "int": int}
 
@@ -105,7 +106,7 @@ def test_check_year_lists_the_years_covered():
 
 def test_notebook_check_accepts_exactly_the_parameters_cell(notebook_params):
     """The names the notebook check accepts are the parameters cell's, out_dir included."""
-    from zhenxing import notebook
+    from zhenxing.report import notebook
     for topic, ps in notebook_params.items():
         assert set(ps) == set(notebook.PARAMETERS), topic
         for name, p in ps.items():
@@ -138,7 +139,8 @@ def test_run_with_a_broken_policy_file_exits_2_with_the_file_named(capsys, monke
     it with exit 2 and a Chinese message naming the file (no traceback, nothing written)."""
     import shutil
 
-    from zhenxing import cli, contract
+    from zhenxing import cli
+    from zhenxing.data import contract
     root = tmp_path / "params"
     shutil.copytree(paths.PARAMS, root)
     county = next(iter(contract.prepare(tiny_dataset)["townships"].values()))

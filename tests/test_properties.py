@@ -22,11 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhenxing import charts as C
-from zhenxing import contract
-from zhenxing import indicators as I
-from zhenxing import tables as TB
-from zhenxing import text as X
+from zhenxing.report import charts as C
+from zhenxing.data import contract
+from zhenxing.topics import indicators as I
+from zhenxing.report import tables as TB
+from zhenxing.topics import text as X
 
 settings.register_profile("default", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -1,4 +1,4 @@
-"""Tests for zhenxing.render: what a reader of the HTML, PDF and DOCX would notice."""
+"""Tests for zhenxing.report.render: what a reader of the HTML, PDF and DOCX would notice."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from zhenxing import render as rmod
-from zhenxing.render import (
+from zhenxing.report import render as rmod
+from zhenxing.report.render import (
     CJKFonts,
     FontNotFoundError,
     QuartoNotFoundError,
@@ -347,7 +347,7 @@ def test_html_from_the_shared_parse_is_what_pandoc_embed_resources_writes(tmp_pa
     text as aria-label); the stylesheet inlined as written."""
     import subprocess
 
-    from zhenxing import charts
+    from zhenxing.report import charts
     res = make_resources(tmp_path)
     chart, alt = charts.bar({"县内": 120, "省外": 80}, "务工人数", "人")
     (res / "charts" / "work.svg").write_text(chart.svg, encoding="utf-8")
@@ -585,7 +585,7 @@ def _ind(**kw):
 
 def test_provenance_is_for_a_reader():
     import datetime as dt
-    from zhenxing import report
+    from zhenxing.report.assemble import assemble as report
     now = dt.datetime(2024, 1, 5, 1, 30, tzinfo=dt.timezone.utc)
     params_ = {"dataset": "/srv/data/sample", "township": "青山镇", "year": 2023, "report_date": ""}
     lines = report.provenance(_ind(), dataset_name="sample", dataset_hash="ab" * 32, parameters=params_, now=now)
@@ -602,7 +602,8 @@ def test_provenance_is_for_a_reader():
 
 
 def test_provenance_without_a_label_names_the_folder_never_the_path():
-    from zhenxing import paths, report
+    from zhenxing.data import paths
+    from zhenxing.report.assemble import assemble as report
     ind = _ind(dataset=None)
     assert report.provenance(ind, dataset_name="export-2023", dataset_hash="c" * 64,
                              parameters={"dataset": "/srv/x/export-2023"})[0].startswith("数据集：export-2023（")
@@ -612,7 +613,7 @@ def test_provenance_without_a_label_names_the_folder_never_the_path():
 
 def test_program_version_is_not_dirty_from_files_the_project_writes():
     """`zhenxing params` writes params/<年度>/<县>/<乡镇>.yaml; runs write outputs/: git ignores them."""
-    from zhenxing import paths
+    from zhenxing.data import paths
     if shutil.which("git") is None or not (paths.ROOT / ".git").exists():
         pytest.skip("不是 git 工作目录 [not a git checkout]")
     for rel in ("params/2023/示例县/青山镇.yaml", "outputs/2023/示例县/青山镇/report.html",
@@ -674,12 +675,12 @@ def test_docx_reference_spaces_captions_and_charts():
 
 def _long_report(res: Path) -> str:
     """Several topics of text, tables and SVG+PNG charts: enough pages for layout to matter."""
-    from zhenxing import charts
+    from zhenxing.report import charts
     para = "全镇持续做好防止返贫动态监测和帮扶工作，落实各项帮扶措施，巩固拓展脱贫攻坚成果。" * 6
     rows = "\n".join(f"| 第{i}村 | {i * 3}户{i * 9}人 | XM2023010{i}0123456789 | 碧垭村农产品冷链仓储项目{i} |"
                      for i in range(1, 8))
     table = ("| 村 | 监测对象 | 项目编号 | 项目名称 |\n|:---|:---|:---|:---|\n" + rows)
-    from zhenxing.render import png_twins
+    from zhenxing.report.render import png_twins
     parts = []
     for k in range(1, 7):
         chart, alt = charts.bar({"县内": 100 + k, "省内县外": 90, "省外": 80}, f"务工人数{k}", "人")
@@ -759,7 +760,7 @@ def test_docx_png_twin_is_rasterised_from_the_svg_of_a_notebook_chart(tmp_path):
     and the title and labels drawn (dark ink, not blank); HTML keeps the SVG."""
     from PIL import Image, ImageStat
 
-    from zhenxing import charts
+    from zhenxing.report import charts
     res = tmp_path / "res"
     (res / "charts").mkdir(parents=True)
     chart, alt = charts.bar({"县内": 120, "省内县外": 90, "省外": 80}, "务工人数", "人")
@@ -791,8 +792,8 @@ def test_png_twin_is_redrawn_when_older_than_its_svg_and_kept_otherwise(tmp_path
     chart: a PNG older than its SVG is redrawn; one newer (a notebook's own) is kept."""
     import os
 
-    from zhenxing import charts
-    from zhenxing.render import png_twins
+    from zhenxing.report import charts
+    from zhenxing.report.render import png_twins
     (tmp_path / "charts").mkdir()
     md = "![图1　甲1户](charts/a.svg)\n\n![图2　乙2户](charts/b.svg)\n\n![图3　远程](https://x.org/c.svg)\n"
     for stem in "ab":

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing import report, text
+from zhenxing.report.assemble import assemble as report
+from zhenxing.topics import text
 
 TOWN = "青山镇"
 

@@ -1,7 +1,7 @@
-"""The synthetic data generator (zhenxing.sample): deterministic, valid ids, every
+"""The synthetic data generator (zhenxing.sample.generator): deterministic, valid ids, every
 rule of the data contract, the office-style formats it promises, and the
 large-county mode.  Rules are checked here directly with pandas, independently
-of zhenxing.contract."""
+of zhenxing.data.contract."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from zhenxing import sample
+from zhenxing.sample import generator as sample
 from zhenxing.sample import generate, id_check_char, is_valid_id
 
 SMALL = dict(townships=2, households_per_township=150)
@@ -254,7 +254,8 @@ def test_person_level_and_contract_files_give_the_same_township(tmp_path):
     """The same township read from the person-level export and from contract files: same
     households and members, same monitoring figures (the export has no 风险发现日期, so
     identification_days is not computable from it, and its dates are months)."""
-    from zhenxing import contract, indicators
+    from zhenxing.data import contract
+    from zhenxing.topics import indicators
     kw = dict(townships=2, households_per_township=150)
     a = generate(tmp_path / "person", **kw)
     b = generate(tmp_path / "contract", person_level=False, **kw)
@@ -331,7 +332,7 @@ def test_mixed_and_plain_carry_the_same_people(mixed, plain):
 
 
 def test_contract_reader_accepts_the_sample(mixed):
-    contract = pytest.importorskip("zhenxing.contract")
+    contract = pytest.importorskip("zhenxing.data.contract")
     ds = contract.read_dataset(mixed)
     assert ds.errors == []
     assert set(ds.tables) == set(TABLES) | set(contract.OPTIONAL_TABLES)
@@ -367,7 +368,7 @@ def test_several_counties_in_one_dataset(tmp_path):
         df = pd.read_csv(three / f"{table}.csv", dtype=str, keep_default_na=False)
         df = df[df["乡镇"].isin(towns)]
         assert (df["县"] == df["乡镇"].map(lambda t: county_of[t][0])).all(), table
-    contract = pytest.importorskip("zhenxing.contract")
+    contract = pytest.importorskip("zhenxing.data.contract")
     assert set(contract.read_dataset(three).tables["households"]["县"]) == {"示例1县", "示例2县", "示例3县"}
     with pytest.raises(ValueError):
         generate(tmp_path / "bad", townships=2, counties=3, mixed_formats=False)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing import contract, sample
+from zhenxing.data import contract
+from zhenxing.sample import generator as sample
 
 TOWN, COUNTY, YEAR = "青山镇", "示例县", 2023
 

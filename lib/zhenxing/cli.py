@@ -10,11 +10,11 @@ import signal
 import sys
 from pathlib import Path
 
-from . import paths
+from zhenxing.data import paths
 
 
 def _check(args) -> int:
-    from .contract import StructureError, UnusableDataset, mask_text, read_dataset
+    from zhenxing.data.contract import StructureError, UnusableDataset, mask_text, read_dataset
     try:
         ds = read_dataset(Path(args.dataset))
     except UnusableDataset as e:
@@ -55,12 +55,14 @@ def _check(args) -> int:
 
 
 def _run(args) -> int:
-    from .batch import run_cli
+    from zhenxing.run.batch import run_cli
     return run_cli(args)
 
 
 def _params(args) -> int:
-    from . import batch, contract, params
+    from zhenxing.run import batch
+    from zhenxing.data import contract
+    from zhenxing.data import params
     try:
         batch.check_args(report_date=args.report_date)
         meta = contract.prepare(Path(args.dataset))
@@ -77,15 +79,15 @@ def _params(args) -> int:
 
 
 def _notebooks(args) -> int:
-    from .notebook import refresh
+    from zhenxing.report.notebook import refresh
     for f in refresh(args.names or None):
         print(f"已更新 {f.name}")
     return 0
 
 
 def _audit(args) -> int:
-    from . import audit
-    from .contract import mask_text
+    from zhenxing.audit import checker as audit
+    from zhenxing.data.contract import mask_text
     if (args.dataset or args.township or args.year) and not (args.dataset and args.township and args.year):
         print("参数错误：与数据核对须同时给出 --dataset、--township 和 --year [bad_arguments]", file=sys.stderr)
         return 2

@@ -22,8 +22,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import contract, params, paths, report
-from .notebook import TOPICS, atomic_write
+from zhenxing.data import contract
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.report import assemble as report
+from zhenxing.report.notebook import TOPICS, atomic_write
 
 STAMP = ".zhenxing-run.json"
 # Worker processes are replaced after about this many townships each, so no memory
@@ -92,7 +95,7 @@ def _build(work: Path, dataset: str, township: str, county: str, year: int, repo
 
     import papermill as pm
 
-    from . import kernels  # registers the engines
+    from zhenxing.run import kernels  # registers the engines
     engine = kernels.engine_name(cluster=bool(engine_kwargs))
     parameters = {"dataset": str(dataset), "township": township, "year": int(year),
                   "report_date": report_date, "out_dir": str(work)}
@@ -116,7 +119,7 @@ def _build(work: Path, dataset: str, township: str, county: str, year: int, repo
                                     notes=notes, notebooks=executed)
     atomic_write(work / "report.md", md)
     state["step"] = "render"
-    from . import render
+    from zhenxing.report import render
     render.render(md, work, title=title, formats=formats, resources=work)
 
 
@@ -173,7 +176,7 @@ _code_fp: tuple[int, str] | None = None
 def code_fingerprint() -> str:
     """The code that makes a report (package version, library, templates, notebooks), not
     the policy files (those travel with the tasks): client and workers must agree on it."""
-    from . import __version__
+    from zhenxing import __version__
     h = hashlib.sha256(__version__.encode())
     for p in sorted([*paths.LIB.rglob("*.py"), *paths.LIB.rglob("templates/*"), *paths.NOTEBOOKS.glob("*.ipynb")]):
         if p.is_file():
@@ -188,7 +191,7 @@ def worker_identity() -> dict:
     global _code_fp
     from jupyter_client.kernelspec import find_kernel_specs
 
-    from . import __version__
+    from zhenxing import __version__
     if _code_fp is None or _code_fp[0] != os.getpid():
         _code_fp = (os.getpid(), code_fingerprint())
     return {"code": _code_fp[1], "version": __version__, "kernel": "zhenxing" in find_kernel_specs()}
@@ -202,7 +205,7 @@ def _worker_root() -> Path:
     global _worker_dir
     with _WORKER_LOCK:
         if _worker_dir is None or _worker_dir[0] != os.getpid():
-            from . import kernels
+            from zhenxing.run import kernels
             kernels.clean_stale("zhenxing-worker-")  # private folders of workers killed outright
             kernels.clean_stale()  # kernel sockets of worker processes killed on this machine
             root = Path(tempfile.gettempdir()) / f"zhenxing-worker-{os.getpid()}"
@@ -508,8 +511,8 @@ def _on_processes(n: int, jobs: dict, progress: Progress, when_idle=None) -> lis
         ctx = mp.get_context("fork")
     else:
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["zhenxing.batch", "zhenxing.kernels", "zhenxing.render", "zhenxing.report",
-                                    "zhenxing.charts", "zhenxing.notebook", "zhenxing.indicators",
+        ctx.set_forkserver_preload(["zhenxing.run.batch", "zhenxing.run.kernels", "zhenxing.report.render", "zhenxing.report.assemble",
+                                    "zhenxing.report.charts", "zhenxing.report.notebook", "zhenxing.topics.indicators",
                                     "IPython.core.interactiveshell", "papermill", "nbformat"])
     out, deaths = [], {t: 0 for t in jobs}
 
@@ -561,7 +564,7 @@ def _check_workers(client, wait: float) -> int:
     ids = client.run(worker_identity)
     other = sorted(a for a, i in ids.items() if i["code"] != want)
     if other:
-        from . import __version__
+        from zhenxing import __version__
         raise ClusterError(f"{len(other)} 个工作进程（{'、'.join(other[:3])}{'等' if len(other) > 3 else ''}）上的 zhenxing "
                            f"程序与本机不一致（本机版本 {__version__}，代码指纹 {want[:8]}；工作机 "
                            f"{ids[other[0]]['version']}，{ids[other[0]]['code'][:8]}）。请在这些机器上按 README 安装"
@@ -577,7 +580,7 @@ def run_package(meta: dict, dataset: Path, counties: set[str]) -> dict:
     """What every cluster task of a run shares: the dataset's metadata (only what a notebook
     needs: no path, no error messages), the policy files of the counties in the run, the
     dataset's label and the client's code fingerprint and version."""
-    from . import notebook
+    from zhenxing.report import notebook
     keep = ("name", "hash", "tables", "townships", "years", "absent_columns", "absent_columns_by_township")
     slim = {k: meta.get(k) for k in keep}
     slim.update(bad_townships=[], errors=[])
@@ -762,7 +765,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     for county in {all_towns[t] for t in tasks}:  # leftovers of a killed run
         for stale in (Path(out) / str(year) / county).glob(".*.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-    from . import kernels
+    from zhenxing.run import kernels
     kernels.clean_stale()
     fingerprint = report.code_fingerprint()
     args = dict(dataset=str(dataset), year=int(year), report_date=report_date, out=str(out),
@@ -812,7 +815,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         e.finished = outcomes + e.finished
         e.year = year
         raise
-    from . import site
+    from zhenxing.run import site
     progress.step("生成县级汇总和目录")
     try:
         for county, error in site.write_rollups(Path(out), year, meta, outcomes, formats) or []:
@@ -824,7 +827,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         e.year = year
         raise e from None
     finally:
-        from . import notebook
+        from zhenxing.report import notebook
         notebook._POOLED.clear()  # a head start the summaries did not take is of no further use
     if progress.tty:  # clear the live line before the summary
         print("\r\033[K", end="", file=sys.stderr, flush=True)
@@ -839,7 +842,8 @@ def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Pat
     already published with the same report date. The county summary uses the result only
     if it pools exactly those townships (notebook.county_context); it computes afresh
     otherwise, e.g. when one of the last townships fails."""
-    from . import notebook, site
+    from zhenxing.report import notebook
+    from zhenxing.run import site
     skip = {o.township for o in done if o.status == "failed"} | set(meta["bad_townships"])
     d = params.report_date(year, report_date)
     towns = meta["townships"]

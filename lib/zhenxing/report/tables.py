@@ -15,8 +15,8 @@ import re
 
 import pandas as pd
 
-from . import text
-from .contract import CATEGORIES
+from zhenxing.topics import text
+from zhenxing.data.contract import CATEGORIES
 
 HP = ("户数", "人数")
 
@@ -213,7 +213,7 @@ def funds_progress(ind: dict) -> pd.DataFrame:
 def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
     """附表: every project of the township and year, one row per fund source. A date
     column the source did not give is left out, with a note."""
-    from .indicators import absent_columns
+    from zhenxing.topics.indicators import absent_columns
     p = tables.get("projects")
     if p is None:
         return pd.DataFrame()
@@ -261,7 +261,7 @@ def unfinished_projects(tables: dict, township: str, year: int, report_date) -> 
     """Names of the township's projects of ``year`` not completed by the report date (完工
     日期 blank or later), in project-number order, each once; None when 完工日期 was not
     given (nobody can tell which are unfinished)."""
-    from .indicators import absent_columns
+    from zhenxing.topics.indicators import absent_columns
     p = tables.get("projects")
     if p is None or "完工日期" in absent_columns(p, "projects"):
         return None
@@ -336,7 +336,7 @@ def assets_table(ind: dict) -> pd.DataFrame:
 
 def villages_table(tables: dict, township: str, year: int) -> pd.DataFrame:
     """Annex: one row per village of the township (rows of ``year`` when 年度 is given)."""
-    from .indicators import absent_columns
+    from zhenxing.topics.indicators import absent_columns
     v = tables.get("villages")
     if v is None:
         return pd.DataFrame()

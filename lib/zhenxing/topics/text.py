@@ -214,7 +214,7 @@ MAX_PROBLEMS = 5
 def wording(ind: dict | None = None) -> dict:
     """The sentence patterns (``templates/wording.yaml``, overridden by the county's
     ``params/policy/<县>.wording.yaml``)."""
-    from . import params
+    from zhenxing.data import params
     return params.wording((ind or {}).get("county"))
 
 
@@ -673,7 +673,7 @@ def _theme(flag: dict) -> str:
 def themed(flags: list[dict]) -> list[tuple[str, list[dict]]]:
     """Flags grouped by theme, themes ordered by their most severe flag (then the theme
     list of ``indicators.THEMES``), flags within a theme by severity."""
-    from .indicators import SEVERITY, THEMES
+    from zhenxing.topics.indicators import SEVERITY, THEMES
     rank = {s: i for i, s in enumerate(SEVERITY)}
     order = {t: i for i, t in enumerate(THEMES)}
     key = lambda f: (rank.get(f.get("severity"), len(rank)), order.get(_theme(f), len(order)))  # noqa: E731
@@ -839,7 +839,7 @@ def plan(ind: dict, policy: dict | None = None, flags: list[dict] | None = None,
     data: monitoring, income, employment/posts, funds), "一是{title}。{clauses}。", each
     forward-looking with its Y+1 target and the local specifics (the village with most
     unresolved households, the unfinished ``projects`` by name)."""
-    from .indicators import THEMES
+    from zhenxing.topics.indicators import THEMES
     flags = ind.get("flags", []) if flags is None else flags
     w = wording(ind)["plan"]
     by_theme = dict(themed(flags))

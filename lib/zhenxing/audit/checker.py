@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from .contract import mask_text
+from zhenxing.data.contract import mask_text
 
 KINDS = ("rate", "sum", "inconsistent", "unit", "malformed_number", "numbering", "data")
 
@@ -1092,7 +1092,9 @@ def _path_zh(path: str) -> str:
 
 def compare_data(lines: list[str], dataset: str, township: str, year: int) -> list[Finding]:
     """Figures the text names, against the indicators computed for (township, year)."""
-    from . import contract, notebook, params
+    from zhenxing.data import contract
+    from zhenxing.report import notebook
+    from zhenxing.data import params
     try:
         ctx = notebook.context(str(dataset), township, int(year))
     except params.ParamError as e:

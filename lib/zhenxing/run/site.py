@@ -14,14 +14,17 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from . import charts, paths, tables, text
+from zhenxing.report import charts
+from zhenxing.data import paths
+from zhenxing.report import tables
+from zhenxing.topics import text
 
 
 def published(town_dir: Path, year=None) -> bool:
     """A complete, stamped run of the township's year: the stamp (written last), the
     indicators, every notebook and a report in each format the stamp names."""
-    from .batch import STAMP
-    from .notebook import TOPICS
+    from zhenxing.run.batch import STAMP
+    from zhenxing.report.notebook import TOPICS
     try:
         stamp = json.loads((town_dir / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -111,7 +114,7 @@ def _report_date(towns: list[Path]) -> str | None:
 
 
 def _remove_county(d: Path) -> None:
-    from .notebook import COUNTY_FILE
+    from zhenxing.report.notebook import COUNTY_FILE
     for f in [*d.glob("county.*"), d / COUNTY_FILE]:
         f.unlink(missing_ok=True)
 
@@ -124,8 +127,9 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     Returns the county's indicators, or None when no township is published."""
     import papermill as pm
 
-    from . import render, report
-    from .notebook import COUNTY_FILE, atomic_write
+    from zhenxing.report import render
+    from zhenxing.report import assemble as report
+    from zhenxing.report.notebook import COUNTY_FILE, atomic_write
     d = out / str(year) / county
     towns = published_townships(d, year)
     if not towns:  # no township published: no summary (an old one would link nowhere)
@@ -136,7 +140,7 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
                   "out_dir": str(d)}
     tmp = d / f".county.{os.getpid()}.tmp.ipynb"
     try:
-        from . import kernels  # registers the engines (in-process; warm kernels: IPC, no kernel log)
+        from zhenxing.run import kernels  # registers the engines (in-process; warm kernels: IPC, no kernel log)
         engine = kernels.engine_name()
         pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(tmp), parameters=parameters,
                             kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False,
@@ -168,7 +172,7 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[t
         except Exception as e:  # noqa: BLE001 — the townships stay published; the index is still written
             import sys
 
-            from .batch import _safe_error
+            from zhenxing.run.batch import _safe_error
             _remove_county(out / str(year) / county)
             print(f"{county}县级总结未能生成：{_safe_error(e)}", file=sys.stderr)
             failed.append((county, _safe_error(e)))
@@ -178,7 +182,7 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[t
 
 def write_index(out: Path) -> None:
     """index.html of every published report, by year and county; nothing when none is."""
-    from . import render
+    from zhenxing.report import render
     md = ["本页列出已生成的全部乡镇年度工作总结，按年度和县（市、区）排列。"]
     listed = 0
     years = sorted((p for p in out.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True) if out.is_dir() else []

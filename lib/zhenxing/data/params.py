@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from . import paths
+from zhenxing.data import paths
 
 NOTEBOOK_PARAMETERS = {"dataset": str, "township": str, "year": int, "report_date": str}
 
@@ -84,7 +84,7 @@ def sources(county: str | None, root: Path | None = None) -> dict[str, str]:
     return {k: v.get("source", "") for k, v in merged.items() if isinstance(v, dict)}
 
 
-WORDING_DEFAULT = paths.LIB / "templates" / "wording.yaml"
+WORDING_DEFAULT = paths.TEMPLATES / "wording.yaml"
 
 
 def wording_file(county: str | None, root: Path | None = None) -> Path:

@@ -2,11 +2,11 @@
 (papermill, nbval and Quarto each run notebooks in a different one)."""
 from pathlib import Path
 
-LIB = Path(__file__).resolve().parent
+LIB = Path(__file__).resolve().parent.parent
 ROOT = LIB.parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 PARAMS = ROOT / "params"
 DATA = ROOT / "data"
 SAMPLE = DATA / "sample"
 OUTPUTS = ROOT / "outputs"
-TEMPLATES = LIB / "templates"
+TEMPLATES = LIB / "report" / "templates"

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import paths
+from zhenxing.data import paths
 
 CONTRACT_VERSION = "3"  # 2: full schema on every frame, absent_columns, person-level exports; 3: optional tables
 

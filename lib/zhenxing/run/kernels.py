@@ -14,7 +14,7 @@ worker (multiprocessing finalizer), so no kernel is left waiting for a parent th
 
 Registered with papermill as the engine `zhenxing-warm`. A cluster task passes
 `params_dir=` (the client's policy files, shipped with the task): the reset before each
-notebook points `zhenxing.paths.PARAMS` of the kernel there, and back to the project's
+notebook points `zhenxing.data.paths.PARAMS` of the kernel there, and back to the project's
 own `params/` otherwise, so a kernel never keeps another run's policy.
 """
 from __future__ import annotations
@@ -33,8 +33,8 @@ from papermill.utils import merge_kwargs, remove_args
 RESTART_EVERY = int(os.environ.get("ZHENXING_KERNEL_RESTART_EVERY", "100"))
 # `%reset -f` and closing every figure, without the reset's two full garbage collections
 # (0.16 s of the 0.25 s a reset cost, eight times per township): see notebook.reset_namespace
-RESET = "import zhenxing.notebook as _zn\n_zn.reset_namespace()\n"
-WARM_UP = "import pandas, zhenxing.notebook, zhenxing.charts\n"
+RESET = "import zhenxing.report.notebook as _zn\n_zn.reset_namespace()\n"
+WARM_UP = "import pandas, zhenxing.report.notebook, zhenxing.report.charts\n"
 
 _state = threading.local()  # one kernel per worker thread (Dask workers run tasks in threads)
 _all: dict = {}  # kernel manager → the process that started it
@@ -119,7 +119,7 @@ def _run(kc, code: str) -> None:
 
 def _reset(km, params_dir: str | None = None) -> None:
     target = f"_zpl.Path({str(params_dir)!r})" if params_dir else "_zp.ROOT / 'params'"
-    _run(_state.kc, RESET + f"import zhenxing.paths as _zp, pathlib as _zpl\n_zp.PARAMS = {target}\ndel _zp, _zpl\n")
+    _run(_state.kc, RESET + f"import zhenxing.data.paths as _zp, pathlib as _zpl\n_zp.PARAMS = {target}\ndel _zp, _zpl\n")
 
 
 def shutdown() -> None:
@@ -328,7 +328,7 @@ class InProcessEngine(NBClientEngine):
         cwd = kwargs.get("cwd") or os.getcwd()
         with _INPROCESS_LOCK:
             shell = _shell()
-            from . import notebook
+            from zhenxing.report import notebook
             notebook.reset_namespace(shell)
             nb = nb_man.nb
             here = os.getcwd()
@@ -374,7 +374,7 @@ class InProcessEngine(NBClientEngine):
                 os.chdir(here)
                 if use_alarm:
                     signal.signal(signal.SIGALRM, old_alarm)
-                from .notebook import close_figures
+                from zhenxing.report.notebook import close_figures
                 close_figures()
             return nb
 
@@ -408,7 +408,13 @@ def preload(counties=(), year: int | None = None, formats=("html", "pdf", "docx"
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from . import charts, indicators, notebook, params, paths, render, report  # noqa: F401
+    from zhenxing.report import charts
+    from zhenxing.topics import indicators
+    from zhenxing.report import notebook
+    from zhenxing.data import params
+    from zhenxing.data import paths
+    from zhenxing.report import render
+    from zhenxing.report import assemble as report  # noqa: F401
     warm = [lambda: params.wording(None),
             lambda: nbformat.validate(nbformat.read(str(paths.NOTEBOOKS / f"{next(iter(notebook.TOPICS))}.ipynb"),
                                                     as_version=4))]

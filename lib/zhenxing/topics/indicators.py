@@ -90,7 +90,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from . import contract, text
+from zhenxing.data import contract
+from zhenxing.topics import text
 
 # Categories of the data contract (every category map holds all of them).
 CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")

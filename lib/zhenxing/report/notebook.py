@@ -17,7 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import contract, indicators, params, paths, tables
+from zhenxing.data import contract
+from zhenxing.topics import indicators
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.report import tables
 
 # notebook name → key of indicators.json
 TOPICS = {"monitoring": "monitoring", "income": "income", "employment": "employment",
@@ -224,7 +228,7 @@ class Context:
 
     def chart(self, chart_alt) -> None:
         """A chart with its text alternative; nothing when there is no data."""
-        from . import charts
+        from zhenxing.report import charts
         if chart_alt is not None:
             charts.show(*chart_alt)
 
@@ -448,7 +452,7 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
     township of the county whose data pass validation, computed afresh, and the county's
     indicators go to a scratch folder."""
     __tracebackhide__ = True
-    from . import site
+    from zhenxing.run import site
     ds = Path(dataset) if dataset else paths.SAMPLE
     if not ds.is_absolute() and not ds.exists():
         ds = paths.ROOT / ds

@@ -192,7 +192,7 @@ def _fmt(v: float, unit: str) -> str:
     """A figure on a chart and in its text alternative, written as the report's prose writes
     it: no thousands separators, 万元 to two decimals without trailing zeros (294, 199.5),
     percent to two decimals, whole numbers otherwise (half up, in decimal arithmetic)."""
-    from . import text
+    from zhenxing.topics import text
     if unit == "万元":
         return text.wan(v).removesuffix("万元")
     if unit == "%":
@@ -433,7 +433,7 @@ def income_groups(ind: dict):
     inc = ind.get("income")
     if not inc:
         return None
-    from .tables import GROUPS
+    from zhenxing.report.tables import GROUPS
     y = ind["year"]
     series = {}
     for label, key in ((f"{y - 1}年", "per_capita_net_prev"), (f"{y}年", "per_capita_net")):

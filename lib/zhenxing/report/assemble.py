@@ -17,9 +17,12 @@ from pathlib import Path
 
 import nbformat
 
-from . import __version__, params, paths, text
-from .notebook import TOPIC_TITLES, TOPICS
-from .notebook import dataset_label as notebook_label
+from zhenxing import __version__
+from zhenxing.data import params
+from zhenxing.data import paths
+from zhenxing.topics import text
+from zhenxing.report.notebook import TOPIC_TITLES, TOPICS
+from zhenxing.report.notebook import dataset_label as notebook_label
 
 CN_NUM = "一二三四五六七八九十"
 ALT_TWIN = re.compile(r"^<small>图示说明：.*</small>$", re.S)
@@ -144,14 +147,15 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
 def report_flags(ind: dict, policy: dict) -> list[dict]:
     """The flags of the summary, made afresh from the recorded indicators (so a flag always
     carries its theme and values, whichever notebooks recorded them)."""
-    from .indicators import flags
+    from zhenxing.topics.indicators import flags
     return flags(ind, policy)
 
 
 def unfinished(parameters: dict | None, township: str, year: int, report_date) -> list[str] | None:
     """The unfinished projects by name (for the plan), from the validated dataset; None
     when they cannot be told (no dataset at hand, no 完工日期)."""
-    from . import contract, tables
+    from zhenxing.data import contract
+    from zhenxing.report import tables
     ds = (parameters or {}).get("dataset")
     try:
         folder = Path(ds) if ds else paths.SAMPLE
@@ -260,7 +264,7 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
                     parameters: dict | None = None) -> tuple[str, str]:
     """(title, markdown) of the county summary from the executed ``county.ipynb`` in
     ``county_dir`` (outputs of its tagged cells) and its ``county.json``."""
-    from .notebook import COUNTY_FILE
+    from zhenxing.report.notebook import COUNTY_FILE
     ind = json.loads((county_dir / COUNTY_FILE).read_text(encoding="utf-8"))
     county, year = ind["county"], int(ind["year"])
     nb = nbformat.read(county_dir / "county.ipynb", as_version=4)
