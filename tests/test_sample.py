@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from zhenxing.sample import generator as sample
-from zhenxing.sample import generate, id_check_char, is_valid_id
+from zhenxing.sample.generator import generate, id_check_char, is_valid_id
 
 SMALL = dict(townships=2, households_per_township=150)
 TABLES = ("households", "members", "work", "income", "projects", "payments", "posts")
