@@ -19,9 +19,15 @@ test: ## install everything the tests need, then run the whole test suite (what 
 notebooks: setup ## re-run the committed notebooks on the sample and store their outputs (nbval reference)
 	$(VENV)/zhenxing notebooks
 
-lab: setup ## open JupyterLab on notebooks/ with the project's kernel
-	$(VENV)/python -m pip install -q -r requirements-lab.txt
-	$(VENV)/jupyter lab notebooks/
+# Lab's root is the project, so notebooks/ and outputs/ (outputs/scratch, where notebooks
+# run by hand write) are both browsable; it opens on notebooks/ with the kernel `zhenxing`.
+# As root (most containers) it passes --allow-root; LAB_ARGS adds options (--no-browser, --port=…).
+LAB_ARGS ?=
+lab: ## open JupyterLab (root: the project; opens notebooks/) with the project's kernel
+	@scripts/setup.sh --lab
+	$(VENV)/jupyter lab --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks \
+	  --MappingKernelManager.default_kernel_name=zhenxing \
+	  $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 bench: setup ## run the benchmarks (on demand; prints ratios, writes docs/performance.md)
 	$(VENV)/python -m pip install -q -r bench/requirements.txt
