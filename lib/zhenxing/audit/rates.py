@@ -1,0 +1,173 @@
+"""Rates, shares, growth and differences of rates (个百分点)."""
+from __future__ import annotations
+
+import re
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from zhenxing.audit.grammar import Doc, Figure, Finding, _amounts, _finding, _same_unit, _usable, figures, fmt, fmt_num, matches_at_precision, pct
+from zhenxing.audit.sums import _group_total
+
+# --- checks -------------------------------------------------------------------------------
+
+_RATE_WORD = re.compile(r"(率|占比|比重|比例|进度|覆盖面)(为|是|达到|达|约为)?\s*$")
+_SHARE = re.compile(r"占(?P<den>[^,，。;；占]*?)(的)?\s*$")
+_TARGET = re.compile(r"(不低于|不少于|不高于|不超过|目标|力争|要|确保|计划|预计|分别|应|争取|以上)")
+
+
+
+def check_rates(doc: Doc) -> list[Finding]:
+    """A rate (拨付率, 占比, 占…的) against the numerator and denominator stated with it."""
+    out = []
+    for n, _, fs in doc.sentences():
+        line = doc.lines[n - 1]
+        for j, p in enumerate(fs):
+            if p.kind != "percent" or p.quoted or p.approx:
+                continue
+            share = _SHARE.search(p.context)
+            rate = _RATE_WORD.search(p.before) or _RATE_WORD.search(p.context[-8:])
+            if not share and not rate:
+                continue
+            if _TARGET.search(p.before):
+                continue
+            # figures stated with it: since the previous percent of the sentence
+            k = j - 1
+            prior = []
+            while k >= 0 and fs[k].kind != "percent":
+                if _usable(fs[k]) and not _GROWTH.search(fs[k].before):
+                    prior.append(fs[k])
+                k -= 1
+            prior.reverse()
+            if not prior:
+                continue
+            if share:
+                # 占[den]的 p%: the numerator is the figure right before 占
+                line_share = p.start - len(share.group())
+                dens = [f for f in prior if f.start >= line_share]
+                nums = [f for f in prior if f.end <= line_share]
+                if not nums:
+                    continue
+                num = nums[-1]
+                dens = [f for f in dens if _same_unit(f, num)]
+                den = dens[0] if dens else _group_total(fs, num)
+                if num is None or den is None or not _same_unit(num, den):
+                    continue
+                pairs = [(a, b) for a in _amounts(num, den.unit) for b in _amounts(den, num.unit)
+                         if len(_amounts(num, den.unit)) == 1 or _amounts(num, den.unit).index(a) == _amounts(den, num.unit).index(b)]
+            else:
+                same = [f for f in prior if _same_unit(f, prior[-1])]
+                if len(same) != 2:
+                    continue
+                a, b = same
+                va, vb = _amounts(a, b.unit), _amounts(b, a.unit)
+                pairs = []
+                for x, y in zip(va, vb):
+                    lo, hi = sorted((x, y))
+                    pairs.append((lo, hi) if p.value <= 100 else (hi, lo))
+            pairs = [(x, y) for x, y in pairs if y]
+            if not pairs:
+                continue
+            trues = [Decimal(x) * 100 / Decimal(y) for x, y in pairs]
+            if any(matches_at_precision(p.value, t, p.decimals) for t in trues):
+                doc.right("rate", n, p)
+                continue
+            shown = "、".join(f"{fmt_num(x)}÷{fmt_num(y)}" for x, y in pairs)
+            exp = " 或 ".join(pct(t, p.decimals) for t in trues)
+            out.append(_finding("rate", n, line, p.start, p.end,
+                                f"比率{p.raw}与同句所列数字不符：{shown}×100%={exp}", exp))
+    return out
+
+
+
+_GROWTH = re.compile(r"(同比|较上年|比上年|较去年|比去年|较\d{4}年|比\d{4}年)?(增长|增加|提高|上升|下降|减少|降低|增幅为?|增速为?)(了|为|达)?\s*$")
+_PREV = re.compile(r"(去年|上年|上一年|同期|前一年|\d{4}年底?|由)")
+_RATE_SUBJECT = re.compile(r"(率|增速|增幅|占比|比重|比例|进度)")
+
+
+def check_growth(doc: Doc) -> list[Finding]:
+    """Growth (同比增长 x%, 较上年增加 n人) against last year's and this year's figures."""
+    out = []
+    for n, _, fs in doc.sentences():
+        line = doc.lines[n - 1]
+        for j, g in enumerate(fs):
+            m = _GROWTH.search(g.before)
+            if not m or g.approx or g.quoted or _TARGET.search(g.before) or _RATE_SUBJECT.search(g.context[-12:] if False else g.before):
+                continue
+            if g.kind not in ("percent", "count", "money", "pair"):
+                continue
+            prior = [f for f in fs[:j] if _usable(f) and not _GROWTH.search(f.before)]
+            if g.kind != "percent":
+                prior = [f for f in prior if f.unit == g.unit]
+            else:
+                if not prior:
+                    continue
+                prior = [f for f in prior if f.unit == prior[-1].unit]
+            if len(prior) != 2:
+                continue
+            a, b = prior
+            if "由" in a.before or _PREV.search(a.before) and not _PREV.search(b.before):
+                prev, cur = a, b
+            elif _PREV.search(b.before) and not _PREV.search(a.before):
+                prev, cur = b, a
+            else:
+                continue
+            if "年" in (_PREV.search(prev.before) or _PREV.search("由")).group() and not re.search(r"(去年|上年)", prev.before):
+                # two years named: the later one is this year
+                ya = re.search(r"(\d{4})年", prev.before)
+                yb = re.search(r"(\d{4})年", cur.before)
+                if ya and yb and int(ya.group(1)) > int(yb.group(1)):
+                    prev, cur = cur, prev
+            down = m.group(2) in ("下降", "减少", "降低")
+            sign = -1 if down else 1
+            if g.kind == "percent":
+                if not prev.value:
+                    continue
+                true = (cur.value - prev.value) * 100 / prev.value * sign
+                if matches_at_precision(g.value, true, g.decimals):
+                    doc.right("rate", n, g)
+                    continue
+                exp = pct(true, g.decimals)
+                if true < 0:
+                    exp = f"{'增长' if down else '下降'}{pct(-true, g.decimals)}"
+                out.append(_finding("rate", n, line, g.start, g.end,
+                                    f"增减幅度{g.raw}与所列两年数字不符：({fmt_num(cur.value)}-{fmt_num(prev.value)})÷{fmt_num(prev.value)}×100%={pct((cur.value - prev.value) * 100 / prev.value, g.decimals)}",
+                                    exp))
+            else:
+                true = (cur.value - prev.value) * sign
+                if true == g.value:
+                    doc.right("sum", n, g)
+                    continue
+                exp = fmt(abs(true), g.unit)
+                out.append(_finding("sum", n, line, g.start, g.end,
+                                    f"增减数{g.raw}与所列两年数字不符：{fmt_num(cur.value)}-{fmt_num(prev.value)}={fmt_num(cur.value - prev.value)}",
+                                    exp))
+    return out
+
+
+_DIFF_VERB = re.compile(r"(?<!不)(高于|低于|高出|低出|提高了?|下降了?|上升了?|降低了?|增加了?|减少了?|回落了?)(?P<obj>[^,，。;；]*?)\s*$")
+
+
+def check_points(doc: Doc) -> list[Finding]:
+    """A difference of two rates is written in 个百分点, not %."""
+    out = []
+    for n, figs in enumerate(doc.figs, 1):
+        line = doc.lines[n - 1]
+        for p in figs:
+            if p.kind != "percent" or p.quoted:
+                continue
+            m = _DIFF_VERB.search(p.before)
+            if not m:
+                continue
+            if line[p.end:p.end + 1] in ("到", "至") or re.match(r"\s*的", line[p.end:]):
+                continue
+            subject = p.before[:m.start()]
+            verb = m.group(1)
+            if verb.startswith(("高于", "低于", "高出", "低出")):
+                if not (_RATE_SUBJECT.search(m.group("obj")) and _RATE_SUBJECT.search(subject + p.context[-20:])):
+                    continue
+            else:
+                if not _RATE_SUBJECT.search(subject) or "到" in m.group("obj"):
+                    continue
+            exp = f"{fmt_num(p.value)}个百分点"
+            core = re.match(r"\S+?[%％]", p.raw).group()
+            out.append(_finding("unit", n, line, p.start, p.start + len(core),
+                                f"两个比率之差应以“个百分点”表示，不能写作“{core}”", exp))
+    return out

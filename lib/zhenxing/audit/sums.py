@@ -1,0 +1,118 @@
+"""其中 lists and their totals."""
+from __future__ import annotations
+
+import re
+from zhenxing.audit.grammar import _same_unit, Doc, Figure, Finding, _finding, _usable, fmt, fmt_num
+
+def _group_total(fs: list[Figure], part: Figure) -> Figure | None:
+    """The total a 其中 part belongs to: the last same-unit figure before 其中."""
+    idx = fs.index(part)
+    for k in range(idx, -1, -1):
+        if "其中" in fs[k].before or (k < idx and "其中" in fs[k + 1].context[len(fs[k].context):]):
+            for t in range(k - 1, -1, -1):
+                if _usable(fs[t]) and _same_unit(fs[t], part):
+                    return fs[t]
+            return None
+    return None
+
+
+CLOSED_SETS = (
+    ("脱贫不稳定", "边缘易致贫", "突发严重困难"),
+    ("县内", "县外"),
+    ("县内", "省内县外", "省外"),
+    ("县内", "县外省内", "省外"),
+    ("省内", "省外"),
+    ("男", "女"),
+    ("城镇", "农村"),
+    ("已消除", "未消除"),
+    ("已开工", "未开工"),
+    ("已完工", "未完工"),
+    ("集中", "分散"),
+)
+_REMAINDER = re.compile(r"(其他|其它|其余|剩余|另有)")
+
+
+def exhaustive(labels: list[str], sentence_before: list[Figure]) -> bool:
+    """Do these 其中 parts add up to the total? See the module's docstring for the rule."""
+    if len(labels) < 2:
+        return False
+    if _REMAINDER.search(labels[-1]):
+        return True
+    for s in CLOSED_SETS:
+        if all(any(m in lab and not (m == "县外" and "省内县外" in lab) for lab in labels) for m in s):
+            # a partial-looking label like 省外 inside 省内县外 must not count twice
+            return True
+    tails = {lab.strip()[-1:] for lab in labels}
+    if len(tails) == 1 and tails <= {"村", "镇", "乡"} and all(len(l.strip()) >= 2 for l in labels):
+        tail = next(iter(tails))
+        for f in sentence_before:
+            if f.kind in ("count", "cn") and (f.unit == tail or (f.unit == "个" and f.after[:1] == tail)) \
+                    and f.value == len(labels):
+                return True
+    return False
+
+
+def _part_label(f: Figure) -> str:
+    b = re.sub(r"^(其中|含|包括)[:：]?", "", f.before.strip())
+    return b
+
+
+def check_sums(doc: Doc) -> list[Finding]:
+    """Parts after 其中 against their total, where the parts are exhaustive."""
+    out = []
+    for n, _, fs in doc.sentences():
+        line = doc.lines[n - 1]
+        starts = [j for j, f in enumerate(fs) if "其中" in f.before or
+                  (j > 0 and "其中" in line[fs[j - 1].end:f.start])]
+        for j in starts[:1] + [s for s in starts[1:]]:
+            first = fs[j]
+            if not _usable(first):
+                continue
+            total = None
+            for t in range(j - 1, -1, -1):
+                if _usable(fs[t]) and _same_unit(fs[t], first) and fs[t].unit == first.unit:
+                    total = fs[t]
+                    break
+            if total is None:
+                continue
+            parts = []
+            for f in fs[j:]:
+                if f is not first and f in [fs[s] for s in starts]:
+                    break
+                if f.kind == "percent":
+                    continue
+                if not _usable(f) or f.unit != first.unit:
+                    if f.unit != first.unit and f.kind in ("money", "count") and f.unit not in ("万元", "元"):
+                        break
+                    continue
+                parts.append(f)
+            labels = [_part_label(f) for f in parts]
+            if not parts:
+                continue
+            hs = sum(f.value for f in parts)
+            if hs == total.value and (total.kind != "pair" or sum(f.persons for f in parts) == total.persons):
+                doc.right("sum", n, total)
+                continue
+            if not exhaustive(labels, [f for f in fs if f.end <= total.start + 1 or f is total]):
+                continue
+            ok = hs == total.value
+            if total.kind == "pair":
+                ps = sum(f.persons for f in parts)
+                ok = ok and ps == total.persons
+                exp = f"{fmt_num(hs)}户{fmt_num(ps)}人"
+                terms = "+".join(f"{f.value}户{f.persons}人" for f in parts)
+            else:
+                exp = fmt(hs, total.unit)
+                terms = "+".join(fmt_num(f.value) for f in parts)
+            if ok:
+                doc.right("sum", n, total)
+                continue
+            # a closed set may sit beside an extra breakdown (扶贫车间 within 县内): its members alone may add up
+            members = [f for f, lab in zip(parts, labels) if any(m in lab for s in CLOSED_SETS for m in s)]
+            if members and len(members) < len(parts) and sum(f.value for f in members) == total.value and (
+                    total.kind != "pair" or sum(f.persons for f in members) == total.persons):
+                doc.right("sum", n, total)
+                continue
+            out.append(_finding("sum", n, line, total.start, total.end,
+                                f"“其中”所列{len(parts)}项合计{exp}（{terms}），与总数{total.raw}不符", exp))
+    return out
