@@ -191,7 +191,7 @@ class ArgumentParser(argparse.ArgumentParser):
 def build_parser() -> ArgumentParser:
     with chinese_argparse():
         p = ArgumentParser(prog="zhenxing", description="乡镇巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结")
-        sub = p.add_subparsers(dest="cmd", required=True, title="子命令", metavar="{check,run,params,notebooks,audit}")
+        sub = p.add_subparsers(dest="cmd", required=True, title="子命令", metavar="{check,run,review,params,notebooks,audit}")
         c = sub.add_parser("check", help="只校验数据集；列出全部问题，有问题时退出码为1")
         c.add_argument("dataset", help="数据集目录")
         c.set_defaults(func=_check)
@@ -207,6 +207,8 @@ def build_parser() -> ArgumentParser:
         r.add_argument("--scheduler", metavar="地址", help="已有 Dask 集群调度器地址 tcp://host:8786（或环境变量 ZHENXING_SCHEDULER）；工作机只需安装同一版本的 zhenxing，数据与报告经网络传送，见 docs/running.md")
         r.add_argument("--force", action="store_true", help="数据、参数、代码未变的乡镇也重新生成")
         r.set_defaults(func=_run)
+        from zhenxing.review.command import add_parser as _review_parser
+        _review_parser(sub, str(paths.OUTPUTS))
         pp = sub.add_parser("params", help="为数据集的每个乡镇写一个 papermill 参数文件（params/<年度>/<县>/<乡镇>.yaml）")
         pp.add_argument("dataset", nargs="?", default=str(paths.SAMPLE), help="数据集目录（默认：自带示例数据）")
         pp.add_argument("--year", type=int, metavar="年度", help="报告年度（默认：数据中最新的年度）")
