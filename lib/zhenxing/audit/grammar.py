@@ -304,13 +304,36 @@ class Doc:
     lines: list[str]
     figs: list[list[Figure]]
     verified: list[tuple[str, int, str]] = field(default_factory=list)   # relations checked and found right
+    tables: list = field(default_factory=list)     # reading.Table of a .docx
+    rated: set = field(default_factory=set)        # ids of the percents a rate check has read
+    _seq: list | None = field(default=None, repr=False)
 
     @classmethod
-    def parse(cls, lines: list[str]) -> "Doc":
-        return cls(lines, [figures(l) for l in lines])
+    def parse(cls, lines: list[str], tables: list | tuple = ()) -> "Doc":
+        """Parse the text; the lines that show a .docx table's rows are left to the table checks."""
+        in_table = {n for t in tables for n in t.row_lines}
+        return cls(lines, [[] if n in in_table else figures(l) for n, l in enumerate(lines, 1)], tables=list(tables))
 
     def right(self, kind: str, n: int, f: Figure) -> None:
         self.verified.append((kind, n, f.raw))
+
+    def sentence_list(self) -> list[tuple[int, int, list[Figure]]]:
+        """Every sentence with figures, in the order of the text."""
+        if self._seq is None:
+            self._seq = list(self.sentences())
+        return self._seq
+
+    def previous_sentence(self, n: int, k: int) -> list[Figure]:
+        """The figures of the sentence before sentence k of line n, when it is in the same
+        or the previous non-empty line."""
+        seq = self.sentence_list()
+        idx = next((i for i, (m, kk, _) in enumerate(seq) if (m, kk) == (n, k)), None)
+        if not idx:
+            return []
+        m, _, fs = seq[idx - 1]
+        if m == n or not any(self.lines[i].strip() for i in range(m, n - 1)):
+            return fs
+        return []
 
     def sentences(self):
         """(line number, sentence index, figures) for every sentence with figures."""

@@ -9,7 +9,8 @@ from zhenxing.audit.sums import _group_total
 # --- checks -------------------------------------------------------------------------------
 
 _RATE_WORD = re.compile(r"(率|占比|比重|比例|进度|覆盖面)(为|是|达到|达|约为)?\s*$")
-_SHARE = re.compile(r"占(?P<den>[^,，。;；占]*?)(的)?\s*$")
+_SHARE = re.compile(r"占(?!比)(?P<den>[^,，。;；占]*?)(的)?\s*$")
+_SHARE_WORD = re.compile(r"(占比|比重|比例|所占)(为|是|达到|达)?\s*$")
 _TARGET = re.compile(r"(不低于|不少于|不高于|不超过|目标|力争|要|确保|计划|预计|分别|应|争取|以上)")
 
 
@@ -36,6 +37,11 @@ def check_rates(doc: Doc) -> list[Finding]:
                     prior.append(fs[k])
                 k -= 1
             prior.reverse()
+            cross = False
+            if not prior and not share and _SHARE_WORD.search(p.before):
+                # 占比为57.3% with its amounts in the sentence before
+                prior = [f for f in doc.previous_sentence(n, p.sentence) if _usable(f) and not _GROWTH.search(f.before)]
+                cross = True
             if not prior:
                 continue
             if share:
@@ -54,6 +60,11 @@ def check_rates(doc: Doc) -> list[Finding]:
                          if len(_amounts(num, den.unit)) == 1 or _amounts(num, den.unit).index(a) == _amounts(den, num.unit).index(b)]
             else:
                 same = [f for f in prior if _same_unit(f, prior[-1])]
+                if len(same) > 2 or (cross and len(same) == 2):
+                    found = _share_of_parts(doc, n, line, p, same)
+                    if found is not None:
+                        out += found
+                    continue
                 if len(same) != 2:
                     continue
                 a, b = same
@@ -65,6 +76,7 @@ def check_rates(doc: Doc) -> list[Finding]:
             pairs = [(x, y) for x, y in pairs if y]
             if not pairs:
                 continue
+            doc.rated.add(id(p))
             trues = [Decimal(x) * 100 / Decimal(y) for x, y in pairs]
             if any(matches_at_precision(p.value, t, p.decimals) for t in trues):
                 doc.right("rate", n, p)
@@ -75,6 +87,34 @@ def check_rates(doc: Doc) -> list[Finding]:
                                 f"比率{p.raw}与同句所列数字不符：{shown}×100%={exp}", exp))
     return out
 
+
+
+def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure]) -> list[Finding] | None:
+    """占比 p against a total (the first figure) and its parts: right when one part gives
+    p; otherwise checked against the part its subject words name, if exactly one."""
+    total, parts = same[0], same[1:]
+    unit = "户" if total.kind == "pair" else total.unit
+    trues = [(x, x.value * 100 / total.value if unit != "户" or x.kind != "pair" else x.value * 100 / total.value)
+             for x in parts if total.value and _amounts(x, unit)]
+    trues = [(x, _amounts(x, unit)[0] * 100 / _amounts(total, unit)[0]) for x in parts if _amounts(total, unit)[0]]
+    if not trues:
+        return None
+    doc.rated.add(id(p))
+    if any(matches_at_precision(p.value, t, p.decimals) for _, t in trues):
+        doc.right("rate", n, p)
+        return []
+    subject = _SHARE_WORD.sub("", p.before).strip(" ，,")
+    subject = re.sub(r"^(其中|全年|今年|当年)", "", subject)
+    named = [(x, t) for x, t in trues if subject and len(subject) >= 2 and (subject in x.before or
+             (len(x.before.strip()) >= 2 and x.before.strip()[-4:] in subject))]
+    if len(named) != 1 and len(trues) == 1:
+        named = trues
+    if len(named) != 1:
+        return None
+    x, t = named[0]
+    exp = pct(t, p.decimals)
+    return [_finding("rate", n, line, p.start, p.end,
+                     f"比率{p.raw}与所列数字不符：{fmt_num(_amounts(x, unit)[0])}÷{fmt_num(_amounts(total, unit)[0])}×100%={exp}", exp)]
 
 
 _GROWTH = re.compile(r"(同比|较上年|比上年|较去年|比去年|较\d{4}年|比\d{4}年)?(增长|增加|提高|上升|下降|减少|降低|增幅为?|增速为?)(了|为|达)?\s*$")
@@ -142,30 +182,56 @@ def check_growth(doc: Doc) -> list[Finding]:
     return out
 
 
-_DIFF_VERB = re.compile(r"(?<!不)(高于|低于|高出|低出|提高了?|下降了?|上升了?|降低了?|增加了?|减少了?|回落了?)(?P<obj>[^,，。;；]*?)\s*$")
+_DIFF_VERB = re.compile(r"(?<!不)(高于|低于|高出|低出|快于|慢于|提高了?|提升了?|下降了?|上升了?|降低了?|增加了?|减少了?|回落了?|增长了?)(?P<obj>[^,，。;；]*?)\s*$")
+_CHANGE_ONLY = re.compile(r"(?<!不)(高于|低于|高出|低出|快于|慢于|提高|提升|下降|上升|降低|增加|减少|回落|增长|增幅|降幅|差距缩小|缩小)(了|为|达)?(?P<obj>[^,，。;；]{0,16}?)\s*$")
+
+
+def _rates_around(doc: Doc, n: int, p: Figure) -> list[Figure]:
+    """The percents stated before p in its sentence and in the sentence before."""
+    same = [f for f in doc.figs[n - 1] if f.sentence == p.sentence and f.kind == "percent" and f.end <= p.start]
+    prev = [f for f in doc.previous_sentence(n, p.sentence) if f.kind == "percent"]
+    return [f for f in same + prev if not f.quoted and f.value is not None]
+
+
+def _is_difference(p: Figure, rates: list[Figure]) -> bool:
+    """p equals the difference of two stated rates (and not their relative change)."""
+    for i, a in enumerate(rates):
+        for b in rates[i + 1:]:
+            d = abs(a.value - b.value)
+            if d and matches_at_precision(p.value, d, p.decimals):
+                lo = min(a.value, b.value)
+                if lo and matches_at_precision(p.value, d * 100 / lo, p.decimals):
+                    continue
+                return True
+    return False
 
 
 def check_points(doc: Doc) -> list[Finding]:
-    """A difference of two rates is written in 个百分点, not %."""
+    """A difference of two rates is written in 个百分点, not %: a change of a rate (拨付率较上年
+    提高12.5%), or a stated figure equal to the difference of two rates of the same or the
+    previous sentence (由52.1%提高到54.8%，提高2.7%; 高于全县增速（8.7%）3.9%)."""
     out = []
     for n, figs in enumerate(doc.figs, 1):
         line = doc.lines[n - 1]
         for p in figs:
-            if p.kind != "percent" or p.quoted:
-                continue
-            m = _DIFF_VERB.search(p.before)
-            if not m:
+            if p.kind != "percent" or p.quoted or id(p) in doc.rated:
                 continue
             if line[p.end:p.end + 1] in ("到", "至") or re.match(r"\s*的", line[p.end:]):
                 continue
-            subject = p.before[:m.start()]
-            verb = m.group(1)
-            if verb.startswith(("高于", "低于", "高出", "低出")):
-                if not (_RATE_SUBJECT.search(m.group("obj")) and _RATE_SUBJECT.search(subject + p.context[-20:])):
-                    continue
-            else:
-                if not _RATE_SUBJECT.search(subject) or "到" in m.group("obj"):
-                    continue
+            flagged = False
+            clause = re.split(r"[,，;；:：]", re.sub(r"[（(][^（()）]*[)）]", "", p.context))[-1]
+            if _CHANGE_ONLY.search(clause) and _is_difference(p, _rates_around(doc, n, p)):
+                flagged = True
+            m = _DIFF_VERB.search(p.before)
+            if m and not flagged:
+                subject = p.before[:m.start()]
+                verb = m.group(1)
+                if verb.startswith(("高于", "低于", "高出", "低出", "快于", "慢于")):
+                    flagged = bool(_RATE_SUBJECT.search(m.group("obj")) and _RATE_SUBJECT.search(subject + p.context[-20:]))
+                else:
+                    flagged = bool(_RATE_SUBJECT.search(subject) and "到" not in m.group("obj"))
+            if not flagged:
+                continue
             exp = f"{fmt_num(p.value)}个百分点"
             core = re.match(r"\S+?[%％]", p.raw).group()
             out.append(_finding("unit", n, line, p.start, p.start + len(core),

@@ -57,62 +57,91 @@ def _part_label(f: Figure) -> str:
     return b
 
 
+def _depths(line: str, fs: list[Figure]) -> list[int]:
+    """How deep in parentheses each figure stands."""
+    out, depth, pos = [], 0, 0
+    for f in fs:
+        for c in line[pos:f.start]:
+            depth += 1 if c in "（(" else -1 if c in "）)" and depth else 0
+        out.append(depth)
+        pos = f.start
+    return out
+
+
 def check_sums(doc: Doc) -> list[Finding]:
-    """Parts after 其中 against their total, where the parts are exhaustive."""
+    """Parts against their total, where the parts are exhaustive. A sentence's breakdowns
+    are read as a tree: the parts of a 其中 are the figures at its own depth of parentheses;
+    a parenthesis right after a figure (未消除风险37户118人（A类…、B类…）) is a breakdown of
+    that figure, not more parts of the whole; a second 其中 breaks down the figure before it."""
     out = []
     for n, _, fs in doc.sentences():
         line = doc.lines[n - 1]
+        depth = _depths(line, fs)
         starts = [j for j, f in enumerate(fs) if "其中" in f.before or
                   (j > 0 and "其中" in line[fs[j - 1].end:f.start])]
-        for j in starts[:1] + [s for s in starts[1:]]:
+        for j in starts:
             first = fs[j]
             if not _usable(first):
                 continue
             total = None
             for t in range(j - 1, -1, -1):
-                if _usable(fs[t]) and _same_unit(fs[t], first) and fs[t].unit == first.unit:
+                if _usable(fs[t]) and _same_unit(fs[t], first) and fs[t].unit == first.unit and depth[t] <= depth[j]:
                     total = fs[t]
                     break
             if total is None:
                 continue
             parts = []
-            for f in fs[j:]:
-                if f is not first and f in [fs[s] for s in starts]:
+            for k in range(j, len(fs)):
+                f = fs[k]
+                if depth[k] < depth[j] or (k != j and k in starts and depth[k] == depth[j]):
                     break
-                if f.kind == "percent":
+                if depth[k] > depth[j] or f.kind == "percent":
                     continue
                 if not _usable(f) or f.unit != first.unit:
                     if f.unit != first.unit and f.kind in ("money", "count") and f.unit not in ("万元", "元"):
                         break
                     continue
                 parts.append(f)
-            labels = [_part_label(f) for f in parts]
-            if not parts:
+            out += _check_group(doc, n, line, fs, total, parts, "“其中”所列")
+        # a parenthesis right after a figure: a breakdown of that figure
+        for t, total in enumerate(fs):
+            if not _usable(total) or not re.match(r"\s*[（(]", line[total.end:]):
                 continue
-            hs = sum(f.value for f in parts)
-            if hs == total.value and (total.kind != "pair" or sum(f.persons for f in parts) == total.persons):
-                doc.right("sum", n, total)
-                continue
-            if not exhaustive(labels, [f for f in fs if f.end <= total.start + 1 or f is total]):
-                continue
-            ok = hs == total.value
-            if total.kind == "pair":
-                ps = sum(f.persons for f in parts)
-                ok = ok and ps == total.persons
-                exp = f"{fmt_num(hs)}户{fmt_num(ps)}人"
-                terms = "+".join(f"{f.value}户{f.persons}人" for f in parts)
-            else:
-                exp = fmt(hs, total.unit)
-                terms = "+".join(fmt_num(f.value) for f in parts)
-            if ok:
-                doc.right("sum", n, total)
-                continue
-            # a closed set may sit beside an extra breakdown (扶贫车间 within 县内): its members alone may add up
-            members = [f for f, lab in zip(parts, labels) if any(m in lab for s in CLOSED_SETS for m in s)]
-            if members and len(members) < len(parts) and sum(f.value for f in members) == total.value and (
-                    total.kind != "pair" or sum(f.persons for f in members) == total.persons):
-                doc.right("sum", n, total)
-                continue
-            out.append(_finding("sum", n, line, total.start, total.end,
-                                f"“其中”所列{len(parts)}项合计{exp}（{terms}），与总数{total.raw}不符", exp))
+            parts = []
+            for k in range(t + 1, len(fs)):
+                if depth[k] <= depth[t]:
+                    break
+                f = fs[k]
+                if depth[k] == depth[t] + 1 and _usable(f) and f.unit == total.unit and "其中" not in f.before:
+                    parts.append(f)
+            if len(parts) >= 2:
+                out += _check_group(doc, n, line, fs, total, parts, "括号内所列")
     return out
+
+
+def _check_group(doc: Doc, n: int, line: str, fs: list[Figure], total: Figure, parts: list[Figure],
+                 where: str) -> list[Finding]:
+    labels = [_part_label(f) for f in parts]
+    if not parts:
+        return []
+    hs = sum(f.value for f in parts)
+    if hs == total.value and (total.kind != "pair" or sum(f.persons for f in parts) == total.persons):
+        doc.right("sum", n, total)
+        return []
+    if not exhaustive(labels, [f for f in fs if f.end <= total.start + 1 or f is total]):
+        return []
+    if total.kind == "pair":
+        ps = sum(f.persons for f in parts)
+        exp = f"{fmt_num(hs)}户{fmt_num(ps)}人"
+        terms = "+".join(f"{f.value}户{f.persons}人" for f in parts)
+    else:
+        exp = fmt(hs, total.unit)
+        terms = "+".join(fmt_num(f.value) for f in parts)
+    # a closed set may sit beside an extra breakdown (扶贫车间 within 县内): its members alone may add up
+    members = [f for f, lab in zip(parts, labels) if any(m in lab for s in CLOSED_SETS for m in s)]
+    if members and len(members) < len(parts) and sum(f.value for f in members) == total.value and (
+            total.kind != "pair" or sum(f.persons for f in members) == total.persons):
+        doc.right("sum", n, total)
+        return []
+    return [_finding("sum", n, line, total.start, total.end,
+                     f"{where}{len(parts)}项合计{exp}（{terms}），与总数{total.raw}不符", exp)]
