@@ -18,11 +18,12 @@ from pathlib import Path
 import nbformat
 
 from zhenxing import __version__
-from zhenxing.data import params
-from zhenxing.data import paths
-from zhenxing.topics import text
-from zhenxing.report.notebook import TOPIC_TITLES, TOPICS
+from zhenxing.data import params, paths
 from zhenxing.report.notebook import dataset_label as notebook_label
+from zhenxing.topics import county as county_topic
+from zhenxing.topics import funds, monitoring, problems
+from zhenxing.topics.registry import TOPIC_TITLES, TOPICS
+from zhenxing.words import numbers, wording
 
 CN_NUM = "一二三四五六七八九十"
 ALT_TWIN = re.compile(r"^<small>图示说明：.*</small>$", re.S)
@@ -82,7 +83,7 @@ def provenance(ind: dict, *, dataset_name: str, dataset_hash: str, parameters: d
     rd = ind["report_date"]
     return [
         f"数据集：{dataset_label(ind, dataset_name, parameters)}（内容校验码 {dataset_hash[:12]}）",
-        f"乡镇：{county}{ind['township']}；报告年度：{ind['year']}年；统计截止日期：{text.date_cn(rd)}",
+        f"乡镇：{county}{ind['township']}；报告年度：{ind['year']}年；统计截止日期：{numbers.date_cn(rd)}",
         "政策参数文件：" + "、".join(policy_files(county or None)),
         "政策目标依据：" + ("；".join(f"（{i}）{d}" for i, d in enumerate(docs, 1)) if docs else "无"),
         f"程序版本：zhenxing {__version__}（代码提交 {code_version()}）",
@@ -147,7 +148,7 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
 def report_flags(ind: dict, policy: dict) -> list[dict]:
     """The flags of the summary, made afresh from the recorded indicators (so a flag always
     carries its theme and values, whichever notebooks recorded them)."""
-    from zhenxing.topics.indicators import flags
+    from zhenxing.topics.registry import flags
     return flags(ind, policy)
 
 
@@ -155,12 +156,11 @@ def unfinished(parameters: dict | None, township: str, year: int, report_date) -
     """The unfinished projects by name (for the plan), from the validated dataset; None
     when they cannot be told (no dataset at hand, no 完工日期)."""
     from zhenxing.data import contract
-    from zhenxing.report import tables
     ds = (parameters or {}).get("dataset")
     try:
         folder = Path(ds) if ds else paths.SAMPLE
         projects = contract.load_township(folder, township, only=("projects",))
-        return tables.unfinished_projects(projects, township, year, report_date or f"{year}-12-31")
+        return funds.unfinished_projects(projects, township, year, report_date or f"{year}-12-31")
     except Exception:  # noqa: BLE001 — the plan is then written without project names
         return None
 
@@ -184,19 +184,19 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
         nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS
                if (run_dir / f"{t}.ipynb").exists()}
 
-    md = [text.intro(ind)]
-    headings = text.wording(ind).get("headings") or {}
+    md = [wording.intro(ind)]
+    headings = wording.wording(ind).get("headings") or {}
 
     md.append("## 一、基本情况")
     basic = _outputs(nbs["monitoring"], "basic", charts_dir, "monitoring", n) if "monitoring" in nbs else []
-    md += basic or [text.paragraph_basic(ind, ind.get("basic"))]
+    md += basic or [monitoring.paragraph_basic(ind, ind.get("basic"))]
 
     md.append("## 二、工作开展情况及成效")
     for i, topic in enumerate(TOPICS):
         md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
         if topic in nbs:
             md += _outputs(nbs[topic], "report", charts_dir, topic, n)
-            note = text.note(ind, TOPICS[topic])
+            note = wording.note(ind, TOPICS[topic])
             if note:
                 md.append(f"::: {{.note}}\n{note}\n:::")
         else:
@@ -205,13 +205,13 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     policy = params.policy(ind.get("county"), year)
     flags = report_flags(ind, policy)
     md.append("## 三、存在问题")
-    md += text.problems(flags, ind)
+    md += problems.problems(flags, ind)
 
-    md.append(f"## 四、{text.plan_heading(ind)}")
+    md.append(f"## 四、{problems.plan_heading(ind)}")
     if notes and notes.exists():
         md.append(notes.read_text(encoding="utf-8").strip())
     else:
-        md += text.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date")))
+        md += problems.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date")))
 
     md.append("## 五、附表")
     k = 0
@@ -251,7 +251,7 @@ def county_provenance(ind: dict, *, dataset_name: str, dataset_hash: str, parame
     missing = ind.get("missing") or []
     return [
         f"数据集：{dataset_label(ind, dataset_name, parameters)}（内容校验码 {dataset_hash[:12]}）",
-        f"县：{county}；报告年度：{ind['year']}年；统计截止日期：{text.date_cn(ind['report_date'])}",
+        f"县：{county}；报告年度：{ind['year']}年；统计截止日期：{numbers.date_cn(ind['report_date'])}",
         f"汇总乡镇：{len(towns)}个（{'、'.join(towns)}）" + (f"；未计入：{'、'.join(missing)}" if missing else ""),
         "政策参数文件：" + "、".join(policy_files(county or None)),
         "政策目标依据：" + ("；".join(f"（{i}）{d}" for i, d in enumerate(docs, 1)) if docs else "无"),
@@ -270,10 +270,10 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     nb = nbformat.read(county_dir / "county.ipynb", as_version=4)
     charts_dir = county_dir / "charts"
     n, annex_n = _Counter(), _Counter()
-    cw = text.wording(ind)["county"]
+    cw = wording.wording(ind)["county"]
     out = lambda tag, c=n: _outputs(nb, tag, charts_dir, "county", c)  # noqa: E731
 
-    md = out("intro") or [text.county_intro(ind)]
+    md = out("intro") or [county_topic.county_intro(ind)]
     md.append("## 一、基本情况")
     md += out("basic")
     md.append("## 二、工作开展情况及成效")
@@ -286,12 +286,12 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
         md += blocks
         k += 1
     md.append("## 三、存在问题")
-    md += out("problems") or text.county_problems(ind.get("flags") or [], ind)
-    md.append(f"## 四、{text.county_plan_heading(ind)}")
+    md += out("problems") or county_topic.county_problems(ind.get("flags") or [], ind)
+    md.append(f"## 四、{county_topic.county_plan_heading(ind)}")
     md.append(f"### （一）{cw['plan']['goals']}")
     goals = out("goals")
     if goals:
-        md.append(text.fill(cw["plan"]["goals_intro"], {"year": year, "next": year + 1}) + "：")
+        md.append(wording.fill(cw["plan"]["goals_intro"], {"year": year, "next": year + 1}) + "：")
         md += goals
     md.append(f"### （二）{cw['plan']['measures']}")
     md += out("measures")
@@ -304,7 +304,7 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
             cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1].split("\n", 1)[0]
             body = block.split("\nTable: ", 1)[0].rstrip()
             md.append(f"### 附表{j}　{cap}")
-            md.append(text.fill(cw["annex"]["intro"], {}) + "。")
+            md.append(wording.fill(cw["annex"]["intro"], {}) + "。")
             md.append(body)
         else:
             md.append(block)

@@ -25,6 +25,8 @@ import math
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from zhenxing.words.numbers import fixed, wan
+
 FONT_FAMILY = "Noto Sans CJK SC"
 FONT_STACK = f"'{FONT_FAMILY}', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', sans-serif"
 WIDTH = 360.0               # pt: 5 in, the width a chart is shown at in print
@@ -188,16 +190,15 @@ def _axis(lo_axis: float, hi_axis: float, values: list[float]) -> tuple[list[flo
     return ticks, [_tick_label(t, decimals) for t in ticks]
 
 
-def _fmt(v: float, unit: str) -> str:
+def bar_label(v: float, unit: str) -> str:
     """A figure on a chart and in its text alternative, written as the report's prose writes
     it: no thousands separators, 万元 to two decimals without trailing zeros (294, 199.5),
     percent to two decimals, whole numbers otherwise (half up, in decimal arithmetic)."""
-    from zhenxing.topics import text
     if unit == "万元":
-        return text.wan(v).removesuffix("万元")
+        return wan(v).removesuffix("万元")
     if unit == "%":
-        return text.fixed(v, 2)
-    return text.fixed(v, 0) if float(v).is_integer() else text.fixed(v, 2)
+        return fixed(v, 2)
+    return fixed(v, 0) if float(v).is_integer() else fixed(v, 2)
 
 
 def _head(title: str, unit: str, legend: list[tuple[str, str]]) -> tuple[list[str], float]:
@@ -274,7 +275,7 @@ def _vertical(cats: list[str], series: list[tuple[str, list[str], list[float | N
             y0, y1 = sorted((y_of(v), y_of(0)))
             parts.append(_rect(x, y0, width, y1 - y0, colors[j % len(colors)]))
             bars.append(Bar(cat, name, v, x, y0, width, y1 - y0))
-            shown = _fmt(v, unit)
+            shown = bar_label(v, unit)
             size = label_size
             while size > MIN_FONT_PT and text_width(shown, size) > width + 8:
                 size -= 0.5
@@ -302,7 +303,7 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
     row = max([26.0] + [len(x) * LINE * LABEL_SIZE + 8 for x in cat_lines])
     left = PAD + max(text_width(line, LABEL_SIZE) for lines in cat_lines for line in lines) + 3 + TICK
     right = WIDTH - PAD - 4
-    shown = [_fmt(v, unit) for v in values]
+    shown = [bar_label(v, unit) for v in values]
     room = max(text_width(s, BAR_LABEL_SIZE) for s in shown) + 6  # for the value after the longest bar
     lo, hi = _extent(values)
     # the longest bar ends `room` short of the axis's end, so its value fits inside the chart
@@ -344,7 +345,7 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
     return Chart(_document(WIDTH, height, title, parts), True, tuple(bars), WIDTH, height)
 
 
-def _value(v) -> float | None:
+def finite_value(v) -> float | None:
     """A figure as a float, or None when it is not a known finite number (None, NaN, NA,
     infinity): such a figure gets no bar and reads "未计算"."""
     if v is None:
@@ -364,7 +365,7 @@ def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: boo
     A ``None`` value (a figure not computed) gets no bar, never a 0 bar; the text
     alternative says it was not computed. Many bars, or labels too long to sit side by
     side under them, lie horizontally, one row each."""
-    known = {k: _value(v) for k, v in data.items()}
+    known = {k: finite_value(v) for k, v in data.items()}
     unknown = [k for k, v in known.items() if v is None]
     labels = [str(k) for k, v in known.items() if v is not None]
     values = [v for v in known.values() if v is not None]
@@ -377,7 +378,7 @@ def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: boo
     else:
         chart = _vertical(labels, [("", COLORS[: len(labels)] if len(labels) <= len(COLORS) else COLORS[:1],
                                     values)], title, unit, BAR_LABEL_SIZE, legend=False)
-    parts = "，".join([f"{k}{_fmt(v, unit)}{unit}" for k, v in zip(labels, values)] + [f"{k}未计算" for k in unknown])
+    parts = "，".join([f"{k}{bar_label(v, unit)}{unit}" for k, v in zip(labels, values)] + [f"{k}未计算" for k in unknown])
     return chart, f"{alt_prefix or title}：{parts}。"
 
 
@@ -386,7 +387,7 @@ def grouped_bar(data: dict[str, dict[str, float | None]], title: str, unit: str)
     ``None`` or missing value draws no bar (never a 0 bar) and reads "未计算" in the text
     alternative. None when no value is known."""
     cats = list(dict.fromkeys(str(c) for s in data for c in data[s]))
-    known = [{str(c): _value(v) for c, v in data[s].items()} for s in data]
+    known = [{str(c): finite_value(v) for c, v in data[s].items()} for s in data]
     if not any(v is not None for k in known for v in k.values()):
         return None
     rows = [(str(s), [COLORS[i % len(COLORS)]], [known[i].get(c) for c in cats]) for i, s in enumerate(data)]
@@ -394,7 +395,7 @@ def grouped_bar(data: dict[str, dict[str, float | None]], title: str, unit: str)
 
     def say(i, c):
         v = known[i].get(c)
-        return f"{c}未计算" if v is None else f"{c}{_fmt(v, unit)}{unit}"
+        return f"{c}未计算" if v is None else f"{c}{bar_label(v, unit)}{unit}"
     parts = "；".join(f"{s}：" + "，".join(say(i, c) for c in cats) for i, s in enumerate(data))
     return chart, f"{title}。{parts}。"
 
@@ -414,126 +415,11 @@ def show(chart: Chart, alt: str) -> None:
     display({"text/markdown": f"<small>图示说明：{alt}</small>"}, raw=True)
 
 
-# --- one chart per topic part, from indicators (None when the topic has no data) ------
-
-def monitoring_categories(ind: dict):
-    m = ind.get("monitoring")
-    if not m:
+def draw(spec) -> tuple[Chart, str] | None:
+    """The chart a topic's spec (:class:`zhenxing.topics.base.ChartSpec`) describes, with its
+    text alternative; None for no spec or no known value."""
+    if spec is None:
         return None
-    series = {}
-    for label, key in (("未消除风险", "unresolved"), ("已消除风险", "eliminated")):
-        if m.get(key) is not None:
-            series[label] = {k: v["households"] for k, v in m[key]["by_category"].items()}
-    if not series:  # no 风险消除日期: the split is unknown, so no chart (the paragraph says why)
-        return None
-    return grouped_bar(series, f"{ind['township']}监测对象分类（户）", "户")
-
-
-def income_groups(ind: dict):
-    inc = ind.get("income")
-    if not inc:
-        return None
-    from zhenxing.report.tables import GROUPS
-    y = ind["year"]
-    series = {}
-    for label, key in ((f"{y - 1}年", "per_capita_net_prev"), (f"{y}年", "per_capita_net")):
-        vals = {GROUPS[g]: round(v) for g, v in (inc.get(key) or {}).items() if v is not None}
-        if vals:
-            series[label] = vals
-    if not series:
-        return None
-    return grouped_bar(series, f"{ind['township']}人均纯收入（元）", "元")
-
-
-def employment_regions(ind: dict):
-    e = ind.get("employment")
-    if not e or e.get("workers") is None or not e["workers"].get("by_region"):
-        return None
-    return bar(e["workers"]["by_region"], f"{ind['year']}年务工人数（按地域）", "人")
-
-
-def funds_sources(ind: dict):
-    f = ind.get("funds")
-    if not f or not f.get("projects"):
-        return None
-    by = {k: v for k, v in ((f.get("approved") or {}).get("by_source") or {}).items() if v}
-    return bar(by, f"{ind['year']}年衔接资金批复金额（按来源）", "万元")
-
-
-def posts_types(ind: dict):
-    p = ind.get("posts")
-    if not p or p.get("in_post") is None or not p["in_post"].get("by_type"):
-        return None
-    return bar(p["in_post"]["by_type"], "公益性岗位在岗人数（按岗位类型）", "人")
-
-
-# ---------------------------------------------------------------- further topics (issue 11)
-def assistance_types(ind: dict):
-    a = ind.get("assistance")
-    if a:
-        by = {k: v["households"] for k, v in a["by_type"].items() if v["households"]}
-        if by:
-            return bar(by, f"{ind['year']}年社会救助户数（按类别）", "户")
-    sec = ind.get("security") or {}
-    by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
-          if sec.get(key) is not None}
-    return bar(by, "脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
-
-
-def education_stages(ind: dict):
-    e = ind.get("education") or {}
-    by = {k: v for k, v in (e.get("students_by_stage") or {}).items() if v}
-    return bar(by, "脱贫户和监测对象家庭在校生（按学段）", "人") if by else None
-
-
-def credit_amounts(ind: dict):
-    c = ind.get("credit")
-    if not c:
-        return None
-    data = {f"{ind['year']}年新发放": c["loans_in_year"]["amount"], "累计发放": c["cumulative"]["amount"],
-            "贷款余额": (c.get("outstanding") or {}).get("amount")}
-    if not any(v for v in data.values() if v is not None):
-        return None
-    return bar(data, "脱贫人口小额信贷（万元）", "万元", horizontal=False)
-
-
-def assets_classes(ind: dict):
-    a = ind.get("assets")
-    if not a or not a["count"]:
-        return None
-    return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, "项目资产原值（按类别）", "万元")
-
-
-# ---------------------------------------------------------------- county summary (issue 13)
-COUNTY_CHART_MAX = 20  # townships on a county chart; a larger county charts those most in need
-
-
-def _ranked(rows: dict, most: bool) -> tuple[dict, int | None]:
-    """The townships to chart: all of them, in the county's order, up to COUNTY_CHART_MAX;
-    beyond that the COUNTY_CHART_MAX with the highest (``most``) or lowest values, ranked
-    (a bar chart of 200 townships cannot be read; the county's table lists every one)."""
-    if len(rows) <= COUNTY_CHART_MAX:
-        return rows, None
-    ranked = sorted(rows.items(), key=lambda kv: (-kv[1] if most else kv[1], kv[0]))[:COUNTY_CHART_MAX]
-    return dict(ranked), COUNTY_CHART_MAX
-
-
-def county_paid_rates(ind: dict):
-    """Cumulative paid rate of each township (only those whose data state it: never a 0 bar);
-    in a county of more than COUNTY_CHART_MAX townships, the lowest."""
-    rows = {t: r["paid_rate"] for t, r in (ind.get("by_township") or {}).items() if r.get("paid_rate") is not None}
-    if len(rows) < 2:
-        return None
-    rows, n = _ranked(rows, most=False)
-    return bar(rows, f"衔接资金拨付率最低的{n}个乡镇（%）" if n else "各乡镇衔接资金拨付率（%）", "%")
-
-
-def county_unresolved(ind: dict):
-    """Households whose risk is not eliminated, by township; in a county of more than
-    COUNTY_CHART_MAX townships, the most."""
-    rows = {t: (r.get("unresolved") or {}).get("households") for t, r in (ind.get("by_township") or {}).items()}
-    rows = {t: v for t, v in rows.items() if v is not None}
-    if len(rows) < 2:
-        return None
-    rows, n = _ranked(rows, most=True)
-    return bar(rows, f"风险未消除监测对象最多的{n}个乡镇（户）" if n else "各乡镇风险未消除监测对象（户）", "户")
+    if spec.kind == "grouped":
+        return grouped_bar(spec.data, spec.title, spec.unit)
+    return bar(spec.data, spec.title, spec.unit, horizontal=spec.horizontal, alt_prefix=spec.alt_prefix)

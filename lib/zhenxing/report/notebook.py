@@ -17,24 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhenxing.data import contract
-from zhenxing.topics import indicators
-from zhenxing.data import params
-from zhenxing.data import paths
+from zhenxing.data import contract, params, paths
 from zhenxing.report import tables
-
-# notebook name → key of indicators.json
-TOPICS = {"monitoring": "monitoring", "income": "income", "employment": "employment",
-          "funds": "funds", "public_posts": "posts", "social_security": "security",
-          "education": "education", "credit": "credit"}
-TOPIC_TITLES = {"monitoring": "防止返贫动态监测", "income": "脱贫人口和监测对象收入", "employment": "就业帮扶",
-                "funds": "衔接资金项目", "public_posts": "公益性岗位", "social_security": "兜底保障和易地扶贫搬迁后续扶持",
-                "education": "教育帮扶", "credit": "小额信贷"}
-# every key of indicators.json a notebook records (its TOPICS key first): topics stated
-# inside another topic's section (villages in 基本情况, assets with the funds)
-TOPIC_KEYS = {"monitoring": ("monitoring", "villages"), "funds": ("funds", "assets"),
-              "social_security": ("security", "assistance", "relocation"),
-              "education": ("education", "education_aid")}
+from zhenxing.topics import county as county_topic
+from zhenxing.topics import monitoring, registry
+from zhenxing.topics.registry import TOPIC_KEYS, TOPIC_TITLES, TOPICS  # noqa: F401 — the notebooks' topics
 
 
 class DataError(Exception):
@@ -226,11 +213,13 @@ class Context:
             display({"text/html": table_html(df, caption), "text/markdown": tables.markdown(df, caption)},
                     raw=True)
 
-    def chart(self, chart_alt) -> None:
-        """A chart with its text alternative; nothing when there is no data."""
+    def chart(self, spec) -> None:
+        """A topic's chart (:class:`zhenxing.topics.base.ChartSpec`) drawn with its text
+        alternative; nothing when there is no data."""
         from zhenxing.report import charts
-        if chart_alt is not None:
-            charts.show(*chart_alt)
+        drawn = charts.draw(spec)
+        if drawn is not None:
+            charts.show(*drawn)
 
     # -- record ----------------------------------------------------------------
     def record(self, topic: str) -> None:
@@ -265,7 +254,7 @@ def table_html(df, caption: str = "") -> str:
     import re
 
     def cell(v) -> str:
-        return html.escape(tables._cell(v))
+        return html.escape(tables.cell_text(v))
 
     numeric = tables.numeric_columns(df)
     right = ' style="text-align: right"'
@@ -338,8 +327,8 @@ def _computed(ds: str, dataset_hash: str, township: str, year: int, d: dt.date, 
     year, date, policy): the five notebooks of a township on a warm kernel share them.
     Keyed by content, so a cached result is the one a fresh kernel would compute."""
     t = contract.load_township(Path(ds), township)
-    ind = indicators.compute(t, township, year, d, json.loads(policy_json))
-    ind["basic"] = indicators.basic(t, township, d)
+    ind = registry.compute(t, township, year, d, json.loads(policy_json))
+    ind["basic"] = monitoring.basic(t, township, d)
     return t, ind
 
 
@@ -426,6 +415,12 @@ class CountyContext(Context):
 _POOLED: dict = {}
 
 
+def forget_pooled() -> None:
+    """Drop the county figures pooled ahead that no summary took (a long-lived process
+    would otherwise keep them)."""
+    _POOLED.clear()
+
+
 def pool_key(dataset_hash: str, county: str, year: int, report_date: dt.date, townships, policy: dict) -> tuple:
     return (dataset_hash, county, int(year), report_date.isoformat(), tuple(townships),
             json.dumps(policy, sort_keys=True, ensure_ascii=False, default=str))
@@ -437,7 +432,7 @@ def pool_ahead(dataset: Path, meta: dict, county: str, year: int, report_date: s
     d = params.report_date(year, report_date)
     pol = params.policy(county, year)
     t = contract.load_county(dataset, townships)
-    _POOLED[pool_key(meta["hash"], county, year, d, townships, pol)] = indicators.county_pooled(
+    _POOLED[pool_key(meta["hash"], county, year, d, townships, pol)] = county_topic.county_pooled(
         t, townships, year, d, pol, county_name=county)
 
 
@@ -446,13 +441,13 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
 
     With ``out_dir`` (a run's county folder, ``outputs/<Y>/<县>``, as ``zhenxing run``
     passes it): only the townships whose run there is complete and stamped
-    (``site.published``) and of the same report date are pooled; their own figures for
+    (``published.published``) and of the same report date are pooled; their own figures for
     the comparison come from their ``indicators.json``; every other township of the
     county is named as missing. Without ``out_dir`` (exploring in JupyterLab): every
     township of the county whose data pass validation, computed afresh, and the county's
     indicators go to a scratch folder."""
     __tracebackhide__ = True
-    from zhenxing.run import site
+    from zhenxing.report import published
     ds = Path(dataset) if dataset else paths.SAMPLE
     if not ds.is_absolute() and not ds.exists():
         ds = paths.ROOT / ds
@@ -468,7 +463,7 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
     bad = set(meta["bad_townships"])
     town_inds = None
     if out_dir:
-        town_inds = {t: ti for t, ti in site.published_indicators(Path(out_dir), y, d).items() if t in expected}
+        town_inds = {t: ti for t, ti in published.published_indicators(Path(out_dir), y, d).items() if t in expected}
         included = [t for t in expected if t in town_inds]
         if not included:
             raise DataError(f"“{Path(out_dir).name}”中没有{county}{y}年已完整生成报告的乡镇，无法汇总 [no_published_township]")
@@ -479,10 +474,10 @@ def county_context(dataset: str, county: str, year: int, report_date: str = "", 
     pooled = _POOLED.pop(pool_key(meta["hash"], county, y, d, included, pol), None) if town_inds else None
     if pooled is not None:  # computed by this process while the run's last townships rendered
         t = {}
-        ind = indicators.county_by_township(pooled, None, included, y, d, pol, town_inds=town_inds)
+        ind = county_topic.county_by_township(pooled, None, included, y, d, pol, town_inds=town_inds)
     else:
         t = contract.load_county(ds, included)
-        ind = indicators.county(t, included, y, d, pol, county_name=county, town_inds=town_inds)
+        ind = county_topic.county(t, included, y, d, pol, county_name=county, town_inds=town_inds)
     ind["missing"] = missing
     out = Path(out_dir) if out_dir else paths.OUTPUTS / "scratch" / str(y) / county
     return CountyContext(ds, meta["hash"], county, county, y, d, pol, t, ind, out,

@@ -8,7 +8,6 @@ place only when complete.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
@@ -22,13 +21,13 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zhenxing.data import contract
-from zhenxing.data import params
-from zhenxing.data import paths
+from zhenxing.data import contract, params, paths
 from zhenxing.report import assemble as report
-from zhenxing.report.notebook import TOPICS, atomic_write
+from zhenxing.report.notebook import atomic_write
+from zhenxing.report.published import STAMP
+from zhenxing.run.failure import safe_error
+from zhenxing.topics.registry import TOPICS
 
-STAMP = ".zhenxing-run.json"
 # Worker processes are replaced after about this many townships each, so no memory
 # builds up over a county.
 TASKS_PER_WORKER = int(os.environ.get("ZHENXING_TASKS_PER_WORKER", "25"))
@@ -58,14 +57,6 @@ class Outcome:
     payload: dict | None = field(default=None, repr=False)  # a cluster task's files, until written
     sent: int = 0        # bytes the client sent for this township (cluster)
     received: int = 0    # bytes of files it got back (cluster)
-
-
-def _safe_error(e: BaseException) -> str:
-    """An error for the failure table: its kind and a masked message (no raw ids)."""
-    from papermill.exceptions import PapermillExecutionError
-    if isinstance(e, PapermillExecutionError):
-        return f"笔记本第{e.exec_count or e.cell_index}个单元格出错：{e.ename}: {contract.mask_text(str(e.evalue))[:300]}"
-    return f"{type(e).__name__}: {contract.mask_text(str(e))[:500]}"
 
 
 def _stamp(township: str, county: str, year: int, report_date: str, formats, fingerprint: str,
@@ -161,7 +152,7 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
             shutil.rmtree(keep, ignore_errors=True)
         keep.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(work), str(keep))  # the executed notebooks stay for diagnosis
-        return Outcome(township, county, "failed", step=state["step"], error=_safe_error(e),
+        return Outcome(township, county, "failed", step=state["step"], error=safe_error(e),
                        seconds=time.perf_counter() - t0)
 
 
@@ -318,7 +309,7 @@ def _run_packaged(township: str, county: str, year: int, report_date: str, forma
         return Outcome(township, county, "written", files=sorted(k for k in files if "/" not in k),
                        seconds=time.perf_counter() - t0, payload=files)
     except BaseException as e:  # noqa: BLE001 — isolate every failure
-        return Outcome(township, county, "failed", step=state["step"], error=_safe_error(e),
+        return Outcome(township, county, "failed", step=state["step"], error=safe_error(e),
                        seconds=time.perf_counter() - t0, payload=_pack(work) if work and work.exists() else None)
     finally:
         if work is not None:
@@ -520,7 +511,7 @@ def _on_processes(n: int, jobs: dict, progress: Progress, when_idle=None) -> lis
         if isinstance(e, BrokenProcessPool):
             deaths[t] += 1
             return None if deaths[t] < 2 else _worker_died(jobs[t])
-        return Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
+        return Outcome(t, jobs[t]["county"], "failed", "worker", safe_error(e))
 
     for start in range(0, len(order), size):
         pending = order[start:start + size]
@@ -670,7 +661,7 @@ def _on_dask(address: str, jobs: dict, progress: Progress, package_of=None, on_r
                     elif "Cancelled" in type(e).__name__ and lost.get(t, 0) < 2:
                         retry = True  # its tables were on a worker that died: send them again
                     else:
-                        o = Outcome(t, jobs[t]["county"], "failed", "worker", _safe_error(e))
+                        o = Outcome(t, jobs[t]["county"], "failed", "worker", safe_error(e))
                 f.release()
                 del f
                 if t in scattered:
@@ -828,7 +819,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         raise e from None
     finally:
         from zhenxing.report import notebook
-        notebook._POOLED.clear()  # a head start the summaries did not take is of no further use
+        notebook.forget_pooled()  # a head start the summaries did not take is of no further use
     if progress.tty:  # clear the live line before the summary
         print("\r\033[K", end="", file=sys.stderr, flush=True)
     return outcomes, {"year": year, "meta": meta}

@@ -322,7 +322,6 @@ class InProcessEngine(NBClientEngine):
                                  stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
         import signal
         import sys
-        import time
 
         from nbformat.v4 import new_output
         cwd = kwargs.get("cwd") or os.getcwd()
@@ -408,13 +407,10 @@ def preload(counties=(), year: int | None = None, formats=("html", "pdf", "docx"
     import nbformat  # noqa: F401
     import papermill  # noqa: F401
 
-    from zhenxing.report import charts
-    from zhenxing.topics import indicators
-    from zhenxing.report import notebook
-    from zhenxing.data import params
-    from zhenxing.data import paths
-    from zhenxing.report import render
+    from zhenxing.data import params, paths
     from zhenxing.report import assemble as report  # noqa: F401
+    from zhenxing.report import notebook, render
+    from zhenxing.topics import registry  # noqa: F401 — every topic module
     warm = [lambda: params.wording(None),
             lambda: nbformat.validate(nbformat.read(str(paths.NOTEBOOKS / f"{next(iter(notebook.TOPICS))}.ipynb"),
                                                     as_version=4))]

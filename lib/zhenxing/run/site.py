@@ -14,50 +14,14 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from zhenxing.report import charts
 from zhenxing.data import paths
-from zhenxing.report import tables
-from zhenxing.topics import text
-
-
-def published(town_dir: Path, year=None) -> bool:
-    """A complete, stamped run of the township's year: the stamp (written last), the
-    indicators, every notebook and a report in each format the stamp names."""
-    from zhenxing.run.batch import STAMP
-    from zhenxing.report.notebook import TOPICS
-    try:
-        stamp = json.loads((town_dir / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(stamp, dict):
-        return False
-    y = year if year is not None else town_dir.parent.parent.name
-    if str(stamp.get("year")) != str(y) or stamp.get("township") not in (None, town_dir.name):
-        return False
-    need = ["indicators.json", *(f"{t}.ipynb" for t in TOPICS),
-            *(f"report.{f}" for f in (stamp.get("formats") or ["html"]))]
-    return all((town_dir / f).is_file() for f in need)
-
-
-def published_townships(county_dir: Path, year=None) -> list[Path]:
-    if not county_dir.is_dir():
-        return []
-    return sorted(p for p in county_dir.iterdir()
-                  if p.is_dir() and not p.name.startswith(".") and published(p, year))
-
-
-def published_indicators(county_dir: Path, year, report_date) -> dict[str, dict]:
-    """The indicators of every township published in ``county_dir`` for ``year`` with
-    this report date (a ``datetime.date``), by township: what a county summary pools."""
-    out = {}
-    for td in published_townships(county_dir, year):
-        try:
-            ind = json.loads((td / "indicators.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(ind, dict) and str(ind.get("report_date")) == report_date.isoformat():
-            out[td.name] = ind
-    return out
+from zhenxing.report.published import (  # noqa: F401 — the tree's readers
+    published,
+    published_indicators,
+    published_townships,
+)
+from zhenxing.run.failure import safe_error
+from zhenxing.words import numbers
 
 
 def _load(folder: Path) -> dict | None:
@@ -75,7 +39,7 @@ def _get(d: dict | None, *path):
 
 def _fmt(f, v) -> str:
     """A figure for the roll-up table; "—" where the township's data could not state it."""
-    return text.MISSING if v is None else f(v)
+    return numbers.MISSING if v is None else f(v)
 
 
 def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
@@ -91,12 +55,12 @@ def county_rows(county_dir: Path, year=None) -> pd.DataFrame:
         rows.append({
             "乡镇": f"[{town_dir.name}]({quote(town_dir.name)}/report.html)",
             "_town": town_dir.name,
-            "监测对象（户/人）": text.hp(_get(mon, "total")),
-            "未消除风险（户/人）": text.hp(_get(mon, "unresolved")),
+            "监测对象（户/人）": numbers.hp(_get(mon, "total")),
+            "未消除风险（户/人）": numbers.hp(_get(mon, "unresolved")),
             "_unresolved": _get(mon, "unresolved", "households"),  # None: not computable
-            "人均纯收入": _fmt(text.yuan, _get(inc, "per_capita_net", "covered")),
-            "衔接资金拨付率": _fmt(text.pct, _get(fu, "paid_rate")),
-            "公益性岗位在岗": _fmt(text.persons, _get(po, "in_post", "total")),
+            "人均纯收入": _fmt(numbers.yuan, _get(inc, "per_capita_net", "covered")),
+            "衔接资金拨付率": _fmt(numbers.pct, _get(fu, "paid_rate")),
+            "公益性岗位在岗": _fmt(numbers.persons, _get(po, "in_post", "total")),
             "问题数": len(ind.get("flags", [])),
         })
     return pd.DataFrame(rows)
@@ -127,8 +91,8 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     Returns the county's indicators, or None when no township is published."""
     import papermill as pm
 
-    from zhenxing.report import render
     from zhenxing.report import assemble as report
+    from zhenxing.report import render
     from zhenxing.report.notebook import COUNTY_FILE, atomic_write
     d = out / str(year) / county
     towns = published_townships(d, year)
@@ -140,7 +104,9 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
                   "out_dir": str(d)}
     tmp = d / f".county.{os.getpid()}.tmp.ipynb"
     try:
-        from zhenxing.run import kernels  # registers the engines (in-process; warm kernels: IPC, no kernel log)
+        from zhenxing.run import (
+            kernels,  # registers the engines (in-process; warm kernels: IPC, no kernel log)
+        )
         engine = kernels.engine_name()
         pm.execute_notebook(str(paths.NOTEBOOKS / "county.ipynb"), str(tmp), parameters=parameters,
                             kernel_name="zhenxing", cwd=str(paths.NOTEBOOKS), progress_bar=False,
@@ -172,10 +138,9 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[t
         except Exception as e:  # noqa: BLE001 — the townships stay published; the index is still written
             import sys
 
-            from zhenxing.run.batch import _safe_error
             _remove_county(out / str(year) / county)
-            print(f"{county}县级总结未能生成：{_safe_error(e)}", file=sys.stderr)
-            failed.append((county, _safe_error(e)))
+            print(f"{county}县级总结未能生成：{safe_error(e)}", file=sys.stderr)
+            failed.append((county, safe_error(e)))
     write_index(out)
     return failed
 

@@ -1,0 +1,121 @@
+"""Topic credit: 脱贫人口小额信贷.
+
+Its indicators (pure functions of the conformed tables), its flag rules, its paragraphs,
+its tables and its chart specs, all from one definition per figure.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from zhenxing.topics.base import (
+    Notes,
+    bar,
+    count_amount,
+    in_year,
+    on_or_before,
+    pct_of,
+    prep,
+    town_households,
+    ts,
+)
+from zhenxing.topics.flags import make_flag
+from zhenxing.words.numbers import count, pct, wan, wan_cell
+from zhenxing.words.wording import asof_phrase, no_data, not_stated
+
+
+# ---------------------------------------------------------------- credit
+def credit(tables: dict, township: str, year: int, report_date,
+           notes: list | None = None) -> dict | None:
+    """小额信贷 of T's households (a loan belongs to its household's township)."""
+    note = Notes(notes, "credit")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "credit", "households"):
+        return None
+    d = ts(report_date)
+    hh, covered = town_households(tables, township, d, absent)
+    cr = tables["credit"]
+    cr = cr[cr["户编号"].isin(hh["户编号"])]
+    gone = absent["credit"]
+    issued = cr[on_or_before(cr["发放日期"], d)]
+    new = cr[in_year(cr["发放日期"], year, d)]
+    out = {
+        "loans_in_year": {**count_amount(new, "贷款金额"), "households": int(new["户编号"].nunique())},
+        "outstanding": None,
+        "cumulative": count_amount(issued, "贷款金额"),
+        "overdue": None,
+        "coverage": None,
+        "coverage_base": None,
+    }
+    out["loans_in_year"] = {k: out["loans_in_year"][k] for k in ("count", "households", "amount")}
+    if "结清日期" in gone:
+        note.column(["outstanding"], "credit", "结清日期")
+    else:
+        open_ = issued[~on_or_before(issued["结清日期"], d)]
+        out["outstanding"] = count_amount(open_, "贷款金额")
+    if "逾期金额" in gone:
+        note.column(["overdue"], "credit", "逾期金额")
+    else:
+        od = issued[(issued["逾期金额"].astype(float) > 0).fillna(False).astype(bool)]
+        out["overdue"] = count_amount(od, "逾期金额")
+    borrowers = int(covered["户编号"].isin(new["户编号"]).sum())
+    out["coverage_base"] = {"borrowers": borrowers, "covered": int(len(covered))}
+    out["coverage"] = pct_of(borrowers, len(covered))
+    return out
+
+
+def flag_overdue_loans(ind: dict, policy: dict) -> list[dict]:
+    od = (ind.get("credit") or {}).get("overdue")
+    if not od or not od.get("count"):
+        return []
+    v = {"count": int(od["count"]), "amount": od["amount"]}
+    return [make_flag("credit", "金融帮扶", "overdue_loans", "medium", v,
+                  f"脱贫人口小额信贷逾期{v['count']}笔、{wan(v['amount'])}")]
+
+
+def paragraph_credit(ind: dict) -> str:
+    """小额信贷: new loans, 获贷率, balance, cumulative, overdue (无逾期 when 0)."""
+    c = ind.get("credit")
+    if not c:
+        return no_data(ind, "credit")
+    year = ind.get("year")
+    n = c["loans_in_year"]
+    s = [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
+    base = c.get("coverage_base") or {}
+    if c.get("coverage") is not None:
+        s.append(f"；脱贫户和监测对象{count(base['covered'], '户')}中当年获贷{count(base['borrowers'], '户')}，"
+                 f"获贷率{pct(c['coverage'])}")
+    s.append("。")
+    cum = c["cumulative"]
+    s.append(f"截至{asof_phrase(ind)}，累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
+    if c.get("outstanding") is not None:
+        s.append(f"，贷款余额{count(c['outstanding']['count'], '笔')}、{wan(c['outstanding']['amount'])}")
+    s.append("。")
+    od = c.get("overdue")
+    if od is not None:
+        s.append(f"逾期贷款{count(od['count'], '笔')}、{wan(od['amount'])}，需逐笔督促还款、防范风险。"
+                 if od["count"] else "无逾期贷款。")
+    s += not_stated(ind, "credit")
+    return "".join(s)
+
+
+def credit_table(ind: dict) -> pd.DataFrame:
+    c = ind.get("credit")
+    if not c:
+        return pd.DataFrame()
+    rows = [[f"{ind['year']}年新发放", c["loans_in_year"]["count"], wan_cell(c["loans_in_year"]["amount"])],
+            ["累计发放", c["cumulative"]["count"], wan_cell(c["cumulative"]["amount"])]]
+    for label, key in (("贷款余额", "outstanding"), ("逾期", "overdue")):
+        if c.get(key) is not None:
+            rows.append([label, c[key]["count"], wan_cell(c[key]["amount"])])
+    return pd.DataFrame(rows, columns=["项目", "笔数", "金额（万元）"])
+
+
+def credit_amounts(ind: dict):
+    c = ind.get("credit")
+    if not c:
+        return None
+    data = {f"{ind['year']}年新发放": c["loans_in_year"]["amount"], "累计发放": c["cumulative"]["amount"],
+            "贷款余额": (c.get("outstanding") or {}).get("amount")}
+    if not any(v for v in data.values() if v is not None):
+        return None
+    return bar(data, "脱贫人口小额信贷（万元）", "万元", horizontal=False)

@@ -1,0 +1,165 @@
+"""Topic education: 教育帮扶 and 教育资助.
+
+Its indicators (pure functions of the conformed tables), its flag rules, its paragraphs,
+its tables and its chart specs, all from one definition per figure.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from zhenxing.data import contract
+from zhenxing.topics.base import (
+    Notes,
+    age_on,
+    bar,
+    dsum,
+    households,
+    no_rows_reason,
+    nonblank,
+    prep,
+    town_households,
+    ts,
+)
+from zhenxing.topics.flags import make_flag
+from zhenxing.words.numbers import count, persons, wan, wan_cell
+from zhenxing.words.wording import join_list, no_data, not_stated, place, unstated
+
+SCHOOL_STAGES = ("学前教育", "小学", "初中", "高中", "中职", "高职", "本科及以上")
+NOT_IN_SCHOOL = "非在校生"
+RAINBOW = "雨露计划"
+COMPULSORY_AGES = (6, 15)
+
+
+# ---------------------------------------------------------------- education (core tables)
+def education(tables: dict, township: str, year: int, report_date,
+              notes: list | None = None) -> dict | None:
+    """控辍保学 and students of covered households (members.在校生状况)."""
+    note = Notes(notes, "education")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "households", "members"):
+        return None
+    d = ts(report_date)
+    hh = households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", no_rows_reason("households"))
+    hh, covered = town_households(tables, township, d, absent)
+    mem = tables["members"]
+    if not mem["户编号"].isin(hh["户编号"]).any():
+        return note.whole("no_rows", "members", no_rows_reason("members"))
+    if "在校生状况" in absent["members"]:
+        note.column(["compulsory_age_not_in_school", "students_by_stage"], "members", "在校生状况")
+        return {"compulsory_age_not_in_school": None, "students_by_stage": None, "students": None}
+    cm = mem[mem["户编号"].isin(covered["户编号"])]
+    age = age_on(cm["出生日期"], pd.Timestamp(year, 9, 1))
+    lo, hi = COMPULSORY_AGES
+    school_age = ((age >= lo) & (age <= hi)).fillna(False).astype(bool)
+    out_of_school = int((school_age & (cm["在校生状况"] == NOT_IN_SCHOOL).fillna(False).astype(bool)).sum())
+    st = cm[nonblank(cm["在校生状况"]) & (cm["在校生状况"] != NOT_IN_SCHOOL).fillna(False).astype(bool)]
+    by_stage = {s: 0 for s in SCHOOL_STAGES}
+    for s, k in st["在校生状况"].value_counts().sort_index().items():
+        by_stage[str(s)] = int(k)
+    return {"compulsory_age_not_in_school": out_of_school, "students_by_stage": by_stage,
+            "students": int(len(st))}
+
+
+# ---------------------------------------------------------------- education aid
+def _school_year_overlaps(sy: pd.Series, year: int) -> pd.Series:
+    """学年 "2022-2023" and "2023-2024" both overlap 2023 (spring and autumn terms)."""
+    parts = sy.fillna("").astype(str).str.extract(contract.SCHOOL_YEAR.pattern)
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    second = second.where(second.isna() | (second >= 100), (first // 100) * 100 + second)
+    second = second.fillna(first)
+    return ((first == year) | (second == year)).fillna(False).astype(bool)
+
+
+def education_aid(tables: dict, township: str, year: int, report_date,
+                  notes: list | None = None) -> dict | None:
+    """教育资助 of students of T (a student belongs to their household's township)."""
+    note = Notes(notes, "education_aid")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "education_aid", "members", "households"):
+        return None
+    hh = households(tables, township)
+    mem = tables["members"]
+    ids = mem.loc[mem["户编号"].isin(hh["户编号"]), "证件号码"]
+    ea = tables["education_aid"]
+    ea = ea[ea["证件号码"].isin(ids) & _school_year_overlaps(ea["学年"], year)]
+    by_prog = {}
+    for p, g in ea.groupby("资助项目", sort=True):
+        by_prog[str(p)] = {"count": int(len(g)), "amount": float(dsum(g["金额"]) / Decimal(10000))}
+    rb = ea[ea["资助项目"] == RAINBOW]
+    return {"by_programme": by_prog,
+            "rainbow": {"count": int(len(rb)), "amount": float(dsum(rb["金额"]) / Decimal(10000))},
+            "students": int(ea["证件号码"].nunique())}
+
+
+def flag_out_of_school(ind: dict, policy: dict) -> list[dict]:
+    n = (ind.get("education") or {}).get("compulsory_age_not_in_school")
+    if not n:
+        return []
+    return [make_flag("education", "兜底保障", "out_of_school", "high", {"persons": int(n)},
+                  f"脱贫户和监测对象家庭中义务教育阶段适龄（6至15周岁）人员登记为非在校生的{int(n)}人")]
+
+
+def paragraph_education(ind: dict) -> str:
+    """控辍保学 (members.在校生状况) and 教育资助 (optional table)."""
+    e = ind.get("education")
+    s = []
+    if not e:
+        s.append(no_data(ind, "education"))
+    elif e.get("students_by_stage") is not None:
+        by = [persons(n, label=k) for k, n in e["students_by_stage"].items() if n]
+        s.append(f"脱贫户和监测对象家庭有在校生{persons(e['students'])}" + (f"（{join_list(by)}）" if by else "") + "。")
+        k = e["compulsory_age_not_in_school"]
+        if k:
+            s.append(f"义务教育阶段适龄（6至15周岁）人员中登记为非在校生的{persons(k)}，需逐人核实，落实劝返复学或送教上门。")
+        else:
+            s.append("义务教育阶段适龄（6至15周岁）人员均在校，未发现失学辍学。")
+    s += not_stated(ind, "education")
+    a = ind.get("education_aid")
+    year = ind.get("year")
+    if a:
+        progs = a["by_programme"]
+        if progs:
+            n = sum(v["count"] for v in progs.values())
+            total = sum(v["amount"] for v in progs.values())
+            rb = a["rainbow"]
+            s.append(f"{year}年（{year - 1}—{year}学年春季和{year}—{year + 1}学年秋季）落实教育资助{count(n, '人次')}、"
+                     f"{wan(total)}，其中雨露计划{count(rb['count'], '人次')}、{wan(rb['amount'])}")
+            others = [f"{k}{count(v['count'], '人次')}、{wan(v['amount'])}" for k, v in progs.items() if k != "雨露计划"]
+            if others:
+                s.append("；" + "；".join(others))
+            s.append("。")
+        else:
+            s.append(f"教育资助数据中没有{place(ind)}{year}年的资助记录。")
+    else:
+        s.append(unstated(ind, "education_aid", "未统计雨露计划等教育资助情况"))
+    return "".join(s)
+
+
+def education_stages_table(ind: dict) -> pd.DataFrame:
+    e = ind.get("education") or {}
+    by = e.get("students_by_stage")
+    if not by:
+        return pd.DataFrame()
+    rows = [[k, int(v)] for k, v in by.items()] + [["合计", int(e["students"])]]
+    return pd.DataFrame(rows, columns=["在校生状况", "人数"])
+
+
+def education_aid_table(ind: dict) -> pd.DataFrame:
+    a = ind.get("education_aid")
+    if not a or not a["by_programme"]:
+        return pd.DataFrame()
+    rows = [[k, int(v["count"]), wan_cell(v["amount"])] for k, v in a["by_programme"].items()]
+    rows.append(["合计", sum(int(v["count"]) for v in a["by_programme"].values()),
+                 wan_cell(sum(v["amount"] for v in a["by_programme"].values()))])
+    return pd.DataFrame(rows, columns=["资助项目", "人次", "金额（万元）"])
+
+
+def education_stages_chart(ind: dict):
+    e = ind.get("education") or {}
+    by = {k: v for k, v in (e.get("students_by_stage") or {}).items() if v}
+    return bar(by, "脱贫户和监测对象家庭在校生（按学段）", "人") if by else None

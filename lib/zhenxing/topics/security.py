@@ -1,0 +1,327 @@
+"""Topic security: 兜底保障, 社会救助 and 易地扶贫搬迁后续扶持.
+
+Its indicators (pure functions of the conformed tables), its flag rules, its paragraphs,
+its tables and its chart specs, all from one definition per figure.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pandas as pd
+
+from zhenxing.topics.base import (
+    ASSISTANCE_TYPES,
+    LABOR_FORCE,
+    Notes,
+    age_on,
+    as_int,
+    bar,
+    dsum,
+    households,
+    hp_counts,
+    monitored_mask,
+    no_rows_reason,
+    on_or_before,
+    pct_of,
+    prep,
+    town_households,
+    true,
+    ts,
+    year_is,
+)
+from zhenxing.topics.education import NOT_IN_SCHOOL
+from zhenxing.topics.employment import workers_in_year
+from zhenxing.topics.flags import make_flag
+from zhenxing.words.numbers import MISSING, count, hp, pct, persons, wan, wan_cell
+from zhenxing.words.wording import asof_phrase, no_data, not_stated, place, unstated
+
+DIBAO, TEKUN = "农村低保", "特困供养"
+
+
+# ---------------------------------------------------------------- relocation
+def relocation(tables: dict, township: str, year: int, report_date,
+               notes: list | None = None) -> dict | None:
+    """易地扶贫搬迁后续扶持: relocated households (是否易地扶贫搬迁 = 是) of T, their
+    labour force, workers in Y, work rate and zero-employment households."""
+    note = Notes(notes, "relocation")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "households"):
+        return None
+    d = ts(report_date)
+    hh = households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", no_rows_reason("households"))
+    if "是否易地扶贫搬迁" in absent["households"]:
+        return note.add(None, "column_absent", "households", "是否易地扶贫搬迁")
+    rel = hh[true(hh["是否易地扶贫搬迁"])]
+    out = {"households": hp_counts(rel), "labor_force": None, "workers": None, "work_rate": None,
+           "zero_employment_households": None}
+    if tables.get("members") is None:
+        for k in ("labor_force", "workers", "work_rate", "zero_employment_households"):
+            note.add(k, "table_absent", "members")
+        return out
+    mem_all = tables["members"]
+    mem_town = mem_all[mem_all["户编号"].isin(hh["户编号"])]
+    mem = mem_town[mem_town["户编号"].isin(rel["户编号"])]
+    labor = mem[mem["劳动技能"].isin(LABOR_FORCE)]
+    out["labor_force"] = int(len(labor))
+    if tables.get("work") is None:
+        for k in ("workers", "work_rate", "zero_employment_households"):
+            note.add(k, "table_absent", "work")
+        return out
+    work = tables["work"]
+    if not (year_is(work["年度"], year) & work["证件号码"].isin(mem_town["证件号码"])).any():
+        for k in ("workers", "work_rate", "zero_employment_households"):
+            note.add(k, "no_rows", "work", None, f"无{year}年务工数据")
+        return out
+    w = workers_in_year(work, labor["证件号码"], year)
+    out["workers"] = int(w["证件号码"].nunique())
+    out["work_rate"] = pct_of(out["workers"], out["labor_force"])
+    out["zero_employment_households"] = len(set(labor["户编号"]) - set(labor.loc[labor["证件号码"].isin(w["证件号码"]), "户编号"]))
+    return out
+
+
+# ---------------------------------------------------------------- security
+def security(tables: dict, township: str, year: int, report_date,
+             notes: list | None = None) -> dict | None:
+    """兜底保障 and insurance enrolment of covered households (core tables only)."""
+    note = Notes(notes, "security")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "households"):
+        return None
+    d = ts(report_date)
+    hh = households(tables, township)
+    if hh.empty:
+        return note.whole("no_rows", "households", no_rows_reason("households"))
+    gone = absent["households"]
+    hh, covered = town_households(tables, township, d, absent)
+    out = {"dibao": None, "tekun": None, "unable_to_work_unsecured": None,
+           "medical_insured_rate": None, "medical_insured": None,
+           "pension_insured_rate": None, "pension_insured": None}
+    for key, col in (("dibao", "是否低保户"), ("tekun", "是否特困供养")):
+        if col in gone:
+            note.column([key], "households", col)
+        else:
+            out[key] = hp_counts(covered[true(covered[col])])
+    mem = tables.get("members")
+    if mem is None:
+        note.add("unable_to_work_unsecured", "table_absent", "members")
+        note.add("medical_insured_rate", "table_absent", "members")
+        note.add("pension_insured_rate", "table_absent", "members")
+        return out
+    mem_gone = absent["members"]
+    need = [c for c in ("风险消除日期", "是否低保户", "是否特困供养") if c in gone]
+    if need:
+        note.column(["unable_to_work_unsecured"], "households", need[0])
+    else:
+        dated = "纳入监测日期" not in gone
+        mon = hh[monitored_mask(hh, d, dated)]
+        unres = mon[~on_or_before(mon["风险消除日期"], d)]
+        m = mem[mem["户编号"].isin(unres["户编号"])]
+        with_members = set(m["户编号"])
+        with_labor = set(m.loc[m["劳动技能"].isin(LABOR_FORCE), "户编号"])
+        secured = true(unres["是否低保户"]) | true(unres["是否特困供养"])
+        gap = unres[unres["户编号"].isin(with_members - with_labor) & ~secured]
+        out["unable_to_work_unsecured"] = hp_counts(gap)
+    cm = mem[mem["户编号"].isin(covered["户编号"])]
+    if "是否参加基本医疗保险" in mem_gone:
+        note.column(["medical_insured_rate"], "members", "是否参加基本医疗保险")
+    else:
+        filled = cm["是否参加基本医疗保险"].notna()
+        n_in = int(true(cm["是否参加基本医疗保险"]).sum())
+        if filled.sum():
+            out["medical_insured"] = {"insured": n_in, "counted": int(filled.sum())}
+            out["medical_insured_rate"] = pct_of(n_in, int(filled.sum()))
+        elif len(cm):
+            note.add("medical_insured_rate", "column_absent", "members", "是否参加基本医疗保险",
+                     "是否参加基本医疗保险均未填写")
+    if "是否参加基本养老保险" in mem_gone or "在校生状况" in mem_gone:
+        note.column(["pension_insured_rate"], "members",
+                    "是否参加基本养老保险" if "是否参加基本养老保险" in mem_gone else "在校生状况")
+    else:
+        age = age_on(cm["出生日期"], d)
+        base = cm[(age >= 16).fillna(False).astype(bool) & (cm["在校生状况"] == NOT_IN_SCHOOL).fillna(False).astype(bool)]
+        filled = base["是否参加基本养老保险"].notna()
+        n_in = int(true(base["是否参加基本养老保险"]).sum())
+        if filled.sum():
+            out["pension_insured"] = {"insured": n_in, "counted": int(filled.sum())}
+            out["pension_insured_rate"] = pct_of(n_in, int(filled.sum()))
+        elif len(base):
+            note.add("pension_insured_rate", "column_absent", "members", "是否参加基本养老保险",
+                     "是否参加基本养老保险均未填写")
+    return out
+
+
+# ---------------------------------------------------------------- assistance
+def _active(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Rows whose [开始日期, 终止日期] meets [start, end] (blank 终止日期 = ongoing)."""
+    began = on_or_before(df["开始日期"], end)
+    ended = df["终止日期"].notna() & (df["终止日期"] < start)
+    return (began & ~ended).astype(bool)
+
+
+def assistance(tables: dict, township: str, year: int, report_date,
+               notes: list | None = None) -> dict | None:
+    """社会救助 of T's households: by 救助类别, and the covered households under 低保/特困 at D."""
+    note = Notes(notes, "assistance")
+    tables, absent = prep(tables)
+    if note.missing_table(tables, "assistance", "households"):
+        return None
+    d = ts(report_date)
+    hh, covered = town_households(tables, township, d, absent)
+    a = tables["assistance"]
+    a = a[a["户编号"].isin(hh["户编号"])]
+    gone = absent["assistance"]
+    act = a[_active(a, pd.Timestamp(year, 1, 1), d)]
+    pay_year = act["发放年度"].astype("Int64").fillna(act["开始日期"].dt.year.astype("Int64"))
+    by_type = {}
+    for t in ASSISTANCE_TYPES:
+        g = act[act["救助类别"] == t]
+        persons = None
+        if "保障人数" not in gone:
+            persons = as_int(g.groupby("户编号")["保障人数"].max().sum()) if len(g) else 0
+        amount = None
+        if "发放金额" not in gone:
+            amount = float(dsum(g.loc[year_is(pay_year[g.index], year), "发放金额"]) / Decimal(10000))
+        by_type[t] = {"households": int(g["户编号"].nunique()), "persons": persons, "amount": amount}
+    if "保障人数" in gone:
+        note.column(["by_type.persons"], "assistance", "保障人数")
+    if "发放金额" in gone:
+        note.column(["by_type.amount"], "assistance", "发放金额")
+    now = a[_active(a, d, d) & a["救助类别"].isin([DIBAO, TEKUN])]
+    n = int(covered["户编号"].isin(now["户编号"]).sum())
+    return {"by_type": by_type, "covered_share": pct_of(n, len(covered)),
+            "covered_base": {"secured": n, "covered": int(len(covered))}}
+
+
+# ---------------------------------------------------------------- flags of the further topics
+# In the structured form of ``flags`` (topic, theme, rule, severity, values, message);
+# registered with ``@rule`` after the core rules. Each skips a null figure.
+def flag_unsecured_no_labour(ind: dict, policy: dict) -> list[dict]:
+    gap = (ind.get("security") or {}).get("unable_to_work_unsecured")
+    if not gap or not gap.get("households"):
+        return []
+    v = {"households": int(gap["households"]), "persons": int(gap["persons"])}
+    return [make_flag("security", "兜底保障", "unsecured_no_labour", "high", v,
+                  f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(v)}")]
+
+
+def paragraph_security(ind: dict) -> str:
+    """兜底保障: 低保/特困 of covered households, social assistance, the 兜底 gap."""
+    sec = ind.get("security")
+    if not sec:
+        return no_data(ind, "security")
+    s = []
+    dib, tek = sec.get("dibao"), sec.get("tekun")
+    parts = []
+    if dib is not None:
+        parts.append(f"纳入农村低保{hp(dib)}")
+    if tek is not None:
+        parts.append(f"纳入特困供养{hp(tek)}")
+    if parts:
+        s.append(f"截至{asof_phrase(ind)}，脱贫户和监测对象中{'，'.join(parts)}。")
+    a = ind.get("assistance")
+    if a:
+        rows = [(k, v) for k, v in a["by_type"].items() if v["households"]]
+        if rows:
+            items = []
+            for k, v in rows:
+                item = f"{k}{count(v['households'], '户')}"
+                if v.get("persons") is not None:
+                    item += f"{int(v['persons'])}人"
+                if v.get("amount") is not None:
+                    item += f"、发放{wan(v['amount'])}"
+                items.append(item)
+            s.append(f"{ind.get('year')}年社会救助：{'；'.join(items)}。")
+        else:
+            s.append(f"社会救助数据中{ind.get('year')}年没有{place(ind)}的救助记录。")
+        base = a.get("covered_base") or {}
+        if a.get("covered_share") is not None:
+            s.append(f"脱贫户和监测对象{count(base['covered'], '户')}中，截至{asof_phrase(ind)}正在享受低保或特困供养的"
+                     f"{count(base['secured'], '户')}，占{pct(a['covered_share'])}。")
+        s += not_stated(ind, "assistance")
+    else:
+        s.append(unstated(ind, "assistance", "未统计救助资金发放情况"))
+    gap = sec.get("unable_to_work_unsecured")
+    if gap is not None:
+        if gap["households"]:
+            s.append(f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(gap)}，需逐户评估纳入兜底保障。")
+        else:
+            s.append("风险未消除且家中无劳动力的监测对象均已纳入低保或特困供养。")
+    s += not_stated(ind, "security")
+    return "".join(s)
+
+
+def paragraph_insurance(ind: dict) -> str:
+    """基本医疗保险和基本养老保险参保情况 of covered households' members."""
+    sec = ind.get("security")
+    if not sec:
+        return ""
+    s = []
+    med, pen = sec.get("medical_insured"), sec.get("pension_insured")
+    if med:
+        s.append(f"脱贫户和监测对象家庭成员中，已登记参保情况的{persons(med['counted'])}，参加基本医疗保险"
+                 f"{persons(med['insured'])}，参保率{pct(sec['medical_insured_rate'])}")
+    if pen:
+        s.append(f"{'；' if s else '脱贫户和监测对象家庭成员中，'}16周岁以上非在校生已登记的{persons(pen['counted'])}，"
+                 f"参加基本养老保险{persons(pen['insured'])}，参保率{pct(sec['pension_insured_rate'])}")
+    return ("".join(s) + "。") if s else ""
+
+
+def paragraph_relocation(ind: dict) -> str:
+    """易地扶贫搬迁后续扶持 (its own subsection)."""
+    r = ind.get("relocation")
+    lead = "**易地扶贫搬迁后续扶持。**"
+    if not r:
+        return lead + no_data(ind, "relocation")
+    if not r["households"]["households"]:
+        return lead + f"{place(ind)}没有易地扶贫搬迁户。"
+    s = [lead, f"{place(ind)}有易地扶贫搬迁户{hp(r['households'])}"]
+    if r.get("labor_force") is not None:
+        s.append(f"，搬迁家庭有劳动力{persons(r['labor_force'])}")
+        if r.get("workers") is not None:
+            s.append(f"，{ind.get('year')}年务工就业{persons(r['workers'])}")
+            if r.get("work_rate") is not None:
+                s.append(f"，务工就业率{pct(r['work_rate'])}")
+    s.append("。")
+    z = r.get("zero_employment_households")
+    if z:
+        s.append(f"有劳动力但无人务工的搬迁家庭{count(z, '户')}，需优先落实就业帮扶。")
+    elif z == 0 and r.get("labor_force"):
+        s.append("有劳动力的搬迁家庭均有成员务工。")
+    s += not_stated(ind, "relocation")
+    return "".join(s)
+
+
+# ---------------------------------------------------------------- further topics (issue 11)
+def security_table(ind: dict) -> pd.DataFrame:
+    """兜底保障: 低保/特困 of covered households (households table) and social assistance by
+    category (optional table) — one row each, figures not given left out."""
+    rows = []
+    sec = ind.get("security") or {}
+    for label, key in (("农村低保（农户信息）", "dibao"), ("特困供养（农户信息）", "tekun")):
+        v = sec.get(key)
+        if v is not None:
+            rows.append([label, int(v["households"]), int(v["persons"]), MISSING])
+    a = ind.get("assistance")
+    if a:
+        for k, v in a["by_type"].items():
+            if v["households"]:
+                rows.append([k, int(v["households"]), MISSING if v["persons"] is None else int(v["persons"]),
+                             MISSING if v["amount"] is None else wan_cell(v["amount"])])
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows, columns=["类别", "户数", "人数", "当年发放（万元）"])
+
+
+# ---------------------------------------------------------------- further topics (issue 11)
+def assistance_types(ind: dict):
+    a = ind.get("assistance")
+    if a:
+        by = {k: v["households"] for k, v in a["by_type"].items() if v["households"]}
+        if by:
+            return bar(by, f"{ind['year']}年社会救助户数（按类别）", "户")
+    sec = ind.get("security") or {}
+    by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
+          if sec.get(key) is not None}
+    return bar(by, "脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
