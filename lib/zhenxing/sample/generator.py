@@ -1507,6 +1507,8 @@ def generate(
     person_level: bool | None = None,
     optional: bool | None = None,
     counties: int = 1,
+    review: str | None = None,
+    planted: list | None = None,
 ) -> Path:
     """Write a synthetic dataset of the input contract to ``out_dir``.
 
@@ -1545,6 +1547,12 @@ def generate(
         named after ``county`` (示例县 → 示例1县, 示例2县, …): a province-sized set of
         several counties in one dataset. Township names, ids and content do not depend
         on it.
+    review:
+        ``None`` (default): the realistic county as drawn, data errors included.
+        ``"clean"``: every record put right, so ``zhenxing review`` finds nothing;
+        ``"dirty"``: clean, then one violation of each review rule planted per township
+        (see :mod:`zhenxing.sample.dirty`); what was planted is appended to ``planted``
+        (``{"rule", "township", "key"}``) when a list is given.
 
     Table files of an earlier run in ``out_dir`` (any stem of the contract,
     ``.csv``/``.xlsx``) are removed first so the folder holds one dataset.
@@ -1576,6 +1584,17 @@ def generate(
     if optional is None:
         optional = mixed_formats
     pl_index = townships - 1 if person_level else -1
+    if review not in (None, "clean", "dirty"):
+        raise ValueError("review must be None, 'clean' or 'dirty'")
+    if review is not None:
+        from zhenxing.sample import dirty
+        limits = dirty.thresholds(years, county)
+        log: list = []
+        for i, t in enumerate(towns):
+            dirty.tidy(t, years, limits)
+            if review == "dirty":
+                log += dirty.plant(t, years, limits, lambda j, t=t: f"SL{t.index:0{width}d}{j + 1:06d}",
+                                   seed, month_only=(i == pl_index))
     sinks = _open_sinks(out, mixed_formats, county, years)
     opt_sinks = _open_optional_sinks(out, mixed_formats, county, years) if optional else {}
     county_of = county_names(county, counties)
@@ -1592,11 +1611,19 @@ def generate(
             if optional:
                 opt = _Optional(r, years, seed)
                 for table, sink in opt_sinks.items():
-                    sink.write(getattr(opt, table)())
+                    df = getattr(opt, table)()
+                    if review is not None and table == "assets":
+                        df = dirty.tidy_assets(df, years)
+                        if review == "dirty":
+                            df, more = dirty.plant_asset(df, years, town.name, seed, town.index)
+                            log += more
+                    sink.write(df)
             towns[i] = None  # free the township as soon as it is written
     finally:
         for sink in [*sinks.values(), *opt_sinks.values()]:
             sink.close()
+    if review == "dirty" and planted is not None:
+        planted.extend(log)
     return out
 
 
@@ -1626,11 +1653,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="plain UTF-8 CSVs with English stems (fast; for large counties)")
     ap.add_argument("--optional", action=argparse.BooleanOptionalAction, default=None,
                     help="write the five optional tables too (default: with mixed formats only)")
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--clean", action="store_true",
+                      help="put every record right: `zhenxing review` finds nothing (疑点核查)")
+    mode.add_argument("--dirty", action="store_true",
+                      help="clean, then plant one violation of each review rule per township (疑点核查)")
+    ap.add_argument("--planted", metavar="FILE",
+                    help="with --dirty: write the planted (rule, township, key) list to this JSON file")
     a = ap.parse_args(argv)
+    review = "dirty" if a.dirty else "clean" if a.clean else None
+    planted: list = []
     t0 = time.perf_counter()
     out = generate(a.out, townships=a.townships, households_per_township=a.households,
                    members_target=a.members, years=a.years, seed=a.seed, county=a.county,
-                   mixed_formats=not a.plain, optional=a.optional, counties=a.counties)
+                   mixed_formats=not a.plain, optional=a.optional, counties=a.counties,
+                   review=review, planted=planted)
+    if a.planted:
+        import json
+        Path(a.planted).write_text(json.dumps(planted, ensure_ascii=False, indent=1), encoding="utf-8")
     files = sorted(p for p in out.iterdir() if p.suffix in (".csv", ".xlsx"))
     total = sum(p.stat().st_size for p in files)
     print(f"wrote {len(files)} tables ({total / 1e6:.1f} MB) to {out} "
