@@ -25,19 +25,22 @@ from zhenxing.audit.grammar import (KINDS, Doc, Figure, Finding, cn_value, figur
                                     matches_at_precision, round_to, tokenize)
 from zhenxing.audit.output import KIND_ZH, merge, table, to_html, to_json, write_html  # noqa: F401
 from zhenxing.audit.rates import check_growth, check_points, check_rates
-from zhenxing.audit.reading import AuditReadError, read_lines  # noqa: F401
+from zhenxing.audit.reading import AuditReadError, Table, read_document, read_lines  # noqa: F401
 from zhenxing.audit.sums import CLOSED_SETS, check_sums, exhaustive  # noqa: F401
+from zhenxing.audit.tables import check_table_totals, check_text_against_tables
 
-CHECKS = (check_malformed, check_rates, check_growth, check_points, check_sums, check_inconsistent, check_numbering)
+CHECKS = (check_malformed, check_rates, check_growth, check_points, check_sums, check_inconsistent, check_numbering,
+          check_text_against_tables, check_table_totals)
 
 
-def audit_lines(lines: list[str]) -> list[Finding]:
-    doc = Doc.parse(lines)
+def audit_lines(lines: list[str], tables: list[Table] | tuple = ()) -> list[Finding]:
+    """Every finding of a text (and of the .docx tables shown as its last lines)."""
+    doc = Doc.parse(lines, tables)
     out = [f for check in CHECKS for f in check(doc)]
     out.sort(key=lambda f: (f.line, f.start, KINDS.index(f.kind)))
     return out
 
 
 def audit_file(path: Path) -> tuple[list[str], list[Finding]]:
-    lines = read_lines(path)
-    return lines, audit_lines(lines)
+    lines, tables = read_document(path)
+    return lines, audit_lines(lines, tables)

@@ -57,6 +57,20 @@ _HEADINGS = (
 )
 
 
+def _unnumbered_heading(line: str) -> bool:
+    """A heading without a number (# 2024年工作计划, or a short line without sentence
+    punctuation such as 2024年工作计划): it stands above every numbered level."""
+    s = line.strip()
+    if not s or s.startswith("【表"):
+        return False
+    if s.startswith("#"):
+        s = s.lstrip("#").strip()
+        return bool(s) and not any(rx.match(s) for _, rx in _HEADINGS)
+    if len(s) > 24 or re.search(r"[。；;，,：:！!？?、]", s) or _ORDINAL_IS.search(s):
+        return False
+    return not any(rx.match(s) for _, rx in _HEADINGS)
+
+
 def check_numbering(doc: Doc) -> list[Finding]:
     """Enumerations run 一是 二是 三是 … and headings (一)(二)(三) … without a repeat or a gap.
 
@@ -67,6 +81,9 @@ def check_numbering(doc: Doc) -> list[Finding]:
     open_runs: dict[str, list] = {}
     order = [h for h, _ in _HEADINGS]
     for n, line in enumerate(doc.lines, 1):
+        if _unnumbered_heading(line):
+            open_runs.clear()          # a heading above all numbered levels: everything restarts
+            continue
         for level, rx in _HEADINGS:
             m = rx.match(line)
             if not m:

@@ -91,7 +91,7 @@ def check_table_totals(doc: Doc) -> list[Finding]:
                     doc.right("sum", t.row_lines[r], Figure("count", total.value, total.unit, 0, 0, total.raw))
                     continue
                 start, end, line = _span(doc, t, r, c)
-                exp = fmt_num(s) + (total.unit if total.raw.endswith(total.unit) else "")
+                exp = fmt_num(s) + total.unit
                 out.append(Finding("sum", t.row_lines[r], line[start:end],
                                    f"{_where(t, r, c)}合计为{total.raw}，所列{len(parts)}行相加为{fmt_num(s)}",
                                    exp, start, end))
@@ -152,7 +152,7 @@ def check_text_against_tables(doc: Doc) -> list[Finding]:
                     c = cells[0]
                     out.append(Finding("inconsistent", n, f.raw,
                                        f"文中“{t.rows[r][0]}”为{f.raw}，{_where(t, r, c.col)}为{c.raw}，前后不一致",
-                                       c.raw, f.start, f.end))
+                                       fmt_num(c.value) + c.unit, f.start, f.end))
     return out
 
 
