@@ -25,7 +25,7 @@ def run_check(folder: Path) -> subprocess.CompletedProcess:
 def _xlsx_frame(path: Path, title_rows: int) -> pd.DataFrame:
     from python_calamine import CalamineWorkbook
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    rows = [[contract._cell_text(v) for v in r] for r in rows[title_rows:]]
+    rows = [[contract.cell_text(v) for v in r] for r in rows[title_rows:]]
     return pd.DataFrame(rows[1:], columns=rows[0])
 
 
