@@ -166,9 +166,9 @@ def load_rules(county: str | None = None, root: Path | None = None, *, path: Pat
                 newp[k] = v
             base.update(ch)
             base["params"] = newp
-            by_id[rid] = _validate(base, name)
+            by_id[rid] = _validate(base, f"规则文件 {name}")
         elif "check" in ch:
-            by_id[rid] = _validate({"id": rid, **ch}, name)
+            by_id[rid] = _validate({"id": rid, **ch}, f"规则文件 {name}")
         else:
             known = "、".join(by_id)
             raise RuleError(f"规则文件 {name}：未知的规则编号“{rid}”（已有：{known}；新增规则须写全 check 等字段）"

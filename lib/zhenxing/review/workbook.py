@@ -76,12 +76,14 @@ def build(results: list[Result], county: str = "") -> Workbook:
             rows.append(s)
     merged: dict = {}
     for s in rows:   # several townships: add up
-        m = merged.setdefault(s["rule"], dict(s))
-        if m is not s:
-            m["records"] += s["records"]
-            m["households"] += s["households"]
-            m["villages"] += s["villages"]
-            m["skipped"] = m["skipped"] or s["skipped"]
+        if s["rule"] not in merged:
+            merged[s["rule"]] = dict(s)
+            continue
+        m = merged[s["rule"]]
+        m["records"] += s["records"]
+        m["households"] += s["households"]
+        m["villages"] += s["villages"]
+        m["skipped"] = m["skipped"] or s["skipped"]
     for i, s in enumerate(merged.values(), 1):
         note = f"未核查：{s['skipped']}" if s["skipped"] else ("无疑点" if not s["records"] else "见同名工作表")
         ws.append([i, s["rule"], s["family"], s["title"], SEVERITY_CN[s["severity"]],
