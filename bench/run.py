@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "lib"))
-from zhenxing.report.notebook import TOPICS as _TOPICS  # noqa: E402 — every topic a run renders
+from zhenxing.topics.registry import TOPICS as _TOPICS  # noqa: E402 — every topic a run renders
 
 TOPICS = list(_TOPICS)
 MEMBERS_PER_TOWNSHIP = 5000  # 200 townships -> 1,000,000 members

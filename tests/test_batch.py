@@ -20,7 +20,7 @@ import psutil
 
 from zhenxing.data import contract
 from zhenxing.sample import generator as sample
-from zhenxing.report.notebook import TOPICS
+from zhenxing.topics.registry import TOPICS
 
 
 def zhenxing(*args, env=None) -> subprocess.CompletedProcess:

@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from zhenxing.report import charts
+from zhenxing.report import tables
+from zhenxing.topics import county as county_topic
 
 DATA = {"乡村保洁员": 38, "交通劝导员": 27, "森林管护员": 11, "生态护林员": 73, "社保协理员": 15}
 INCOME = {"2022年": {"脱贫户": 13873, "监测对象": 9727, "脱贫户和监测对象合计": 13647},
@@ -163,7 +165,6 @@ def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypat
     import pandas as pd
     import IPython.display
     from zhenxing.report import notebook
-    from zhenxing.report import tables
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a[0]))
     df = pd.DataFrame({"类别": ["脱贫户", "合计"], "户数": [3, 5]})
@@ -195,16 +196,16 @@ def test_county_charts_of_a_large_county_show_the_townships_most_in_need():
     lowest paid rates and the most unresolved households, ranked, the title saying so (the
     county's table still lists every township)."""
     few = {f"第{i}镇": {"paid_rate": 50.0 + i, "unresolved": {"households": i}} for i in range(6)}
-    chart, alt = charts.county_paid_rates({"by_township": few})
+    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": few}))
     assert [b.category for b in chart.bars] == list(few) and "各乡镇衔接资金拨付率" in alt
-    n = charts.COUNTY_CHART_MAX
+    n = county_topic.COUNTY_CHART_MAX
     many = {f"第{i:02d}镇": {"paid_rate": 100.0 - i, "unresolved": {"households": (i * 7) % 31}}
             for i in range(n + 15)}
-    chart, alt = charts.county_paid_rates({"by_township": many})
+    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": many}))
     lowest = sorted(many, key=lambda t: many[t]["paid_rate"])[:n]
     assert [b.category for b in chart.bars] == lowest
     assert alt.startswith(f"衔接资金拨付率最低的{n}个乡镇（%）：")
-    chart, alt = charts.county_unresolved({"by_township": many})
+    chart, alt = charts.draw(county_topic.county_unresolved({"by_township": many}))
     most = sorted(many, key=lambda t: (-many[t]["unresolved"]["households"], t))[:n]
     assert [b.category for b in chart.bars] == most
     assert alt.startswith(f"风险未消除监测对象最多的{n}个乡镇（户）：")

@@ -14,13 +14,19 @@ import pandas as pd
 import pytest
 
 from zhenxing.data import contract
-from zhenxing.topics import indicators
 from zhenxing.report import notebook
 from zhenxing.data import params
 from zhenxing.data import paths
 from zhenxing.run import site
-from zhenxing.topics import text
-from zhenxing.run.batch import STAMP
+from zhenxing.report.published import STAMP
+from zhenxing.topics import base as topic_base
+from zhenxing.topics import county as county_topic
+from zhenxing.topics import funds
+from zhenxing.topics import income
+from zhenxing.topics import monitoring
+from zhenxing.topics import problems
+from zhenxing.topics import registry
+from zhenxing.words import numbers
 
 YEAR = 2023
 COUNTY = "示例县"
@@ -53,16 +59,16 @@ def test_county_rate_is_pooled_not_averaged():
     paid 230 of 1050 = 21.90…%; the average of the township rates would be 50% (or
     66.67% with 县本级) — a different, wrong figure."""
     t = _funds_tables()
-    pol = dict(indicators.DEFAULT_POLICY)
-    a = indicators.funds(t, "甲镇", YEAR, D, pol)
-    b = indicators.funds(t, "乙乡", YEAR, D, pol)
+    pol = dict(topic_base.DEFAULT_POLICY)
+    a = funds.funds(t, "甲镇", YEAR, D, pol)
+    b = funds.funds(t, "乙乡", YEAR, D, pol)
     assert (a["paid_rate"], b["paid_rate"]) == (90.0, 10.0)
-    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    ind = county_topic.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
     f = ind["funds"]
     assert f["approved"]["total"] == 1050.0 and f["paid"] == 230.0 and f["projects"] == 3
     assert f["paid_rate"] == pytest.approx(230 / 1050 * 100)
-    assert text.pct(f["paid_rate"]) == "21.90%"
-    assert text.pct((a["paid_rate"] + b["paid_rate"]) / 2) == "50.00%" != text.pct(f["paid_rate"])
+    assert numbers.pct(f["paid_rate"]) == "21.90%"
+    assert numbers.pct((a["paid_rate"] + b["paid_rate"]) / 2) == "50.00%" != numbers.pct(f["paid_rate"])
     # the county-held project is in the county's totals and stated on its own
     assert ind["county_held"]["funds"]["projects"] == 1
     assert ind["county_held"]["funds"]["approved"]["total"] == 50.0
@@ -85,11 +91,11 @@ def test_county_per_capita_is_pooled_not_averaged():
         {"户编号": "H2", "年度": YEAR, "家庭人口数": 9, "家庭纯收入": 45000.0, "工资性收入": 45000.0},
     ])
     t = {"households": hh, "income": inc}
-    pol = dict(indicators.DEFAULT_POLICY)
-    a = indicators.income(t, "甲镇", YEAR, D, pol)["per_capita_net"]["covered"]
-    b = indicators.income(t, "乙乡", YEAR, D, pol)["per_capita_net"]["covered"]
+    pol = dict(topic_base.DEFAULT_POLICY)
+    a = income.income(t, "甲镇", YEAR, D, pol)["per_capita_net"]["covered"]
+    b = income.income(t, "乙乡", YEAR, D, pol)["per_capita_net"]["covered"]
     assert (a, b) == (10000.0, 5000.0)
-    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    ind = county_topic.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
     assert ind["income"]["per_capita_net"]["covered"] == 5500.0
     assert (a + b) / 2 == 7500.0
     # two villages of the same name in two townships are two villages
@@ -98,26 +104,26 @@ def test_county_per_capita_is_pooled_not_averaged():
 
 def test_industry_share_is_a_county_flag_only():
     t = _funds_tables(a_industry=False)
-    pol = dict(indicators.DEFAULT_POLICY)
+    pol = dict(topic_base.DEFAULT_POLICY)
     for town in ("甲镇", "乙乡"):
-        ind_t = indicators.compute(t, town, YEAR, D, pol)
+        ind_t = registry.compute(t, town, YEAR, D, pol)
         assert not [f for f in ind_t["flags"] if f["rule"] == "industry_share"]
-    ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
+    ind = county_topic.county(t, ["甲镇", "乙乡"], YEAR, D, pol, county_name="甲县")
     fl = [f for f in ind["flags"] if f["rule"] == "industry_share"]
     assert len(fl) == 1 and fl[0]["theme"] == "资金项目"
     assert fl[0]["values"]["sources"] == [{"source": "中央衔接资金", "share": 0.0, "target": 60.0}]
-    items = text.county_problems(ind["flags"], ind)   # with the spending checkpoints: one 资金项目 item
+    items = county_topic.county_problems(ind["flags"], ind)   # with the spending checkpoints: one 资金项目 item
     assert len(items) == 1 and "中央衔接资金用于产业发展的比重为0.00%，低于60%的要求" in items[0]
-    assert text.county_problems(fl, ind) == [
+    assert county_topic.county_problems(fl, ind) == [
         "一是衔接资金用于产业发展的比重未达到要求。中央衔接资金用于产业发展的比重为0.00%，低于60%的要求。"]
 
 
 def test_plan_targets_never_past_and_from_policy():
     """Every 工作目标 is due after the report date; next_year targets come first from the policy."""
     t = _funds_tables()
-    pol = {**indicators.DEFAULT_POLICY, "next_year": {"spend_progress": {"05-31": 40, "11-30": 100}}}
+    pol = {**topic_base.DEFAULT_POLICY, "next_year": {"spend_progress": {"05-31": 40, "11-30": 100}}}
     for rd in (D, dt.date(YEAR, 6, 30), dt.date(YEAR, 1, 15)):
-        ind = indicators.county(t, ["甲镇", "乙乡"], YEAR, rd, pol, county_name="甲县")
+        ind = county_topic.county(t, ["甲镇", "乙乡"], YEAR, rd, pol, county_name="甲县")
         assert ind["plan_targets"]
         assert all(x["due"] > rd.isoformat() for x in ind["plan_targets"])
         sp = [(x["due"], x["value"]) for x in ind["plan_targets"] if x["key"] == "spend_progress"]
@@ -132,8 +138,8 @@ def _fake_publish(out: Path, towns: list[str]) -> dict:
     inds = {}
     for t in towns:
         tb = contract.load_township(paths.SAMPLE, t)
-        ind = indicators.compute(tb, t, YEAR, D, params.policy(COUNTY, YEAR))
-        ind["basic"] = indicators.basic(tb, t, D)
+        ind = registry.compute(tb, t, YEAR, D, params.policy(COUNTY, YEAR))
+        ind["basic"] = monitoring.basic(tb, t, D)
         d = out / str(YEAR) / COUNTY / t
         d.mkdir(parents=True)
         (d / "indicators.json").write_text(json.dumps(ind, ensure_ascii=False), encoding="utf-8")
@@ -164,7 +170,7 @@ def test_sample_totals_are_sums_of_townships(sample_county):
     assert ind["townships"] == list(towns) and ind["missing"] == []
 
     def total(*path):
-        vals = [indicators._g(t, *path) for t in towns.values()]
+        vals = [topic_base.get_path(t, *path) for t in towns.values()]
         return sum(vals)
     for path in [("basic", "households"), ("basic", "persons"), ("basic", "villages"),
                  ("basic", "exited_poor", "households"), ("monitoring", "total", "households"),
@@ -173,10 +179,10 @@ def test_sample_totals_are_sums_of_townships(sample_county):
                  ("employment", "labor_force"), ("employment", "workers", "total"),
                  ("employment", "zero_employment_households"), ("funds", "projects"),
                  ("funds", "started"), ("posts", "in_post", "total"), ("credit", "overdue", "count")]:
-        assert indicators._g(ind, *path) == total(*path), path
+        assert topic_base.get_path(ind, *path) == total(*path), path
     for path in [("funds", "approved", "total"), ("funds", "paid"), ("employment", "wage_income"),
                  ("posts", "annual_cost", "total")]:
-        assert indicators._g(ind, *path) == pytest.approx(total(*path)), path
+        assert topic_base.get_path(ind, *path) == pytest.approx(total(*path)), path
     # county-held assets (乡镇 = 县本级) are in the county's total, beside the townships'
     held = ind["county_held"]["assets"]
     assert held["count"] == 2
@@ -190,7 +196,7 @@ def test_sample_rates_are_pooled(sample_county):
     paid = sum(t["funds"]["paid"] for t in towns.values())
     assert ind["funds"]["paid_rate"] == pytest.approx(paid / approved * 100)
     mean = sum(t["funds"]["paid_rate"] for t in towns.values()) / len(towns)
-    assert text.pct(mean) != text.pct(ind["funds"]["paid_rate"])   # 82.30% vs 82.48%
+    assert numbers.pct(mean) != numbers.pct(ind["funds"]["paid_rate"])   # 82.30% vs 82.48%
     started = sum(t["funds"]["started"] for t in towns.values())
     assert ind["funds"]["start_rate"] == pytest.approx(started / ind["funds"]["projects"] * 100)
     in_post = sum(t["posts"]["in_post"]["total"] for t in towns.values())
@@ -198,8 +204,8 @@ def test_sample_rates_are_pooled(sample_county):
     assert ind["posts"]["covered_share"] == pytest.approx(covered / in_post * 100)
     # the 全县合计 rows state the pooled figures
     md = _md(sample_county[0])
-    assert f"| 全县合计 | {ind['funds']['projects']} | {text.wan_cell(approved)} | {text.wan_cell(paid)} | " \
-           f"{text.pct(ind['funds']['paid_rate'])} |" in md
+    assert f"| 全县合计 | {ind['funds']['projects']} | {numbers.wan_cell(approved)} | {numbers.wan_cell(paid)} | " \
+           f"{numbers.pct(ind['funds']['paid_rate'])} |" in md
     tables_ = re.findall(r"(?ms)^\| .*?\n\nTable: ", md)
     assert tables_ and all("| 全县合计 |" in t for t in tables_)
 
@@ -233,8 +239,8 @@ def test_industry_assessment_in_county_summary_only(sample_county):
     assert "中央衔接资金1713.74万元中用于产业发展1120.37万元，占65.38%，达到不低于60%的要求" in md
     # no township report states it: not the township sentences, not the stored notebook outputs
     for t, ti in towns.items():
-        said = "".join([text.paragraph_funds(ti), *text.problems(ti["flags"], ti),
-                        *text.plan(ti, params.policy(COUNTY, YEAR), ti["flags"])])
+        said = "".join([funds.paragraph_funds(ti), *problems.problems(ti["flags"], ti),
+                        *problems.plan(ti, params.policy(COUNTY, YEAR), ti["flags"])])
         assert "按资金来源考核" not in said and "不低于60%" not in said
         assert not [f for f in ti["flags"] if f["rule"] == "industry_share"]
     for nb in paths.NOTEBOOKS.glob("*.ipynb"):

@@ -12,7 +12,13 @@ import pandas as pd
 import pytest
 
 from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
-from zhenxing.topics import indicators as I
+from zhenxing.topics import base as topic_base
+from zhenxing.topics import flags as topic_flags
+from zhenxing.topics import funds
+from zhenxing.topics import income
+from zhenxing.topics import monitoring
+from zhenxing.topics import posts
+from zhenxing.topics import registry
 
 T = "甲镇"
 Y = 2023
@@ -143,7 +149,7 @@ def tables():
 
 @pytest.fixture(scope="module")
 def ind(tables):
-    return I.compute(tables, T, Y, END, I.DEFAULT_POLICY)
+    return registry.compute(tables, T, Y, END, topic_base.DEFAULT_POLICY)
 
 
 def hp(h, p):
@@ -224,7 +230,7 @@ def test_monitoring_breakdowns(ind):
 
 
 def test_monitoring_with_report_date_inside_the_year(tables):
-    m = I.monitoring(tables, T, Y, MID, I.DEFAULT_POLICY)
+    m = monitoring.monitoring(tables, T, Y, MID, topic_base.DEFAULT_POLICY)
     # H8 (identified 2023-08-05) is not yet a monitoring object on 30 June
     assert m["total"] == hp(4, 10)
     assert m["new_in_year"]["households"] == 3 and m["new_in_year"]["persons"] == 6
@@ -233,7 +239,7 @@ def test_monitoring_with_report_date_inside_the_year(tables):
 
 
 def test_elimination_on_a_later_date_inside_the_year(tables):
-    m = I.monitoring(tables, T, Y, dt.date(2023, 4, 30), I.DEFAULT_POLICY)
+    m = monitoring.monitoring(tables, T, Y, dt.date(2023, 4, 30), topic_base.DEFAULT_POLICY)
     assert m["eliminated"]["households"] == 0          # H2 is eliminated on 1 May
     assert m["unresolved"]["by_category"]["边缘易致贫户"] == hp(1, 2)
 
@@ -262,8 +268,8 @@ def test_income_composition_below_and_declined(ind):
 
 
 def test_income_monitoring_threshold_and_benchmark(tables):
-    policy = {**I.DEFAULT_POLICY, "monitoring_threshold": 7200, "rural_benchmark_growth": 5.0}
-    inc = I.income(tables, T, Y, END, policy)
+    policy = {**topic_base.DEFAULT_POLICY, "monitoring_threshold": 7200, "rural_benchmark_growth": 5.0}
+    inc = income.income(tables, T, Y, END, policy)
     assert list(inc["below"]) == ["7200", "8000", "10000"]
     assert inc["below"]["7200"] == hp(1, 5)
     assert inc["growth_gap"] == pytest.approx(inc["growth"]["covered"] - 5.0)
@@ -271,7 +277,7 @@ def test_income_monitoring_threshold_and_benchmark(tables):
 
 def test_income_without_previous_year(tables):
     t = dict(tables, income=tables["income"][tables["income"]["年度"] == 2023])
-    inc = I.income(t, T, Y, END, I.DEFAULT_POLICY)
+    inc = income.income(t, T, Y, END, topic_base.DEFAULT_POLICY)
     # no income row of 2022 at all: the comparison is not made, so these are null,
     # never 0 (formerly declined was {0, 0}, read as "no household's income fell")
     assert inc["per_capita_net_prev"] is None
@@ -327,7 +333,7 @@ def test_funds_industry_share_and_progress(ind):
 
 
 def test_funds_inside_the_year(tables):
-    f = I.funds(tables, T, Y, MID, I.DEFAULT_POLICY)
+    f = funds.funds(tables, T, Y, MID, topic_base.DEFAULT_POLICY)
     assert f["paid"] == 40.125
     assert [p["date"] for p in f["progress"]] == ["2023-03-31", "2023-06-30"]
     assert f["completed"] == 0
@@ -336,7 +342,7 @@ def test_funds_inside_the_year(tables):
 def test_funds_decimal_sums():
     rows = [(f"D{i}", 2023, "x", "测试县", T, "其他", "其他资金", a, None, None, None)
             for i, a in enumerate([10.1, 20.2, 30.3])]
-    f = I.funds({"projects": frame(PROJ_COLS, rows)}, T, Y, END, I.DEFAULT_POLICY)
+    f = funds.funds({"projects": frame(PROJ_COLS, rows)}, T, Y, END, topic_base.DEFAULT_POLICY)
     assert sum([10.1, 20.2, 30.3]) != 60.6                          # binary floats drift
     assert f["approved"]["total"] == float(Decimal("60.6"))
     assert f["paid"] is None and f["paid_rate"] is None and f["progress"] is None
@@ -356,7 +362,7 @@ def test_posts_at_year_end(ind):
 
 
 def test_posts_inside_the_year(tables):
-    p = I.posts(tables, T, Y, MID)
+    p = posts.posts(tables, T, Y, MID)
     assert p["in_post"]["total"] == 3                           # P1, P6, P18; X1 starts 1 July
     assert p["hired_in_year"]["total"] == 0
     assert p["dismissed_in_year"]["total"] == 0
@@ -364,16 +370,16 @@ def test_posts_inside_the_year(tables):
 
 
 def test_posts_without_members_has_no_covered_share(tables):
-    p = I.posts({"posts": tables["posts"]}, T, Y, END)
+    p = posts.posts({"posts": tables["posts"]}, T, Y, END)
     assert p["in_post"]["total"] == 3 and p["covered_share"] is None
 
 
 # ---------------------------------------------------------------- basic
 def test_basic(tables):
-    b = I.basic(tables, T, END)
+    b = monitoring.basic(tables, T, END)
     assert b == {"villages": 2, "households": 8, "persons": 22, "exited_poor": hp(2, 8),
                  "monitoring_objects": hp(5, 12)}
-    assert I.basic({}, T, END) is None
+    assert monitoring.basic({}, T, END) is None
 
 
 # ---------------------------------------------------------------- missing tables
@@ -387,24 +393,24 @@ def test_basic(tables):
 ])
 def test_missing_table_gives_none(tables, drop, none_topics):
     t = {k: v for k, v in tables.items() if k != drop}
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
-    assert {k for k in I.TOPICS if ind[k] is None} == none_topics
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
+    assert {k for k in registry.TOPICS if ind[k] is None} == none_topics
     assert all(f["topic"] not in none_topics for f in ind["flags"])
 
 
 def test_nothing_at_all():
-    ind = I.compute({}, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute({}, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["county"] is None and ind["flags"] == []
-    assert all(ind[k] is None for k in I.TOPICS)
+    assert all(ind[k] is None for k in registry.TOPICS)
 
 
 def test_county_from_projects_when_households_absent(tables):
-    assert I.compute({"projects": tables["projects"]}, T, Y, END, I.DEFAULT_POLICY)["county"] == "测试县"
+    assert registry.compute({"projects": tables["projects"]}, T, Y, END, topic_base.DEFAULT_POLICY)["county"] == "测试县"
 
 
 def test_percent_change_is_none_when_old_is_zero_or_missing():
-    assert I._change(5, 0) is None and I._change(5, None) is None
-    assert I._change(110, 100) == pytest.approx(10.0)
+    assert topic_base.change_rate(5, 0) is None and topic_base.change_rate(5, None) is None
+    assert topic_base.change_rate(110, 100) == pytest.approx(10.0)
 
 
 # ---------------------------------------------------------------- flags
@@ -415,7 +421,7 @@ def _rules(flags):
 def test_flags_raised(ind):
     fl = ind["flags"]
     assert all(set(f) == {"topic", "theme", "rule", "severity", "message", "values"} for f in fl)
-    assert all(f["severity"] in I.SEVERITY and f["theme"] in I.THEMES for f in fl)
+    assert all(f["severity"] in topic_flags.SEVERITY and f["theme"] in topic_flags.THEMES for f in fl)
     # one flag per rule: nested thresholds and successive checkpoints are one flag
     assert _rules(fl) == sorted([
         ("monitoring", "identification_days"), ("income", "below_threshold"), ("income", "declined"),
@@ -438,7 +444,7 @@ def test_flags_raised(ind):
     assert msg.startswith("一季度末、二季度末、三季度末、11月底累计拨付率分别为8.43%、")
     assert msg.endswith("未达到25%、50%、75%、100%的序时进度") and "25.00%" not in msg
     # ordered by severity
-    ranks = [I.SEVERITY.index(f["severity"]) for f in fl]
+    ranks = [topic_flags.SEVERITY.index(f["severity"]) for f in fl]
     assert ranks == sorted(ranks)
 
 
@@ -455,47 +461,47 @@ def test_policy_misreadings_are_not_flags(ind):
 def test_flag_rules_are_a_list_to_extend():
     calls = []
 
-    @I.rule
+    @topic_flags.rule
     def _extra(ind, policy):
         calls.append(1)
-        return [I._flag("security", "兜底保障", "unsecured", "high", {"households": 2, "persons": 3},
+        return [topic_flags.make_flag("security", "兜底保障", "unsecured", "high", {"households": 2, "persons": 3},
                         message="无劳动能力且未纳入兜底保障的2户3人")]
     try:
-        fl = I.flags({}, I.DEFAULT_POLICY)
+        fl = registry.flags({}, topic_base.DEFAULT_POLICY)
         assert calls and fl[0]["rule"] == "unsecured" and fl[0]["theme"] == "兜底保障"
     finally:
-        I.FLAG_RULES.remove(_extra)
+        topic_flags.FLAG_RULES.remove(_extra)
 
 
 def test_flag_growth_below_benchmark(tables):
-    policy = {**I.DEFAULT_POLICY, "rural_benchmark_growth": 6.5}
-    fl = I.compute(tables, T, Y, END, policy)["flags"]
+    policy = {**topic_base.DEFAULT_POLICY, "rural_benchmark_growth": 6.5}
+    fl = registry.compute(tables, T, Y, END, policy)["flags"]
     f = [f for f in fl if f["rule"] == "growth_below_benchmark"]
     assert len(f) == 1 and f[0]["values"]["benchmark"] == 6.5
     assert f[0]["values"]["gap"] == pytest.approx(6.5 - f[0]["values"]["growth"])
     assert "增长6.50%" in f[0]["message"] and "个百分点" in f[0]["message"]
     # no benchmark → no flag
-    assert not [f for f in I.compute(tables, T, Y, END, I.DEFAULT_POLICY)["flags"]
+    assert not [f for f in registry.compute(tables, T, Y, END, topic_base.DEFAULT_POLICY)["flags"]
                 if f["rule"] == "growth_below_benchmark"]
 
 
 def test_no_flags_on_missing_data():
     ind = {"monitoring": None, "income": None, "employment": None, "funds": None, "posts": None}
-    assert I.flags(ind, I.DEFAULT_POLICY) == []
+    assert registry.flags(ind, topic_base.DEFAULT_POLICY) == []
     # funds present but payments absent: no spending flag
-    f = I.funds({"projects": projects()}, T, Y, END, I.DEFAULT_POLICY)
-    fl = I.flags({"funds": f}, I.DEFAULT_POLICY)
+    f = funds.funds({"projects": projects()}, T, Y, END, topic_base.DEFAULT_POLICY)
+    fl = registry.flags({"funds": f}, topic_base.DEFAULT_POLICY)
     assert "spend_progress" not in {x["rule"] for x in fl}
     # no prior-year data: no decline flag
-    inc = I.income({"households": households(), "income": income_table().query("年度 == 2023")},
-                   T, Y, END, I.DEFAULT_POLICY)
-    assert "declined" not in {x["rule"] for x in I.flags({"income": inc}, I.DEFAULT_POLICY)}
+    inc = income.income({"households": households(), "income": income_table().query("年度 == 2023")},
+                   T, Y, END, topic_base.DEFAULT_POLICY)
+    assert "declined" not in {x["rule"] for x in registry.flags({"income": inc}, topic_base.DEFAULT_POLICY)}
 
 
 def test_no_flags_when_targets_are_met(tables):
-    policy = {**I.DEFAULT_POLICY, "spend_progress": {"03-31": 5}, "industry_share_min": {"中央衔接资金": 50},
+    policy = {**topic_base.DEFAULT_POLICY, "spend_progress": {"03-31": 5}, "industry_share_min": {"中央衔接资金": 50},
               "identification_days_max": 30, "income_thresholds": [5000]}
-    rules = {f["rule"] for f in I.compute(tables, T, Y, END, policy)["flags"]}
+    rules = {f["rule"] for f in registry.compute(tables, T, Y, END, policy)["flags"]}
     assert not rules & {"spend_progress", "identification_days", "below_threshold"}
 
 
@@ -526,7 +532,7 @@ def test_not_stated_lists_only_what_is_not_given(ind):
 
 def test_absent_found_date_nulls_identification_days_only(tables):
     t = dict(tables, households=_without(tables["households"], "风险发现日期"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     m = ind["monitoring"]
     assert m["identification_days"] is None
     assert m["total"] == hp(5, 12) and m["unresolved"]["households"] == 4   # the rest unchanged
@@ -542,17 +548,17 @@ def test_absent_column_listed_in_attrs_counts_as_absent(tables):
     hh = tables["households"].copy()
     hh["风险发现日期"] = pd.Series(pd.NaT, index=hh.index, dtype="datetime64[ns]")
     hh.attrs["absent_columns"] = ("风险发现日期",)
-    m = I.monitoring(dict(tables, households=hh), T, Y, END, I.DEFAULT_POLICY)
+    m = monitoring.monitoring(dict(tables, households=hh), T, Y, END, topic_base.DEFAULT_POLICY)
     assert m["identification_days"] is None
     # the same column present but blank is "no dates": counted 0, not null
     hh.attrs = {}
-    m = I.monitoring(dict(tables, households=hh), T, Y, END, I.DEFAULT_POLICY)
+    m = monitoring.monitoring(dict(tables, households=hh), T, Y, END, topic_base.DEFAULT_POLICY)
     assert m["identification_days"]["counted"] == 0
 
 
 def test_absent_elimination_date_nulls_the_split_but_keeps_total_and_new(tables):
     t = dict(tables, households=_without(tables["households"], "风险消除日期"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     m = ind["monitoring"]
     assert m["total"] == hp(5, 12)                      # still computable
     assert m["new_in_year"]["households"] == 4           # still computable
@@ -565,7 +571,7 @@ def test_absent_elimination_date_nulls_the_split_but_keeps_total_and_new(tables)
 
 def test_absent_relocation_and_risk_type(tables):
     t = dict(tables, households=_without(tables["households"], "是否易地扶贫搬迁", "主要风险类型"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["monitoring"]["relocated"] is None and ind["monitoring"]["by_risk_type"] is None
     assert _ns(ind, "monitoring") == {("relocated", "column_absent", "是否易地扶贫搬迁"),
                                       ("by_risk_type", "column_absent", "主要风险类型")}
@@ -573,16 +579,16 @@ def test_absent_relocation_and_risk_type(tables):
 
 def test_absent_wage_income_column(tables):
     t = dict(tables, work=_without(tables["work"], "务工收入"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["employment"]["wage_income"] is None
     assert ind["employment"]["workers"]["total"] == 4
-    assert _ns(ind, "employment") - _ns(I.compute(tables, T, Y, END, I.DEFAULT_POLICY), "employment") == {
+    assert _ns(ind, "employment") - _ns(registry.compute(tables, T, Y, END, topic_base.DEFAULT_POLICY), "employment") == {
         ("wage_income", "column_absent", "务工收入")}
 
 
 def test_no_work_rows_for_the_year_is_no_data_not_zero_employment(tables):
     # 2019: the work table is there, but holds no row of 2019 → no 务工 data for the year
-    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    ind = registry.compute(tables, T, 2019, dt.date(2019, 12, 31), topic_base.DEFAULT_POLICY)
     e = ind["employment"]
     assert e["labor_force"] == 4                   # at the end of 2019 only H1 (P1, P2) and H5 (P11, P12) are covered
     assert e["workers"] is None and e["zero_employment_households"] is None and e["wage_income"] is None
@@ -594,14 +600,14 @@ def test_no_work_rows_for_the_year_is_no_data_not_zero_employment(tables):
 
 def test_no_previous_work_year_is_null_and_noted(tables):
     t = dict(tables, work=tables["work"][tables["work"]["年度"] == 2023])
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["employment"]["workers_prev"] is None and ind["employment"]["workers_growth"] is None
-    assert _ns(ind, "employment") - _ns(I.compute(tables, T, Y, END, I.DEFAULT_POLICY), "employment") == {
+    assert _ns(ind, "employment") - _ns(registry.compute(tables, T, Y, END, topic_base.DEFAULT_POLICY), "employment") == {
         ("workers_prev", "no_prev_year", None), ("workers_growth", "no_prev_year", None)}
 
 
 def test_no_income_rows_for_the_year_is_no_data(tables):
-    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    ind = registry.compute(tables, T, 2019, dt.date(2019, 12, 31), topic_base.DEFAULT_POLICY)
     assert ind["income"] is None
     assert [e for e in ind["not_stated"] if e["topic"] == "income"] == [
         {"topic": "income", "key": None, "cause": "no_rows", "table": "income", "column": None,
@@ -611,7 +617,7 @@ def test_no_income_rows_for_the_year_is_no_data(tables):
 
 def test_no_previous_income_year_is_noted(tables):
     t = dict(tables, income=tables["income"][tables["income"]["年度"] == 2023])
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert {k for k, c, _ in _ns(ind, "income") if c == "no_prev_year"} == {
         "per_capita_net_prev", "growth", "declined", "growth_gap"}
     assert "declined" not in {f["rule"] for f in ind["flags"]}
@@ -619,26 +625,26 @@ def test_no_previous_income_year_is_noted(tables):
 
 def test_absent_tables_are_noted_per_topic(tables):
     t = {k: v for k, v in tables.items() if k not in ("income", "work", "payments")}
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ("income", None, "table_absent", "income") in {(e["topic"], e["key"], e["cause"], e["table"])
                                                          for e in ind["not_stated"]}
     assert ("employment", None, "table_absent", "work") in {(e["topic"], e["key"], e["cause"], e["table"])
                                                            for e in ind["not_stated"]}
     f = ind["funds"]
     assert f["paid"] is None and f["paid_rate"] is None and f["progress"] is None
-    assert _ns(ind, "funds") - _ns(I.compute(tables, T, Y, END, I.DEFAULT_POLICY), "funds") == {
+    assert _ns(ind, "funds") - _ns(registry.compute(tables, T, Y, END, topic_base.DEFAULT_POLICY), "funds") == {
         ("paid", "table_absent", None), ("paid_rate", "table_absent", None), ("progress", "table_absent", None)}
 
 
 def test_header_only_payments_is_a_true_zero(tables):
     t = dict(tables, payments=tables["payments"].iloc[0:0])
-    f = I.funds(t, T, Y, END, I.DEFAULT_POLICY)
+    f = funds.funds(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert f["paid"] == 0.0 and f["paid_rate"] == 0.0
 
 
 def test_absent_project_dates_and_asset_class(tables):
     t = dict(tables, projects=_without(tables["projects"], "开工日期", "完工日期", "资产类别"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     f = ind["funds"]
     assert f["projects"] == 3 and f["approved"]["total"] == 355.875
     for k in ("started", "completed", "start_rate", "completion_rate", "assets"):
@@ -648,7 +654,7 @@ def test_absent_project_dates_and_asset_class(tables):
 
 
 def test_no_project_in_the_year_is_a_true_zero_with_nothing_else_to_state(tables):
-    ind = I.compute(tables, T, 2019, dt.date(2019, 12, 31), I.DEFAULT_POLICY)
+    ind = registry.compute(tables, T, 2019, dt.date(2019, 12, 31), topic_base.DEFAULT_POLICY)
     f = ind["funds"]
     assert f["projects"] == 0 and f["approved"]["total"] == 0.0 and f["paid"] == 0.0
     assert f["paid_rate"] is None and f["start_rate"] is None and f["started"] == 0
@@ -658,7 +664,7 @@ def test_no_project_in_the_year_is_a_true_zero_with_nothing_else_to_state(tables
 
 def test_absent_dismissal_date_means_in_post_unknown(tables):
     t = dict(tables, posts=_without(tables["posts"], "解聘日期"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     p = ind["posts"]
     assert p["in_post"] is None and p["annual_cost"] is None
     assert p["dismissed_in_year"] is None and p["covered_share"] is None
@@ -668,14 +674,14 @@ def test_absent_dismissal_date_means_in_post_unknown(tables):
 
 def test_absent_dismissal_reason(tables):
     t = dict(tables, posts=_without(tables["posts"], "解聘原因"))
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["posts"]["dismissed_in_year"]["total"] == 1
     assert ind["posts"]["dismissed_in_year"]["by_reason"] is None
     assert "dismissed_not_performing" not in {f["rule"] for f in ind["flags"]}
 
 
 def test_posts_without_members_notes_covered_share(tables):
-    ind = I.compute({"posts": tables["posts"]}, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute({"posts": tables["posts"]}, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["posts"]["covered_share"] is None
     assert ("covered_share", "table_absent", None) in _ns(ind, "posts")
 
@@ -683,9 +689,9 @@ def test_posts_without_members_notes_covered_share(tables):
 def test_township_without_rows_in_present_tables():
     # 丙镇 is in no table: households-based topics have no data; projects/posts are true zeros
     t = all_tables()
-    ind = I.compute(t, "丙镇", Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, "丙镇", Y, END, topic_base.DEFAULT_POLICY)
     assert ind["monitoring"] is None and ind["income"] is None and ind["employment"] is None
-    assert I.basic(t, "丙镇", END) is None
+    assert monitoring.basic(t, "丙镇", END) is None
     assert ind["funds"]["projects"] == 0
     assert ind["posts"]["in_post"] == {"total": 0, "by_type": {}}
     assert ind["posts"]["covered_share"] is None
@@ -701,14 +707,14 @@ def test_township_without_rows_in_present_tables():
 def test_empty_frames_without_columns_do_not_crash():
     # a table the reader could hand over as a bare DataFrame() (no columns at all)
     t = {k: pd.DataFrame() for k in all_tables()}
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["monitoring"] is None and ind["funds"]["projects"] == 0
     assert json.loads(json.dumps(ind, ensure_ascii=False)) == ind
 
 
 def test_members_without_rows_of_the_township(tables):
     t = dict(tables, members=tables["members"][tables["members"]["户编号"] == "H9"])
-    ind = I.compute(t, T, Y, END, I.DEFAULT_POLICY)
+    ind = registry.compute(t, T, Y, END, topic_base.DEFAULT_POLICY)
     assert ind["employment"] is None
     assert ("employment", None, "no_rows", "members") in {(e["topic"], e["key"], e["cause"], e["table"])
                                                           for e in ind["not_stated"]}

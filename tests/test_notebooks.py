@@ -17,7 +17,7 @@ from zhenxing.data import contract
 from zhenxing.report import notebook
 from zhenxing.data import params
 from zhenxing.data import paths
-from zhenxing.report.notebook import TOPICS
+from zhenxing.topics.registry import TOPICS
 
 PAPERMILL = str(Path(sys.executable).parent / "papermill")
 FUNDS = paths.NOTEBOOKS / "funds.ipynb"

@@ -9,7 +9,7 @@ import yaml
 
 from zhenxing.data import params
 from zhenxing.data import paths
-from zhenxing.report.notebook import TOPICS
+from zhenxing.topics.registry import TOPICS
 
 TYPES = {"str": str, "int": int}
 

@@ -24,9 +24,19 @@ from hypothesis import strategies as st
 
 from zhenxing.report import charts as C
 from zhenxing.data import contract
-from zhenxing.topics import indicators as I
 from zhenxing.report import tables as TB
-from zhenxing.topics import text as X
+from zhenxing.report import tables as tables_mod
+from zhenxing.topics import base as topic_base
+from zhenxing.topics import credit
+from zhenxing.topics import education
+from zhenxing.topics import employment
+from zhenxing.topics import funds
+from zhenxing.topics import income
+from zhenxing.topics import monitoring
+from zhenxing.topics import posts as posts_mod
+from zhenxing.topics import registry
+from zhenxing.topics import security
+from zhenxing.words import wording
 
 settings.register_profile("default", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -39,13 +49,13 @@ TOWNS = ("甲镇", "乙乡", "丙镇")
 VILLAGES = ("一村", "二村")
 YEARS = (2022, 2023)
 OPTIONAL_TABLES = ("members", "work", "income", "projects", "payments", "posts")
-PARAGRAPHS = (X.paragraph_monitoring, X.paragraph_income, X.paragraph_employment, X.paragraph_funds,
-              X.paragraph_posts)
-TABLE_FNS = (TB.monitoring_by_category, TB.monitoring_by_village, TB.monitoring_by_risk, TB.income_by_group,
-             TB.income_composition, TB.employment_by_region, TB.funds_by_source, TB.funds_progress,
-             TB.posts_by_type)
-CHART_FNS = (C.monitoring_categories, C.income_groups, C.employment_regions, C.funds_sources, C.posts_types,
-             C.assistance_types, C.education_stages, C.credit_amounts, C.assets_classes)
+PARAGRAPHS = (monitoring.paragraph_monitoring, income.paragraph_income, employment.paragraph_employment, funds.paragraph_funds,
+              posts_mod.paragraph_posts)
+TABLE_FNS = (monitoring.monitoring_by_category, monitoring.monitoring_by_village, monitoring.monitoring_by_risk, income.income_by_group,
+             income.income_composition, employment.employment_by_region, funds.funds_by_source, funds.funds_progress,
+             posts_mod.posts_by_type)
+CHART_FNS = (monitoring.monitoring_categories, income.income_groups, employment.employment_regions, funds.funds_sources, posts_mod.posts_types,
+             security.assistance_types, education.education_stages_chart, credit.credit_amounts, funds.assets_classes)
 
 
 def check_chart(out) -> None:
@@ -284,7 +294,7 @@ def check_invariants(ind: dict, basic, spec: dict, town: str, tables: dict) -> N
     # every not_stated entry is well formed and its figure really is null
     for e in ind["not_stated"]:
         assert set(e) == {"topic", "key", "cause", "table", "column", "reason"}
-        assert e["cause"] in I.CAUSES and e["reason"]
+        assert e["cause"] in topic_base.CAUSES and e["reason"]
         if e["topic"] == "basic":
             assert basic is None
             continue
@@ -302,7 +312,7 @@ def check_invariants(ind: dict, basic, spec: dict, town: str, tables: dict) -> N
                 assert _hp_sum(m[k]["by_category"].values()) == _hp_t(m[k]), k
         if m["unresolved"] is not None and m["eliminated"] is not None:
             assert _hp_t(m["unresolved"]) == tuple(a - b for a, b in zip(_hp_t(m["total"]), _hp_t(m["eliminated"])))
-            for c in I.CATEGORIES:
+            for c in topic_base.CATEGORIES:
                 assert (_hp_t(m["unresolved"]["by_category"][c])[0] + _hp_t(m["eliminated"]["by_category"][c])[0]
                         <= m["total"]["households"])
         if m["by_risk_type"] is not None:
@@ -371,16 +381,16 @@ def check_invariants(ind: dict, basic, spec: dict, town: str, tables: dict) -> N
 
     # the paragraphs: a not-stated figure is said to be so, never written as a number
     paras = {fn.__name__.removeprefix("paragraph_"): fn(ind) for fn in PARAGRAPHS}
-    paras["basic"] = X.paragraph_basic(ind, basic)
+    paras["basic"] = monitoring.paragraph_basic(ind, basic)
     for name, text in paras.items():
         assert text and "None" not in text and "—" not in text and "nan" not in text, (name, text)
-    for topic in I.TOPICS:
+    for topic in registry.TOPICS:
         if ind[topic] is None:
-            assert paras[topic] == X.no_data(ind, topic)
+            assert paras[topic] == wording.no_data(ind, topic)
         elif not (topic == "funds" and not ind[topic]["projects"]) \
                 and not (topic == "income" and ind[topic]["per_capita_net"]["covered"] is None) \
                 and not (topic == "posts" and not ind[topic]["hired_in_year"]["by_type"]):
-            for sentence in X.not_stated(ind, topic):
+            for sentence in wording.not_stated(ind, topic):
                 assert sentence in paras[topic], (topic, sentence, paras[topic])
     if e is not None and e["workers"] is None:
         assert "零就业" not in paras["employment"].split("未计算")[0]
@@ -405,12 +415,12 @@ def run(spec: dict, mid_year: bool) -> None:
             t = contract.load_township(folder, town, cache=cache)
             for year in (*YEARS, 2019):
                 d = dt.date(year, 6, 30) if mid_year else dt.date(year, 12, 31)
-                ind = I.compute(t, town, year, d, I.DEFAULT_POLICY)
-                basic = I.basic(t, town, d)
+                ind = registry.compute(t, town, year, d, topic_base.DEFAULT_POLICY)
+                basic = monitoring.basic(t, town, d)
                 check_invariants(ind, basic, spec, town, t)
                 for fn in TABLE_FNS:
-                    TB.markdown(fn(ind), "表")
-                TB.markdown(TB.projects(t, town, year), "附表")
+                    tables_mod.markdown(fn(ind), "表")
+                tables_mod.markdown(funds.projects(t, town, year), "附表")
                 for fn in CHART_FNS:
                     check_chart(fn(ind))
 

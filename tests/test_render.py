@@ -17,6 +17,7 @@ import docx
 import pytest
 
 from zhenxing.report import render as rmod
+from zhenxing.report import charts
 from zhenxing.report.render import (
     CJKFonts,
     FontNotFoundError,
@@ -347,7 +348,6 @@ def test_html_from_the_shared_parse_is_what_pandoc_embed_resources_writes(tmp_pa
     text as aria-label); the stylesheet inlined as written."""
     import subprocess
 
-    from zhenxing.report import charts
     res = make_resources(tmp_path)
     chart, alt = charts.bar({"县内": 120, "省外": 80}, "务工人数", "人")
     (res / "charts" / "work.svg").write_text(chart.svg, encoding="utf-8")
@@ -675,7 +675,6 @@ def test_docx_reference_spaces_captions_and_charts():
 
 def _long_report(res: Path) -> str:
     """Several topics of text, tables and SVG+PNG charts: enough pages for layout to matter."""
-    from zhenxing.report import charts
     para = "全镇持续做好防止返贫动态监测和帮扶工作，落实各项帮扶措施，巩固拓展脱贫攻坚成果。" * 6
     rows = "\n".join(f"| 第{i}村 | {i * 3}户{i * 9}人 | XM2023010{i}0123456789 | 碧垭村农产品冷链仓储项目{i} |"
                      for i in range(1, 8))
@@ -760,7 +759,6 @@ def test_docx_png_twin_is_rasterised_from_the_svg_of_a_notebook_chart(tmp_path):
     and the title and labels drawn (dark ink, not blank); HTML keeps the SVG."""
     from PIL import Image, ImageStat
 
-    from zhenxing.report import charts
     res = tmp_path / "res"
     (res / "charts").mkdir(parents=True)
     chart, alt = charts.bar({"县内": 120, "省内县外": 90, "省外": 80}, "务工人数", "人")
@@ -792,7 +790,6 @@ def test_png_twin_is_redrawn_when_older_than_its_svg_and_kept_otherwise(tmp_path
     chart: a PNG older than its SVG is redrawn; one newer (a notebook's own) is kept."""
     import os
 
-    from zhenxing.report import charts
     from zhenxing.report.render import png_twins
     (tmp_path / "charts").mkdir()
     md = "![图1　甲1户](charts/a.svg)\n\n![图2　乙2户](charts/b.svg)\n\n![图3　远程](https://x.org/c.svg)\n"

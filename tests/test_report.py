@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from zhenxing.report.assemble import assemble as report
-from zhenxing.topics import text
+from zhenxing.words import numbers
+from zhenxing.words import wording
 
 TOWN = "青山镇"
 
@@ -50,7 +51,7 @@ def test_problems_are_at_most_five_themed_items(run):
     items = [p for p in section(md, "三、存在问题").split("\n\n") if p.strip()]
     assert 1 <= len(items) <= 5
     for i, item in enumerate(items):
-        assert item.startswith(f"{text.ORDINALS[i]}是"), item
+        assert item.startswith(f"{wording.ORDINALS[i]}是"), item
     body = "".join(items)
     # the three policy misreadings are gone
     assert "风险未消除" not in body and "不履职" not in body and "产业发展的比例" not in body
@@ -93,7 +94,7 @@ def test_numbers_as_the_documents_write_them(run):
 
 def test_register_report_date_once_and_the_township_as_quanzhen(run):
     _, d, md = run
-    full = text.date_cn(d)
+    full = numbers.date_cn(d)
     assert md.count(full) <= 2                                  # the intro and the provenance
     body = prose(md)
     first, rest = body.split("\n", 1)

@@ -13,6 +13,7 @@ import pytest
 
 from zhenxing.sample import generator as sample
 from zhenxing.sample.generator import generate, id_check_char, is_valid_id
+from zhenxing.topics import monitoring
 
 SMALL = dict(townships=2, households_per_township=150)
 TABLES = ("households", "members", "work", "income", "projects", "payments", "posts")
@@ -255,7 +256,6 @@ def test_person_level_and_contract_files_give_the_same_township(tmp_path):
     households and members, same monitoring figures (the export has no 风险发现日期, so
     identification_days is not computable from it, and its dates are months)."""
     from zhenxing.data import contract
-    from zhenxing.topics import indicators
     kw = dict(townships=2, households_per_township=150)
     a = generate(tmp_path / "person", **kw)
     b = generate(tmp_path / "contract", person_level=False, **kw)
@@ -278,8 +278,8 @@ def test_person_level_and_contract_files_give_the_same_township(tmp_path):
     for name in ("work", "income", "posts", "projects", "payments"):
         assert len(ta[name]) == len(tb[name]), name
     for year in (2022, 2023):
-        fa = indicators.monitoring(ta, town, year, f"{year}-12-31")
-        fb = indicators.monitoring(tb, town, year, f"{year}-12-31")
+        fa = monitoring.monitoring(ta, town, year, f"{year}-12-31")
+        fb = monitoring.monitoring(tb, town, year, f"{year}-12-31")
         assert not (fa.pop("identification_days") or {}).get("counted")  # not computable
         fb.pop("identification_days")
         assert fa == fb, year

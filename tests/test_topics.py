@@ -11,12 +11,20 @@ import pandas as pd
 import pytest
 
 from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
-from zhenxing.topics import indicators as I
+from zhenxing.topics import base as topic_base
+from zhenxing.topics import credit as credit_topic
+from zhenxing.topics import education
+from zhenxing.topics import employment
+from zhenxing.topics import funds
+from zhenxing.topics import income as income_topic
+from zhenxing.topics import monitoring
+from zhenxing.topics import registry
+from zhenxing.topics import security
 
 T = "甲镇"
 Y = 2023
 END = dt.date(2023, 12, 31)
-POLICY = {**I.DEFAULT_POLICY, "start_progress": {"04-30": 60, "06-30": 90},
+POLICY = {**topic_base.DEFAULT_POLICY, "start_progress": {"04-30": 60, "06-30": 90},
           "wage_income_target": 10000, "business_income_target": 7000}
 
 
@@ -177,17 +185,17 @@ def without(df: pd.DataFrame, col: str) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- core tables
 def test_main_risk_types():
-    m = I.monitoring(core(), T, Y, END, POLICY)
+    m = monitoring.monitoring(core(), T, Y, END, POLICY)
     # unresolved: H1 因病 (3 persons), H2 因病 (2), H4 因学 (1); H3 is eliminated
-    assert I.monitoring_more(m)["main_risk_types"] == [
+    assert monitoring.main_risk_types(m)["main_risk_types"] == [
         {"type": "因病", "households": 2, "persons": 5, "share": pytest.approx(200 / 3)},
         {"type": "因学", "households": 1, "persons": 1, "share": pytest.approx(100 / 3)},
     ]
-    assert I.monitoring_more(None) == {"main_risk_types": None}
+    assert monitoring.main_risk_types(None) == {"main_risk_types": None}
 
 
 def test_relocation():
-    r = I.relocation(core(), T, Y, END)
+    r = security.relocation(core(), T, Y, END)
     # relocated in 甲镇: H1 (3), H3 (4), H5 (5); labour: P1, P6, P7, P11, P12; 2023 rows: P1, P6, P7
     assert r == {"households": {"households": 3, "persons": 12}, "labor_force": 5, "workers": 3,
                  "work_rate": pytest.approx(60.0), "zero_employment_households": 1}   # H5
@@ -197,21 +205,21 @@ def test_relocation_nulls():
     notes = []
     t = core()
     t["households"] = without(t["households"], "是否易地扶贫搬迁")
-    assert I.relocation(t, T, Y, END, notes) is None
+    assert security.relocation(t, T, Y, END, notes) is None
     assert notes[0]["topic"] == "relocation" and notes[0]["reason"] == "未提供“是否易地扶贫搬迁”信息"
     t = core()
     del t["work"]
     notes = []
-    r = I.relocation(t, T, Y, END, notes)
+    r = security.relocation(t, T, Y, END, notes)
     assert r["labor_force"] == 5 and r["workers"] is None and r["work_rate"] is None
     assert {n["key"] for n in notes} == {"workers", "work_rate", "zero_employment_households"}
     # no work row of 2022 for anyone but P4 (not relocated): workers 0 is a true 0
-    r = I.relocation(core(), T, 2022, dt.date(2022, 12, 31))
+    r = security.relocation(core(), T, 2022, dt.date(2022, 12, 31))
     assert r["workers"] == 0 and r["work_rate"] == 0.0
 
 
 def test_security():
-    s = I.security(core(), T, Y, END)
+    s = security.security(core(), T, Y, END)
     assert s["dibao"] == {"households": 2, "persons": 8}           # H1 3 + H5 5 (H6 not covered)
     assert s["tekun"] == {"households": 1, "persons": 1}           # H4
     # unresolved objects: H1 (labour), H2 (no labour, no 低保/特困), H4 (no labour, 特困)
@@ -228,19 +236,19 @@ def test_security_nulls():
     t = core()
     t["households"] = without(t["households"], "是否特困供养")
     notes = []
-    s = I.security(t, T, Y, END, notes)
+    s = security.security(t, T, Y, END, notes)
     assert s["tekun"] is None and s["unable_to_work_unsecured"] is None and s["dibao"] is not None
     assert {(n["key"], n["column"]) for n in notes} == {("tekun", "是否特困供养"),
                                                         ("unable_to_work_unsecured", "是否特困供养")}
     t = core()
     t["members"] = without(t["members"], "在校生状况")
-    s = I.security(t, T, Y, END)
+    s = security.security(t, T, Y, END)
     assert s["pension_insured_rate"] is None and s["medical_insured_rate"] is not None
-    assert I.security({"members": members()}, T, Y, END) is None
+    assert security.security({"members": members()}, T, Y, END) is None
 
 
 def test_education():
-    e = I.education(core(), T, Y, END)
+    e = education.education(core(), T, Y, END)
     # aged 6–15 on 2023-09-01 and 非在校生: P3 (13), P13 (15); P9 turns 6 on 2 Sep
     assert e["compulsory_age_not_in_school"] == 2
     assert e["students_by_stage"] == {"学前教育": 1, "小学": 2, "初中": 0, "高中": 1, "中职": 0, "高职": 0,
@@ -252,63 +260,63 @@ def test_education_nulls_and_zero():
     t = core()
     t["members"] = without(t["members"], "在校生状况")
     notes = []
-    e = I.education(t, T, Y, END, notes)
+    e = education.education(t, T, Y, END, notes)
     assert e["compulsory_age_not_in_school"] is None and e["students_by_stage"] is None
     assert notes[0]["column"] == "在校生状况"
     t = core()
     t["members"] = t["members"][~t["members"]["证件号码"].isin(["P3", "P13"])]
-    assert I.education(t, T, Y, END)["compulsory_age_not_in_school"] == 0   # a true zero
+    assert education.education(t, T, Y, END)["compulsory_age_not_in_school"] == 0   # a true zero
 
 
 def test_funds_more():
-    f = I.funds_more(core(), T, Y, END, POLICY)
+    f = funds.project_details(core(), T, Y, END, POLICY)
     assert f["projects_by_type"] == {"产业发展": 1, "就业帮扶": 1, "乡村建设": 0, "基础设施": 1, "其他": 0}
     assert f["beneficiaries"] == 160                                  # XM1 once (120) + XM3 40
     # 3 projects; started by 04-30: XM1; by 06-30: XM1, XM2
     assert f["start_progress"] == [
         {"date": "2023-04-30", "started": 1, "start_rate": pytest.approx(100 / 3), "target": 60.0},
         {"date": "2023-06-30", "started": 2, "start_rate": pytest.approx(200 / 3), "target": 90.0}]
-    early = I.funds_more(core(), T, Y, dt.date(2023, 5, 31), POLICY)
+    early = funds.project_details(core(), T, Y, dt.date(2023, 5, 31), POLICY)
     assert [p["date"] for p in early["start_progress"]] == ["2023-04-30"]
 
 
 def test_funds_more_nulls():
     notes = []
-    no_target = {k: v for k, v in I.DEFAULT_POLICY.items() if k != "start_progress"}
-    f = I.funds_more(core(), T, Y, END, no_target, notes)             # no start_progress set
+    no_target = {k: v for k, v in topic_base.DEFAULT_POLICY.items() if k != "start_progress"}
+    f = funds.project_details(core(), T, Y, END, no_target, notes)             # no start_progress set
     assert f["start_progress"] is None and notes[0]["reason"] == "参数文件未设定项目开工进度要求"
     assert notes[0]["cause"] == "no_target"
     t = core()
     t["projects"] = without(t["projects"], "受益脱贫人口数")
-    assert I.funds_more(t, T, Y, END, POLICY)["beneficiaries"] is None
-    assert I.funds_more({"households": households()}, T, Y, END, POLICY) is None
+    assert funds.project_details(t, T, Y, END, POLICY)["beneficiaries"] is None
+    assert funds.project_details({"households": households()}, T, Y, END, POLICY) is None
 
 
 def test_employment_more():
-    emp = I.employment(core(), T, Y, END)
-    e = I.employment_more(core(), T, Y, END, emp)
+    emp = employment.employment(core(), T, Y, END)
+    e = employment.work_modes_and_stability(core(), T, Y, END, emp)
     # covered workers of 2023: P1 企业务工 10 months, P6 灵活就业 4, P7 blank 6 (P16 not covered)
     assert e["by_mode"] == {"企业务工": 1, "帮扶车间": 0, "公益性岗位": 0, "灵活就业": 1, "自主创业": 0, "未填写": 1}
     assert e["stable_workers"] == 2
     t = core()
     t["work"] = without(without(t["work"], "务工月数"), "就业方式")
     t["work"].attrs["absent_columns"] = ("务工月数", "就业方式")
-    assert I.employment_more(t, T, Y, END, emp) == {"by_mode": None, "stable_workers": None}
+    assert employment.work_modes_and_stability(t, T, Y, END, emp) == {"by_mode": None, "stable_workers": None}
 
 
 def test_income_more():
-    inc = I.income(core(), T, Y, END, POLICY)
-    i = I.income_more(core(), T, Y, END, POLICY, inc)
+    inc = income_topic.income(core(), T, Y, END, POLICY)
+    i = income_topic.wage_and_business_income(core(), T, Y, END, POLICY, inc)
     # covered with a 2023 row: H1 (3), H5 (size from households: 5) → 8 persons
     assert i["per_capita_wage"] == pytest.approx((30000 + 20000) / 8)
     assert i["per_capita_business_net"] == pytest.approx((10000 - 4000) / 8)
     assert (i["wage_income_target"], i["business_income_target"]) == (10000.0, 7000.0)
-    assert I.income_more(core(), T, Y, END, POLICY, None) is None
+    assert income_topic.wage_and_business_income(core(), T, Y, END, POLICY, None) is None
 
 
 # ---------------------------------------------------------------- optional tables
 def test_credit():
-    c = I.credit(world(), T, Y, END)
+    c = credit_topic.credit(world(), T, Y, END)
     assert c["loans_in_year"] == {"count": 3, "households": 3, "amount": 10.3}   # L2 5.1 + L3 3.2 + L4 2.0
     assert c["cumulative"] == {"count": 5, "amount": 19.3}                     # L1–L5 (L6 乙乡, L7 2024)
     assert c["outstanding"] == {"count": 3, "amount": 13.3}                    # L1 L2 L3
@@ -319,23 +327,23 @@ def test_credit():
 
 def test_credit_nulls_and_zeros():
     notes = []
-    assert I.credit(core(), T, Y, END, notes) is None
+    assert credit_topic.credit(core(), T, Y, END, notes) is None
     assert notes == [{"topic": "credit", "key": None, "cause": "table_absent", "table": "credit", "column": None,
                       "reason": "未提供小额信贷数据"}]
     t = world()
     t["credit"] = without(t["credit"], "逾期金额")
     notes = []
-    c = I.credit(t, T, Y, END, notes)
+    c = credit_topic.credit(t, T, Y, END, notes)
     assert c["overdue"] is None and notes[0]["column"] == "逾期金额"
     t = world()
     t["credit"] = t["credit"].iloc[0:0]                                         # header only
-    c = I.credit(t, T, Y, END)
+    c = credit_topic.credit(t, T, Y, END)
     assert c["loans_in_year"] == {"count": 0, "households": 0, "amount": 0.0} and c["overdue"]["count"] == 0
     assert c["coverage"] == 0.0
 
 
 def test_assistance():
-    a = I.assistance(world(), T, Y, END)
+    a = security.assistance(world(), T, Y, END)
     # 农村低保 active in 2023: H1 (two rows, 3 persons), H5 (2); paid in 2023: 4800 + 3000.5 元
     assert a["by_type"]["农村低保"] == {"households": 2, "persons": 5, "amount": pytest.approx(0.78005)}
     assert a["by_type"]["特困供养"] == {"households": 1, "persons": 1, "amount": 0.6}
@@ -343,37 +351,37 @@ def test_assistance():
     assert a["by_type"]["高龄补贴"] == {"households": 0, "persons": 0, "amount": 0.0}
     # at 31 Dec: H1 低保, H4 特困 (H5 ended 30 Sep) of 5 covered
     assert a["covered_base"] == {"secured": 2, "covered": 5} and a["covered_share"] == pytest.approx(40.0)
-    mid = I.assistance(world(), T, Y, dt.date(2023, 6, 30))
+    mid = security.assistance(world(), T, Y, dt.date(2023, 6, 30))
     assert mid["covered_base"]["secured"] == 3 and mid["by_type"]["临时救助"]["households"] == 0
 
 
 def test_assistance_absent():
     notes = []
-    assert I.assistance(core(), T, Y, END, notes) is None and notes[0]["table"] == "assistance"
+    assert security.assistance(core(), T, Y, END, notes) is None and notes[0]["table"] == "assistance"
     t = world()
     t["assistance"] = without(t["assistance"], "发放金额")
-    a = I.assistance(t, T, Y, END)
+    a = security.assistance(t, T, Y, END)
     assert a["by_type"]["农村低保"]["amount"] is None and a["by_type"]["农村低保"]["households"] == 2
 
 
 def test_education_aid():
-    e = I.education_aid(world(), T, Y, END)
+    e = education.education_aid(world(), T, Y, END)
     # 学年 2022-2023 and 2023-2024 overlap 2023; P14's 2021-2022 and P17 (乙乡) do not count
     assert e["by_programme"] == {"两免一补": {"count": 1, "amount": pytest.approx(0.06255)},
                                  "国家助学金": {"count": 2, "amount": 0.2},
                                  "雨露计划": {"count": 1, "amount": 0.15}}
     assert e["rainbow"] == {"count": 1, "amount": 0.15}
     assert e["students"] == 2
-    assert I.education_aid(core(), T, Y, END) is None
+    assert education.education_aid(core(), T, Y, END) is None
 
 
 def test_school_year_forms():
     sy = pd.Series(["2022-2023", "2023/2024", "2023-24", "2021-2022", "2023学年", "2024-2025"])
-    assert I._school_year_overlaps(sy, 2023).tolist() == [True, True, True, False, True, False]
+    assert education._school_year_overlaps(sy, 2023).tolist() == [True, True, True, False, True, False]
 
 
 def test_assets():
-    a = I.assets(world(), T, Y, END)
+    a = funds.assets(world(), T, Y, END)
     # 形成年度 ≤ 2023 in 甲镇: ZC1 ZC2 (经营性), ZC3 ZC6 (公益性); ZC4 2024, ZC5 县本级
     assert a["by_class"] == {"经营性资产": {"count": 2, "value": 180.75}, "公益性资产": {"count": 2, "value": 55.125},
                              "到户类资产": {"count": 0, "value": 0.0}}
@@ -381,19 +389,19 @@ def test_assets():
     assert (a["registered"], a["unregistered"]) == (2, 2)                     # ZC1, ZC3 (ZC6 in 2024)
     assert a["registered_rate"] == pytest.approx(50.0)
     assert a["income"] == 9.5                                                 # 8.4 + 1.1
-    assert I.assets(core(), T, Y, END) is None
+    assert funds.assets(core(), T, Y, END) is None
 
 
 def test_assets_column_absent():
     t = world()
     t["assets"] = without(t["assets"], "确权日期")
     notes = []
-    a = I.assets(t, T, Y, END, notes)
+    a = funds.assets(t, T, Y, END, notes)
     assert a["registered_rate"] is None and a["unregistered"] is None and notes[0]["column"] == "确权日期"
 
 
 def test_villages():
-    v = I.villages(world(), T, Y, END)
+    v = monitoring.villages(world(), T, Y, END)
     assert v["count"] == 3 and v["poverty_exited"] == 1
     assert (v["groups"], v["grid_staff"], v["work_team"]) == (19, 6, 4)       # 2023 rows: 8+6+5, 3+2+1, 4+0
     assert v["collective_income_counted"] == 2                               # 三村 blank
@@ -403,18 +411,16 @@ def test_villages():
 
 def test_villages_absent_and_other_year():
     notes = []
-    assert I.villages(core(), T, Y, END, notes) is None and notes[0]["reason"] == "未提供村数据"
+    assert monitoring.villages(core(), T, Y, END, notes) is None and notes[0]["reason"] == "未提供村数据"
     notes = []
-    v = I.villages(world(), T, 2021, dt.date(2021, 12, 31), notes)
+    v = monitoring.villages(world(), T, 2021, dt.date(2021, 12, 31), notes)
     assert v["count"] == 3 and v["groups"] is None
     assert all(n["cause"] == "no_rows" for n in notes)
 
 
-def test_more_fills_every_key_and_nulls_without_optional_tables():
-    ind = {"monitoring": I.monitoring(core(), T, Y, END, POLICY), "funds": I.funds(core(), T, Y, END, POLICY),
-           "employment": I.employment(core(), T, Y, END), "income": I.income(core(), T, Y, END, POLICY)}
-    notes = []
-    I.more(core(), T, Y, END, POLICY, ind, notes)
+def test_compute_fills_every_key_and_nulls_without_optional_tables():
+    ind = registry.compute(core(), T, Y, END, POLICY)
+    notes = ind["not_stated"]
     for k in ("credit", "assistance", "education_aid", "assets", "villages"):
         assert ind[k] is None and any(n["topic"] == k and n["key"] is None for n in notes)
     for k in ("relocation", "security", "education"):
@@ -424,17 +430,15 @@ def test_more_fills_every_key_and_nulls_without_optional_tables():
 
 # ---------------------------------------------------------------- flags
 def _flags(ind, policy=POLICY):
-    if not hasattr(I, "FLAG_RULES"):
-        pytest.skip("structured flags not in this tree")
-    return {f["rule"]: f for f in I.flags(ind, policy)}
+    return {f["rule"]: f for f in registry.flags(ind, policy)}
 
 
 def test_flags_of_the_further_topics():
-    ind = {"security": I.security(core(), T, Y, END), "education": I.education(core(), T, Y, END),
-           "credit": I.credit(world(), T, Y, END), "assets": I.assets(world(), T, Y, END),
-           "funds": {**I.funds(core(), T, Y, END, POLICY), **I.funds_more(core(), T, Y, END, POLICY)},
-           "employment": {**I.employment(core(), T, Y, END)}}
-    ind["employment"].update(I.employment_more(core(), T, Y, END, ind["employment"]))
+    ind = {"security": security.security(core(), T, Y, END), "education": education.education(core(), T, Y, END),
+           "credit": credit_topic.credit(world(), T, Y, END), "assets": funds.assets(world(), T, Y, END),
+           "funds": {**funds.funds(core(), T, Y, END, POLICY), **funds.project_details(core(), T, Y, END, POLICY)},
+           "employment": {**employment.employment(core(), T, Y, END)}}
+    ind["employment"].update(employment.work_modes_and_stability(core(), T, Y, END, ind["employment"]))
     f = _flags(ind, {**POLICY, "stable_work_share_min": 70})
     assert f["unsecured_no_labour"]["theme"] == "兜底保障" and f["unsecured_no_labour"]["values"] == {"households": 1, "persons": 2}
     assert f["out_of_school"]["values"] == {"persons": 2}

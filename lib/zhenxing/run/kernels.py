@@ -419,7 +419,7 @@ def preload(counties=(), year: int | None = None, formats=("html", "pdf", "docx"
     if "docx" in formats:
         warm.append(render.reference_docx)
     if "pdf" in formats or "docx" in formats:
-        warm.append(lambda: render._typst_fonts(render.cjk_fonts()))
+        warm.append(lambda: render.typst_fonts(render.cjk_fonts()))
     for step in warm:
         try:
             step()

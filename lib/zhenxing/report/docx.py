@@ -1,0 +1,314 @@
+"""Word: the reference document (styles of a 公文) and the tidy-up of what pandoc writes."""
+from __future__ import annotations
+
+import functools
+import io
+import os
+from pathlib import Path
+
+from zhenxing.report.tools import pandoc_path, run_tool
+
+DOCX_TEXT_WIDTH_TWIPS = round((210 - 28 - 26) / 25.4 * 1440)
+
+
+def tidy_docx(path: Path) -> None:
+    """What a reference document cannot say, done on pandoc's DOCX in place.
+
+    Every table spans the text width (its columns scaled to it, in the proportions the
+    Lua filter gave), is centred, has a bold, centred header row repeated on each page,
+    and no row split across two pages; a paragraph right after a table gets space above
+    it, so text and charts do not sit flush against the table's last rule.
+    """
+    import zipfile
+
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.opc.oxml import serialize_part_xml
+    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    # Only word/document.xml changes: it is parsed with python-docx's element classes
+    # (which keep children in schema order) and the package is rewritten with every other
+    # part as pandoc wrote it — not opened and saved whole by python-docx, which parses
+    # and re-serialises every part (a tenth of a second per report).
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        parts = {i.filename: z.read(i) for i in infos}
+    root = parse_xml(parts["word/document.xml"])
+    body = root.find(qn("w:body"))
+
+    def child(parent, tag: str, *, first: bool = False):
+        el = parent.find(qn(tag))
+        if el is None:
+            el = OxmlElement(tag)
+            if first:
+                parent.insert(0, el)
+            else:
+                parent.append(el)
+        return el
+
+    for tbl in body.iter(qn("w:tbl")):
+        tblpr = child(tbl, "w:tblPr", first=True)
+        width = child(tblpr, "w:tblW")
+        width.set(qn("w:type"), "pct")
+        width.set(qn("w:w"), "5000")
+        tblpr.alignment = WD_TABLE_ALIGNMENT.CENTER
+        grid = tbl.find(qn("w:tblGrid"))
+        if grid is not None:
+            cols = grid.findall(qn("w:gridCol"))
+            total = sum(int(c.get(qn("w:w"), "0") or 0) for c in cols)
+            if total > 0:
+                for c in cols:
+                    c.set(qn("w:w"), str(round(int(c.get(qn("w:w"))) * DOCX_TEXT_WIDTH_TWIPS / total)))
+        rows = tbl.findall(qn("w:tr"))
+        wide = grid is not None and len(grid.findall(qn("w:gridCol"))) >= 6
+        # python-docx's element classes insert children in schema order (Word
+        # refuses a file whose elements are out of order)
+        if wide:  # 五号 (10.5 pt) in tables of six columns or more, as in the PDF
+            for run in tbl.iter(qn("w:r")):
+                run.get_or_add_rPr().get_or_add_sz().val = Pt(10.5)
+        for i, tr in enumerate(rows):
+            trpr = tr.get_or_add_trPr()
+            if trpr.find(qn("w:cantSplit")) is None:
+                cant = OxmlElement("w:cantSplit")
+                after = [trpr.find(qn(t)) for t in ("w:trHeight", "w:tblHeader", "w:jc")]
+                after = [e for e in after if e is not None]
+                if after:
+                    after[0].addprevious(cant)
+                else:
+                    trpr.append(cant)
+            header = trpr.find(qn("w:tblHeader")) is not None or i == 0
+            if not header:
+                continue
+            if trpr.find(qn("w:tblHeader")) is None:
+                head = OxmlElement("w:tblHeader")
+                jc = trpr.find(qn("w:jc"))
+                if jc is not None:
+                    jc.addprevious(head)
+                else:
+                    trpr.append(head)
+            for para in tr.iter(qn("w:p")):
+                para.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+                for run in para.iter(qn("w:r")):
+                    run.get_or_add_rPr().get_or_add_b().val = True
+        # space between the table and what follows it
+        nxt = tbl.getnext()
+        if nxt is not None and nxt.tag == qn("w:p"):
+            spacing = nxt.get_or_add_pPr().get_or_add_spacing()
+            if (spacing.before or 0) < Pt(12):
+                spacing.before = Pt(12)
+    parts["word/document.xml"] = serialize_part_xml(root)
+    tmp = path.with_name(f".{path.name}.tidy")
+    with zipfile.ZipFile(tmp, "w") as out:
+        for i in infos:
+            info = zipfile.ZipInfo(i.filename, date_time=i.date_time)
+            info.external_attr = i.external_attr
+            # images are compressed already: stored, not deflated again (as Word does)
+            media = i.filename.startswith("word/media/") and not i.filename.endswith((".svg", ".xml"))
+            info.compress_type = zipfile.ZIP_STORED if media else i.compress_type
+            out.writestr(info, parts[i.filename])
+    os.replace(tmp, path)
+
+
+# -------------------------------------------------------------- reference.docx
+
+_BODY_FONT = ("Times New Roman", "宋体")
+_HEI_FONT = ("Times New Roman", "黑体")
+_KAI_FONT = ("Times New Roman", "楷体")
+
+
+@functools.cache
+def reference_docx() -> bytes:
+    """A Word reference document: pandoc's default, adjusted for Chinese reports.
+
+    A4 with GB/T 9704 margins; body 宋体 14 pt with a two-character first-line
+    indent and 1.5 line spacing; title 宋体 bold 22 pt centred; Heading 1 黑体,
+    Heading 2 楷体, Heading 3 宋体 bold, all black; tables with thin rules, table
+    captions 黑体 bold above and kept with their table, charts with 12 pt above;
+    page numbers "— 1 —" centred in the footer. What a style cannot say (full-width
+    tables, bold header rows, rows not split) is done by :func:`tidy_docx`.
+    """
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt, RGBColor
+
+    raw = run_tool([pandoc_path(), "--print-default-data-file", "reference.docx"],
+               what="pandoc 导出默认 reference.docx").stdout
+    doc = Document(io.BytesIO(raw))
+    styles = doc.styles
+
+    def fonts(element, latin: str, east_asian: str) -> None:
+        rpr = element.get_or_add_rPr()
+        rfonts = rpr.find(qn("w:rFonts"))
+        if rfonts is None:
+            rfonts = OxmlElement("w:rFonts")
+            rpr.insert(0, rfonts)
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            rfonts.attrib.pop(qn(attr), None)
+        for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+            rfonts.set(qn(attr), latin)
+        rfonts.set(qn("w:eastAsia"), east_asian)
+
+    def first_line_chars(style, chars: int, size_pt: float) -> None:
+        ppr = style.element.get_or_add_pPr()
+        ind = ppr.find(qn("w:ind"))
+        if ind is None:
+            ind = OxmlElement("w:ind")
+            ppr.append(ind)
+        for attr in list(ind.attrib):
+            ind.attrib.pop(attr)
+        ind.set(qn("w:firstLineChars"), str(chars * 100))
+        ind.set(qn("w:firstLine"), str(int(chars * size_pt * 20)))
+
+    def find_style(name: str):
+        # by name, else by id ("Caption" is stored as the built-in "caption")
+        key = name.replace(" ", "")
+        for st in styles:
+            if st.name == name:
+                return st
+        for st in styles:
+            if st.style_id == key:
+                return st
+        return None
+
+    def para_style(name: str, *, font=_BODY_FONT, size: float | None = None,
+                   bold: bool | None = None, indent: int | None = None,
+                   align=None, line: float | None = None, before=None, after=None):
+        style = find_style(name)
+        if style is None:
+            style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        fonts(style.element, *font)
+        style.font.color.rgb = RGBColor(0, 0, 0)
+        style.font.italic = False
+        if size is not None:
+            style.font.size = Pt(size)
+        if bold is not None:
+            style.font.bold = bold
+        pf = style.paragraph_format
+        if indent is not None:
+            if indent:
+                first_line_chars(style, indent, size or 14)
+            else:
+                pf.first_line_indent = Pt(0)
+                ind = style.element.get_or_add_pPr().find(qn("w:ind"))
+                if ind is not None:
+                    ind.attrib.pop(qn("w:firstLineChars"), None)
+        if align is not None:
+            pf.alignment = align
+        if line is not None:
+            pf.line_spacing = line
+        if before is not None:
+            pf.space_before = Pt(before)
+        if after is not None:
+            pf.space_after = Pt(after)
+        return style
+
+    # document defaults: East Asian text in 宋体, language zh-CN
+    rpr_default = styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
+    rpr = rpr_default.find(qn("w:rPr"))
+    rfonts = rpr.find(qn("w:rFonts"))
+    if rfonts is None:
+        rfonts = OxmlElement("w:rFonts")
+        rpr.insert(0, rfonts)
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        rfonts.attrib.pop(qn(attr), None)
+    for attr in ("w:ascii", "w:hAnsi", "w:cs"):
+        rfonts.set(qn(attr), _BODY_FONT[0])
+    rfonts.set(qn("w:eastAsia"), _BODY_FONT[1])
+    lang_el = rpr.find(qn("w:lang"))
+    if lang_el is None:
+        lang_el = OxmlElement("w:lang")
+        rpr.append(lang_el)
+    lang_el.set(qn("w:eastAsia"), "zh-CN")
+
+    para_style("Normal", size=14)
+    for name in ("Body Text", "First Paragraph"):
+        para_style(name, size=14, indent=2, line=1.5, before=0, after=0,
+                   align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    para_style("Compact", size=12, indent=0, line=1.0, before=0, after=0,
+               align=WD_ALIGN_PARAGRAPH.LEFT)
+    para_style("Title", size=22, bold=True, indent=0, line=1.25, before=0, after=18,
+               align=WD_ALIGN_PARAGRAPH.CENTER)
+    heading_fonts = {1: (_HEI_FONT, False), 2: (_KAI_FONT, False), 3: (_BODY_FONT, True)}
+    for level in range(1, 7):
+        font, bold = heading_fonts.get(level, (_BODY_FONT, False))
+        st = para_style(f"Heading {level}", font=font, size=14, bold=bold, indent=2,
+                        line=1.5, before=6, after=6, align=WD_ALIGN_PARAGRAPH.LEFT)
+        st.paragraph_format.keep_with_next = True
+    # a table caption sits above its table (and stays with it), a chart's below it;
+    # charts and captions keep clear of the table or text before them
+    for name, before, after in (("Caption", 6, 6), ("Table Caption", 12, 4),
+                                ("Image Caption", 4, 12)):
+        st = para_style(name, font=_HEI_FONT if name == "Table Caption" else _BODY_FONT,
+                        size=12, bold=name == "Table Caption", indent=0, line=1.25,
+                        before=before, after=after, align=WD_ALIGN_PARAGRAPH.CENTER)
+        if name == "Table Caption":
+            st.paragraph_format.keep_with_next = True
+    for name in ("Captioned Figure", "Figure"):
+        st = para_style(name, indent=0, align=WD_ALIGN_PARAGRAPH.CENTER, line=1.0,
+                        before=12, after=0)
+        st.paragraph_format.keep_with_next = True
+
+    # thin rules on every cell of pandoc's "Table" style
+    table_style = find_style("Table")
+    if table_style is not None:
+        el = table_style.element
+        tblpr = el.find(qn("w:tblPr"))
+        if tblpr is None:
+            tblpr = OxmlElement("w:tblPr")
+            el.append(tblpr)
+        old = tblpr.find(qn("w:tblBorders"))
+        if old is not None:
+            tblpr.remove(old)
+        borders = OxmlElement("w:tblBorders")
+        for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
+            b = OxmlElement(f"w:{edge}")
+            b.set(qn("w:val"), "single")
+            b.set(qn("w:sz"), "4")
+            b.set(qn("w:space"), "0")
+            b.set(qn("w:color"), "000000")
+            borders.append(b)
+        tblpr.append(borders)
+
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
+    section.left_margin, section.right_margin = Mm(28), Mm(26)
+    section.footer_distance = Mm(20)
+
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    para.text = ""
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def run(text: str | None = None):
+        r = para.add_run(text or "")
+        fonts(r._r, *_BODY_FONT)
+        r.font.size = Pt(14)
+        return r
+
+    run("— ")
+    for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, None),
+                        ("end", None)):
+        r = run("1" if (kind is None and instr is None) else None)
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            r._r.append(fld)
+        elif instr:
+            it = OxmlElement("w:instrText")
+            it.set(qn("xml:space"), "preserve")
+            it.text = instr
+            r._r.append(it)
+    run(" —")
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
