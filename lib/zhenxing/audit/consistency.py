@@ -40,7 +40,7 @@ SUBJECTS = (
 )
 _SUBJECT_RE = re.compile("|".join(f"(?P<s{i}>{rx})" for i, (_, rx) in enumerate(SUBJECTS)))
 # words that narrow a subject to a part of it, a place or a period
-_SCOPE = re.compile(r"(搬迁|新增|新识别|新纳入|当年|年内|今年新|本年新|风险已消除|已消除|消除风险|风险消除|未消除|尚未消除|返贫|致贫|"
+_SCOPE = re.compile(r"(搬迁|新增|新识别|新纳入|今年新|本年新|当年新|年内新|风险已消除|已消除|消除风险|风险消除|未消除|尚未消除|返贫|致贫|"
                     r"有劳动能力|无劳动能力|弱劳动|半劳动|务工|外出|就业|享受|发放|帮扶|贷款|参保|低保|特困|残疾|患病|大病|"
                     r"上年|去年|同期|上半年|下半年|季度|\d{1,2}月|\d{4}年|其中|[A-Da-d]类|一类|二类|三类|脱贫不稳定|边缘易致贫|"
                     r"突发严重困难|集中|分散|县内|县外|省内|省外|城镇|农村户籍|[\u4e00-\u9fff]{2}(?<!农|乡|政|各|个|该|全)村)")
@@ -88,7 +88,8 @@ def subject_key(doc: Doc, n: int, f: Figure) -> tuple[str, frozenset] | None:
                                and g.start > _pos_in_line(line, f, earlier[2]) for g in doc.figs[n - 1]):
             ctx = f.context[:len(f.context) - len(f.before)]
             clause_start = max(ctx.rfind(c, 0, earlier[1]) for c in "，,；;：:") + 1
-            return earlier[0], _scope(ctx[clause_start:earlier[1]] + ctx[earlier[2]:])
+            clause_end = min([i for i in (ctx.find(c, earlier[2]) for c in "，,；;：:") if i >= 0] or [len(ctx)])
+            return earlier[0], _scope(ctx[clause_start:earlier[1]] + ctx[earlier[2]:clause_end])
     return None
 
 

@@ -99,6 +99,10 @@ def check_numbering(doc: Doc) -> list[Finding]:
             break
         for m in _ORDINAL_IS.finditer(line):
             v = cn_value(m.group(1))
+            run = open_runs.get("is")
+            if v == 1 and run and len(run) == 1 and run[-1][2] == n:
+                run.append(("is", v, n, m.start(1), m.end()))     # 一是 … 一是 in one paragraph: a repeat
+                continue
             if v == 1 or "is" not in open_runs:
                 if v != 1:
                     continue

@@ -89,6 +89,12 @@ def check_rates(doc: Doc) -> list[Finding]:
 
 
 
+def _bare_label(words: str) -> str:
+    """The name of a part or of a share's subject: 其中种植业 → 种植业, 种植业资金 → 种植业."""
+    words = re.sub(r"^[、，,；;：:\s]*(其中|全年|今年|当年|含)?[:：]?", "", words.strip())
+    return re.sub(r"(资金|金额|投入|的|为|是)+$", "", words)
+
+
 def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure]) -> list[Finding] | None:
     """占比 p against a total (the first figure) and its parts: right when one part gives
     p; otherwise checked against the part its subject words name, if exactly one."""
@@ -103,10 +109,9 @@ def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure]) 
     if any(matches_at_precision(p.value, t, p.decimals) for _, t in trues):
         doc.right("rate", n, p)
         return []
-    subject = _SHARE_WORD.sub("", p.before).strip(" ，,")
-    subject = re.sub(r"^(其中|全年|今年|当年)", "", subject)
-    named = [(x, t) for x, t in trues if subject and len(subject) >= 2 and (subject in x.before or
-             (len(x.before.strip()) >= 2 and x.before.strip()[-4:] in subject))]
+    subject = _bare_label(_SHARE_WORD.sub("", p.before))
+    named = [(x, t) for x, t in trues if len(subject) >= 2 and len(_bare_label(x.before)) >= 2 and
+             (subject in _bare_label(x.before) or _bare_label(x.before) in subject)]
     if len(named) != 1 and len(trues) == 1:
         named = trues
     if len(named) != 1:
@@ -194,14 +199,11 @@ def _rates_around(doc: Doc, n: int, p: Figure) -> list[Figure]:
 
 
 def _is_difference(p: Figure, rates: list[Figure]) -> bool:
-    """p equals the difference of two stated rates (and not their relative change)."""
+    """p equals the difference of two stated rates."""
     for i, a in enumerate(rates):
         for b in rates[i + 1:]:
             d = abs(a.value - b.value)
             if d and matches_at_precision(p.value, d, p.decimals):
-                lo = min(a.value, b.value)
-                if lo and matches_at_precision(p.value, d * 100 / lo, p.decimals):
-                    continue
                 return True
     return False
 

@@ -68,13 +68,41 @@ def _depths(line: str, fs: list[Figure]) -> list[int]:
     return out
 
 
+def _list_end(line: str, fs: list[Figure], k: int, depth: list[int]) -> int:
+    """Where the list that starts at figure k ends: at a ； or, for a list joined by 、, at a ，."""
+    joined_by_dun = False
+    for m in range(k + 1, len(fs)):
+        if depth[m] > depth[k]:
+            continue
+        sep = line[fs[m - 1].end:fs[m].start]
+        sep = re.sub(r"[（(][^（()）]*[)）]", "", sep)
+        if depth[m] < depth[k] or re.search(r"[；;。]", sep) or (joined_by_dun and re.search(r"[，,]", sep)):
+            return m
+        if "、" in sep and not re.search(r"[，,]", sep):
+            joined_by_dun = True
+    return len(fs)
+
+
+def _statements(doc: Doc):
+    """(line, figures) of every sentence ended by 。！？: a list may run on past a ；."""
+    for n, figs in enumerate(doc.figs, 1):
+        line, group = doc.lines[n - 1], []
+        for f in figs:
+            if group and re.search(r"[。！!？?]", line[group[-1].end:f.start]):
+                yield n, group
+                group = []
+            group.append(f)
+        if group:
+            yield n, group
+
+
 def check_sums(doc: Doc) -> list[Finding]:
     """Parts against their total, where the parts are exhaustive. A sentence's breakdowns
     are read as a tree: the parts of a 其中 are the figures at its own depth of parentheses;
     a parenthesis right after a figure (未消除风险37户118人（A类…、B类…）) is a breakdown of
     that figure, not more parts of the whole; a second 其中 breaks down the figure before it."""
     out = []
-    for n, _, fs in doc.sentences():
+    for n, fs in _statements(doc):
         line = doc.lines[n - 1]
         depth = _depths(line, fs)
         starts = [j for j, f in enumerate(fs) if "其中" in f.before or
@@ -90,12 +118,20 @@ def check_sums(doc: Doc) -> list[Finding]:
                     break
             if total is None:
                 continue
-            parts = []
-            for k in range(j, len(fs)):
+            nested = any(s < j and depth[s] == depth[j] for s in starts)
+            end = _list_end(line, fs, j, depth) if nested else len(fs)
+            parts, skip_to = [], -1
+            for k in range(j, end):
                 f = fs[k]
-                if depth[k] < depth[j] or (k != j and k in starts and depth[k] == depth[j]):
+                if depth[k] < depth[j]:
                     break
-                if depth[k] > depth[j] or f.kind == "percent":
+                if k > j and k != skip_to and depth[k] == depth[j] and re.search(r"[；;]", line[fs[k - 1].end:f.start]):
+                    break                      # a ； ends a list, unless it ends a list within it
+                if k != j and k in starts and depth[k] == depth[j]:
+                    if not parts or parts[-1] is not fs[k - 1]:
+                        break
+                    skip_to = _list_end(line, fs, k, depth)     # a 其中 of the part before: its own list
+                if k < skip_to or depth[k] > depth[j] or f.kind == "percent":
                     continue
                 if not _usable(f) or f.unit != first.unit:
                     if f.unit != first.unit and f.kind in ("money", "count") and f.unit not in ("万元", "元"):
