@@ -93,7 +93,6 @@ def resolve_backend(backend: str | None = None) -> str:
     return choice
 
 
-@functools.cache
 def _pandoc_run(args: Sequence[str], markdown: str, *, what: str, cwd: Path) -> bytes:
     return run_tool([pandoc_path(), *args], what=what, cwd=cwd, stdin=markdown).stdout
 

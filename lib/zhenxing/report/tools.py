@@ -1,6 +1,7 @@
 """Running pandoc (and the other command-line tools a render calls) as subprocesses."""
 from __future__ import annotations
 
+import functools
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from zhenxing.report.errors import RenderError
 SUBPROCESS_TIMEOUT = 600  # seconds, per pandoc/quarto call
 
 
+@functools.cache
 def pandoc_path() -> str:
     """The pandoc binary that PyPI's pypandoc-binary ships."""
     import pypandoc
