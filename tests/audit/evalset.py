@@ -102,8 +102,8 @@ def gen_unit(r: random.Random, slip: bool) -> Case:
     if phr == 0:
         line = f"{subj}由{lo}%{verb}到{hi}%，{verb}{le}{d}{unit}。"
     elif phr == 1:
-        line = f"{subj}为{hi}%，{'高于' if up else '低于'}全县平均水平（{lo}%）{d}{unit}。"
-        line = line if up else f"{subj}为{lo}%，低于全县平均水平（{hi}%）{d}{unit}。"
+        line = f"{subj}为{hi}%，高于全县平均水平（{lo}%）{d}{unit}。" if up else \
+            f"{subj}为{hi}%，低于全县平均水平（{lo}%）{d}{unit}。"
     elif phr == 2:
         y = r.choice([2022, 2023])
         line = f"{y - 1}年全乡{subj}为{lo}%，{y}年为{hi}%。{subj}较上年{verb}{le}{d}{unit}。"
@@ -168,7 +168,7 @@ def gen_inconsistent(r: random.Random, slip: bool, host: str) -> Case:
     if not slip and r.random() < 0.4:    # a narrowed part of the same subject, with another value
         k = r.randint(1, max(1, h // 3))
         narrow = r.choice([f"今年新识别{r.choice(pre)}{k}户。", f"风险已消除{r.choice(pre)}{k}户{k * 3}人。",
-                           f"{r.choice(VILLAGES)}{r.choice(pre)}{k}户。"])
+                           f"{r.choice([v for v in VILLAGES if v != place])}{r.choice(pre)}{k}户。"])
         blocks.append([narrow])
         phr = 5
     return Case("inconsistent", blocks, (1, 0) if slip else None, "inconsistent", phrasing=f"p{phr}")

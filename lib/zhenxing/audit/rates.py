@@ -61,7 +61,7 @@ def check_rates(doc: Doc) -> list[Finding]:
             else:
                 same = [f for f in prior if _same_unit(f, prior[-1])]
                 if len(same) > 2 or (cross and len(same) == 2):
-                    found = _share_of_parts(doc, n, line, p, same)
+                    found = _share_of_parts(doc, n, line, p, same, cross)
                     if found is not None:
                         out += found
                     continue
@@ -95,13 +95,12 @@ def _bare_label(words: str) -> str:
     return re.sub(r"(资金|金额|投入|的|为|是)+$", "", words)
 
 
-def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure]) -> list[Finding] | None:
+def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure], cross: bool) -> list[Finding] | None:
     """占比 p against a total (the first figure) and its parts: right when one part gives
-    p; otherwise checked against the part its subject words name, if exactly one."""
+    p; otherwise checked against the part its subject words name, if exactly one (or the
+    only part of its sentence; never an unnamed part of the sentence before)."""
     total, parts = same[0], same[1:]
     unit = "户" if total.kind == "pair" else total.unit
-    trues = [(x, x.value * 100 / total.value if unit != "户" or x.kind != "pair" else x.value * 100 / total.value)
-             for x in parts if total.value and _amounts(x, unit)]
     trues = [(x, _amounts(x, unit)[0] * 100 / _amounts(total, unit)[0]) for x in parts if _amounts(total, unit)[0]]
     if not trues:
         return None
@@ -112,7 +111,7 @@ def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure]) 
     subject = _bare_label(_SHARE_WORD.sub("", p.before))
     named = [(x, t) for x, t in trues if len(subject) >= 2 and len(_bare_label(x.before)) >= 2 and
              (subject in _bare_label(x.before) or _bare_label(x.before) in subject)]
-    if len(named) != 1 and len(trues) == 1:
+    if len(named) != 1 and len(trues) == 1 and not cross:
         named = trues
     if len(named) != 1:
         return None
