@@ -34,6 +34,9 @@ def stat_key(folder: Path) -> str:
 
 
 _memo: dict[tuple[str, str], dict] = {}
+#: version of the validation's rules and of meta.json's fields: a cached dataset
+#: validated under other rules is validated again (the content hash does not change)
+RULES = "2"   # 2: unreadable files, their dependent checks skipped; optional tables as warnings
 
 
 def prepare(folder, cache: Path | None = None) -> dict:
@@ -53,8 +56,9 @@ def prepare(folder, cache: Path | None = None) -> dict:
     meta_file = root / "meta.json"
     if meta_file.exists():
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
-        _remember(base, stat, pointer, digest, meta)
-        return meta
+        if meta.get("rules") == RULES:
+            _remember(base, stat, pointer, digest, meta)
+            return meta
     ds = read_dataset(folder)
     root.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=root.parent, prefix=".tmp-"))
@@ -80,14 +84,32 @@ def prepare(folder, cache: Path | None = None) -> dict:
         "absent_columns": ds.absent_columns,
         "absent_columns_by_township": ds.absent_by_township,
         "sources": [{"file": f, "taken_as": d} for f, d in ds.sources],
+        "unreadable": ds.unreadable,
+        "warnings": [v.to_dict() for v in ds.warnings],
+        "rules": RULES,
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    if _stale(root):   # validated under older rules: replaced
+        old = root.with_name(f".old-{root.name}-{os.getpid()}")
+        try:
+            os.replace(root, old)
+            shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
     try:
         os.replace(tmp, root)
     except OSError:  # another process cached it first
         shutil.rmtree(tmp, ignore_errors=True)
     _remember(base, stat, pointer, digest, meta)
     return meta
+
+
+def _stale(root: Path) -> bool:
+    """Whether a cached dataset was validated under other rules than these."""
+    try:
+        return json.loads((root / "meta.json").read_text(encoding="utf-8")).get("rules") != RULES
+    except (OSError, ValueError):
+        return False
 
 
 def _remember(base: Path, stat: str, pointer: Path, digest: str, meta: dict) -> None:

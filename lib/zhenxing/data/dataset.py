@@ -11,9 +11,10 @@ import pandas as pd
 
 from zhenxing.data.errors import StructureError, UnusableDataset, Violation
 from zhenxing.data.files import data_files, read_raw, scan
-from zhenxing.data.masking import pseudonymise
+from zhenxing.data.masking import mask_text, pseudonymise
 from zhenxing.data.person import PersonExport, merge_person, read_person
-from zhenxing.data.schema import CONTRACT_VERSION, DROPPED, RECORD_KEY, TABLE_ORDER, TABLES, absent_order
+from zhenxing.data.schema import (CONTRACT_VERSION, DROPPED, OPTIONAL_TABLES, RECORD_KEY, TABLE_ORDER, TABLES,
+                                  absent_order, table_cn)
 from zhenxing.data.validate import PART, Table, convert_table, cross_checks
 
 
@@ -68,6 +69,12 @@ class Dataset:
     # several files whose columns differ, e.g. a person-level export beside a contract file)
     absent_by_township: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     sources: list[tuple[str, str]] = field(default_factory=list)       # (file, what it was taken as)
+    # tables a file of which could not be read (table → file): a core one makes every
+    # township unusable (one error naming the file); the checks that depend on it are not run
+    unreadable: dict[str, str] = field(default_factory=dict)
+    # one line each: an optional table that could not be read and is treated as absent,
+    # an unreadable file of unknown identity left unused — nothing that stops a report
+    warnings: list[Violation] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -75,6 +82,55 @@ class Dataset:
 
     def usable(self, township: str) -> bool:
         return "*" not in self.bad_townships and township not in self.bad_townships
+
+    def check_report(self) -> tuple[list[str], list[str]]:
+        """What ``zhenxing check`` prints: (stdout lines, stderr lines); exit 1 when
+        ``errors``. A file that cannot be read comes first among the errors, and the
+        closing summary says what the per-township lines say (never "reports are
+        generated as usual" when a table could not be read)."""
+        out = [f"数据集 {self.name}（{self.hash[:12]}）", "文件 [files]:"]
+        out += [f"  {f}：{taken}" for f, taken in self.sources]
+        out.append(f"读取的表 [tables]: {', '.join(f'{n}={f}' for n, f in self.files.items())}")
+        if self.unreadable:
+            out.append("无法读取的表（见下方错误）[unreadable_tables]: "
+                       + ", ".join(f"{n}={f}" for n, f in self.unreadable.items()))
+        core = [n for n in TABLE_ORDER if n not in OPTIONAL_TABLES]
+        missing = [n for n in core if n not in self.files and n not in self.unreadable]
+        if missing:
+            out.append(f"未提供的表（相关专题将注明无数据）[missing_tables]: {', '.join(missing)}")
+        for n, cols in self.absent_columns.items():
+            if cols:
+                by_town = self.absent_by_township.get(n, {})
+                where = [t for t, c in by_town.items() if c]
+                scope = f"（仅{'、'.join(where)}）" if by_town and len(where) < len(by_town) else ""
+                out.append(f"未提供的列（相关指标注明无法计算）[absent_columns] {n}{scope}: {'、'.join(cols)}")
+        whole = "*" in self.bad_townships
+        for t, c in self.townships.items():
+            if self.usable(t):
+                state = "可用"
+            elif whole:
+                state = "不生成报告（有数据表无法读取，见下方错误）"
+            else:
+                state = "有错误，不生成报告"
+            out.append(f"  {c} {t}: {state}")
+        err = [f"注意：{mask_text(v.message())}" for v in self.warnings]
+        if not self.errors:
+            out.append("数据符合规范 [ok]" if not self.warnings else "数据符合规范（有注意事项，见上）[ok]")
+            return out, err
+        err.append(f"发现 {len(self.errors)} 处不符合数据规范 [contract_violations]:")
+        err += ["  " + mask_text(v.message()) for v in self.errors]
+        if whole:
+            files = "、".join(dict.fromkeys(v.file for v in self.errors if v.column is None))
+            err.append(f"{files or '数据表'}无法使用：所有乡镇都不生成报告，修正该文件后重新运行 [unreadable_tables]")
+        else:
+            orphans = sum(1 for v in self.errors if v.township is None)
+            if orphans:
+                usable = [t for t in self.townships if self.usable(t)]
+                scope = ("各乡镇报告照常生成" if len(usable) == len(self.townships)
+                         else "不影响标为“可用”的乡镇，其报告照常生成" if usable else "")
+                err.append(f"其中 {orphans} 处不属于任何乡镇（如成员的户编号不存在）"
+                           + (f"，{scope}" if scope else "") + "，但 run 仍以退出码1结束 [orphan_rows]")
+        return out, err
 
 
 def dataset_hash(folder: Path) -> str:
@@ -103,6 +159,12 @@ def _merge_parts(name: str, parts: list[tuple[str, pd.DataFrame]]) -> tuple[pd.D
     return merged, names, "、".join(names)
 
 
+#: errors that mean a file's content could not be read at all (not a contract breach
+#: of a file that was read): an optional table with one of them is treated as absent
+UNREADABLE_KEYS = frozenset({"truncated_xlsx", "not_xlsx", "unreadable_xlsx", "undecodable_bytes",
+                             "unreadable_csv", "unreadable_file"})
+
+
 def read_dataset(folder) -> Dataset:
     """Read every table of a dataset, validate it, pseudonymise it.
 
@@ -117,8 +179,12 @@ def read_dataset(folder) -> Dataset:
     parts: dict[str, list[tuple[str, pd.DataFrame]]] = {}
     exports: list[PersonExport] = []
     original: dict[str, dict[str, str]] = {}
+    unreadable: dict[str, str] = {}
+    warnings: list[Violation] = []
     for s_ in sources:
         try:
+            if s_.error is not None:
+                raise StructureError(s_.error.file, s_.error.expected, s_.error.key, row=s_.error.row)
             if s_.kind == "person":
                 ex = read_person(s_.path, s_.rows)
                 exports.append(ex)
@@ -128,7 +194,21 @@ def read_dataset(folder) -> Dataset:
                 raw, _ = read_raw(s_.kind, s_.path, s_.rows)
                 parts.setdefault(s_.kind, []).append((s_.path.name, raw))
         except StructureError as e:
-            errors.append(e.violation)
+            v = e.violation
+            s_.error = v
+            if s_.kind in OPTIONAL_TABLES and v.key in UNREADABLE_KEYS:
+                # an optional table is one topic's: that topic says no data was given
+                # (a file read whose header breaks the contract stays an error)
+                v.expected += f"——可选表{table_cn(s_.kind)}按未提供处理（该专题注明无数据），其余照常"
+                warnings.append(v)
+            elif s_.kind == "unknown":
+                v.expected += "——未识别也无法读取，未使用"
+                warnings.append(v)
+            else:
+                for name in (("households", "members") if s_.kind == "person" else (s_.kind,)):
+                    unreadable[name] = s_.path.name
+                errors.append(v)
+    structural = list(errors)   # file-level errors, named first
     if exports:
         hh_parts, mem_parts, vios = merge_person(exports)
         extra.extend(vios)
@@ -144,7 +224,7 @@ def read_dataset(folder) -> Dataset:
         t.parts = names
         typed[name] = t
         files[name] = label
-    cross_checks(typed)
+    cross_checks(typed, unreadable=set(unreadable))
     frames = {n: t.frame for n, t in typed.items()}
     towns = township_of(frames)
     bad: set[str] = set()
@@ -176,7 +256,10 @@ def read_dataset(folder) -> Dataset:
                 if t is not None and t not in townships:
                     townships[t] = c
     order = {f: i for i, f in enumerate(s_.path.name for s_ in sources)}
-    errors.sort(key=lambda v: (order.get(v.file.split(" / ")[0], 99), v.row or 0))
+    rest = [v for v in errors if not any(v is u for u in structural)]
+    rest.sort(key=lambda v: (order.get(v.file.split(" / ")[0], 99), v.row or 0))
+    structural.sort(key=lambda v: order.get(v.file.split(" / ")[0], 99))
+    errors = structural + rest
     absent = {}
     for n, t in typed.items():
         cols = [c for c in t.absent if c not in DROPPED]
@@ -197,4 +280,5 @@ def read_dataset(folder) -> Dataset:
         absent[n] = absent_order(n, set().union(*own))
     return Dataset(folder.name, folder, digest, files, clean, towns, errors, townships, bad,
                    absent_columns=absent, absent_by_township=by_town,
-                   sources=[(s_.path.name, s_.describe()) for s_ in sources])
+                   sources=[(s_.path.name, s_.describe()) for s_ in sources],
+                   unreadable=unreadable, warnings=warnings)

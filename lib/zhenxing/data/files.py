@@ -11,12 +11,13 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from zhenxing.data.errors import StructureError
+from zhenxing.data.errors import StructureError, Violation
 from zhenxing.data.schema import (ALIASES, ELIMINATED_FLAG, HOUSEHOLD_TYPE, PER_CAPITA_INCOME, PERSON_ALIASES,
                                   PERSON_MARKERS, PERSON_SIGNATURE, RISK_VARIANTS, TABLES, required_names,
                                   table_cn)
@@ -49,8 +50,13 @@ class Source:
     path: Path
     kind: str                    # a table name, "person" (person-level export) or "unknown"
     rows: list | None = None     # the sheet as text when it had to be read to classify it
+    error: Violation | None = None   # why the file could not be read, when it could not
 
     def describe(self) -> str:
+        if self.error is not None:
+            what = table_cn(self.kind) if self.kind in TABLES else (
+                "人员级导出" if self.kind == "person" else "未识别的文件")
+            return f"{what}：无法读取，{self.error.expected} [{self.error.key}]"
         if self.kind == "person":
             return ("国家系统人员级导出（每个家庭成员一行），拆分为 农户信息（households）"
                     "和 家庭成员（members） [person_level_export]")
@@ -68,19 +74,19 @@ def stem_table(p: Path) -> str | None:
     return None
 
 
-def peek_rows(p: Path) -> tuple[list[list[str]], list | None]:
+def peek_rows(p: Path) -> tuple[list[list[str]], list | None, Violation | None]:
     """The first rows of a file as text (for recognising it); xlsx rows are all read and
-    returned too so the file is parsed once. Unreadable files give no rows."""
+    returned too so the file is parsed once. An unreadable xlsx gives no rows and why."""
     try:
         raw = p.read_bytes()
-    except OSError:
-        return [], None
+    except OSError as e:
+        return [], None, Violation(p.name, None, None, None, f"无法打开文件（{e.strerror}）", "unreadable_file")
     if p.suffix.lower() == ".xlsx":
         try:
             rows = xlsx_rows(raw, p.name)
-        except StructureError:
-            return [], None
-        return rows[:6], rows
+        except StructureError as e:
+            return [], None, e.violation
+        return rows[:6], rows, None
     head = raw[:65536]
     if len(raw) > len(head):
         head = head[:head.rfind(b"\n") + 1] or head
@@ -91,9 +97,9 @@ def peek_rows(p: Path) -> tuple[list[list[str]], list | None]:
     except UnicodeDecodeError:
         text = head.decode("gb18030", errors="replace")
     try:
-        return [r for _, r in zip(range(6), csv.reader(io.StringIO(text)))], None
+        return [r for _, r in zip(range(6), csv.reader(io.StringIO(text)))], None, None
     except csv.Error:
-        return [], None
+        return [], None, None
 
 
 def is_person_header(cells: list[str]) -> bool:
@@ -106,11 +112,11 @@ def scan(folder) -> list[Source]:
     its columns under any file name; other files by their stem; the rest are unrecognised."""
     out = []
     for p in data_files(folder):
-        head, rows = peek_rows(p)
+        head, rows, error = peek_rows(p)
         if any(is_person_header(r) for r in head):
             out.append(Source(p, "person", rows))
         else:
-            out.append(Source(p, stem_table(p) or "unknown", rows))
+            out.append(Source(p, stem_table(p) or "unknown", rows, error))
     dup: dict[str, list[Path]] = {}
     for s_ in out:
         if s_.kind in TABLES:
@@ -154,7 +160,9 @@ def decode_csv(raw: bytes, file: str) -> str:
 
 def _bad_bytes(raw: bytes, pos: int, file: str, enc: str):
     line = raw.count(b"\n", 0, pos) + 1
-    raise StructureError(file, f"含有无法解码的字节（按{enc}解码失败，位置第{pos}字节），文件可能已损坏或编码不是UTF-8/GB18030",
+    looks = "GBK/GB18030" if enc == "GB18030" else "UTF-8"
+    raise StructureError(file, f"编码有误：含有无法解码的字节（看似{looks}编码，第{pos}字节处解码失败），"
+                         "文件可能已损坏或另存时编码不对；请另存为UTF-8编码的CSV",
                          "undecodable_bytes", row=line)
 
 
@@ -209,15 +217,52 @@ def person_columns(columns: list[str]) -> list[str]:
             for c in _rename(columns, _PERSON_ALIAS_OF)]
 
 
-def xlsx_rows(raw: bytes, file: str) -> list[list[str]]:
+def _looks_like_text(raw: bytes) -> bool:
+    head = raw[:4096]
+    if not head or b"\x00" in head:
+        return False
+    for enc in ("utf-8", "gb18030"):
+        try:
+            head.decode(enc)
+            return True
+        except UnicodeDecodeError as e:
+            if e.start >= len(head) - 4:   # a character cut at the end of the sample
+                return True
+    return False
+
+
+def xlsx_problem(raw: bytes) -> tuple[str, str] | None:
+    """What an .xlsx file that cannot be read looks like: (message, key), or None when
+    it is a whole zip archive (an xlsx is one) and only the workbook inside may be wrong."""
+    if not raw.strip():
+        return "文件为空（没有表头）", "empty_file"
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        return ("不是有效的xlsx文件：是旧版Excel（.xls）或加密的工作簿，"
+                "请在Excel中另存为“Excel工作簿（.xlsx）”"), "not_xlsx"
     if not raw.startswith(b"PK\x03\x04"):
-        raise StructureError(file, "不是有效的xlsx文件（文件内容与扩展名不符）", "not_xlsx")
+        if _looks_like_text(raw):
+            return ("不是有效的xlsx文件：内容是文本（可能是改了扩展名的CSV），"
+                    "请把扩展名改为 .csv，或在Excel中另存为 .xlsx"), "not_xlsx"
+        return "不是有效的xlsx文件（文件内容与扩展名不符）", "not_xlsx"
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            z.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return (f"不是完整的xlsx文件：文件被截断（只有{len(raw):,}字节，缺少结尾的目录），"
+                "可能复制或下载未完成；请重新导出"), "truncated_xlsx"
+    return None
+
+
+def xlsx_rows(raw: bytes, file: str) -> list[list[str]]:
+    problem = xlsx_problem(raw)
+    if problem is not None:
+        raise StructureError(file, *problem)
     try:
         from python_calamine import CalamineWorkbook
         wb = CalamineWorkbook.from_filelike(io.BytesIO(raw))
         rows = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception:
-        raise StructureError(file, "无法读取xlsx文件（文件损坏或不是Excel工作簿）", "unreadable_xlsx") from None
+        raise StructureError(file, "无法读取xlsx文件（工作簿已损坏，或不是Excel工作簿）", "unreadable_xlsx") from None
     return [[cell_text(v) for v in r] for r in rows]
 
 

@@ -201,8 +201,12 @@ def _dups(df: pd.DataFrame, key: list[str], file: str, pii: set[str], locate=Non
     return out
 
 
-def cross_checks(tables: dict[str, Table]) -> None:
-    """Rules across rows and tables; appends violations to the tables."""
+def cross_checks(tables: dict[str, Table], unreadable: set[str] = frozenset()) -> None:
+    """Rules across rows and tables; appends violations to the tables.
+
+    ``unreadable``: tables a file of which could not be read (already one error naming
+    the file); the rules that look rows up in them are not run — every row would be an
+    orphan of the missing file, not an error of its own."""
     h = tables.get("households")
     if h is not None:
         f = h.frame
@@ -230,8 +234,8 @@ def cross_checks(tables: dict[str, Table]) -> None:
             for row in f.index[rev]:
                 h.violations.append(Violation(h.file, int(row), "风险消除日期", f["风险消除日期"][row].date().isoformat(),
                                               "应不早于风险发现日期", "date_order"))
-    hh_ids = set(h.frame["户编号"].dropna()) if h is not None else None
-    m = tables.get("members")
+    hh_ids = set(h.frame["户编号"].dropna()) if h is not None and "households" not in unreadable else None
+    m = tables.get("members") if "members" not in unreadable else None
     for tname in ("members", "income", "credit", "assistance"):
         t = tables.get(tname)
         if t is not None and hh_ids is not None:
@@ -245,8 +249,9 @@ def cross_checks(tables: dict[str, Table]) -> None:
         for row in w.frame.index[unknown]:
             w.violations.append(Violation(w.file, int(row), "证件号码", mask(w.frame["证件号码"][row]),
                                           "在家庭成员（members）中不存在", "unknown_person"))
-    _optional_checks(tables)
-    p, pay = tables.get("projects"), tables.get("payments")
+    _optional_checks(tables, m)
+    p = tables.get("projects") if "projects" not in unreadable else None
+    pay = tables.get("payments")
     if pay is not None and p is not None:
         pf, yf = p.frame, pay.frame
         keys = set(zip(pf["项目编号"], pf["资金来源"]))
@@ -277,10 +282,10 @@ def cross_checks(tables: dict[str, Table]) -> None:
             t.violations.extend(_dups(t.frame, key, t.file, pii, t.locate))
 
 
-def _optional_checks(tables: dict[str, Table]) -> None:
+def _optional_checks(tables: dict[str, Table], m: Table | None) -> None:
     """Rules of the optional tables across rows and tables (besides unknown 户编号 and
-    the unique keys, which the core loops handle)."""
-    m = tables.get("members")
+    the unique keys, which the core loops handle); ``m``: the members to look persons
+    up in (None when absent or unreadable)."""
     ea = tables.get("education_aid")
     if ea is not None:
         f = ea.frame
