@@ -47,7 +47,13 @@ DEFAULT_POLICY = {
     "start_progress": {"04-30": 60, "06-30": 90},
     "monitoring_threshold": None,
     "rural_benchmark_growth": None,
+    "medical_insured_min": 99,
+    "credit_eligible": ["脱贫户", "边缘易致贫户"],
+    "transfer_share_max": 40,
 }
+# 衔接资金 in the text: the four levels of 财政衔接资金 only (indicators.md funds.linkage);
+# 东西部协作资金, 社会帮扶资金 and 其他资金 are named as such, never summed into it.
+LINKAGE_SOURCES = ("中央衔接资金", "省级衔接资金", "市级衔接资金", "县级衔接资金")
 
 # Chinese names of the tables, as the report names them.
 TABLE_NAMES = {
@@ -375,3 +381,19 @@ def bar(data: dict, title: str, unit: str, *, horizontal: bool | None = None,
 def grouped_bar(data: dict, title: str, unit: str) -> ChartSpec:
     """Bars grouped by label, one series each (series → label → value)."""
     return ChartSpec("grouped", data, title, unit)
+
+
+# ---------------------------------------------------------------- topics
+@dataclass(frozen=True)
+class Topic:
+    """One section of the report, as its module declares it (``TOPIC``): its notebook, its
+    title, the keys of ``indicators.json`` it states (its own key first) and its place
+    among the sections."""
+    notebook: str
+    title: str
+    keys: tuple[str, ...]
+    section: int
+
+    @property
+    def key(self) -> str:
+        return self.keys[0]

@@ -9,6 +9,7 @@ import pandas as pd
 
 from zhenxing.topics.base import (
     Notes,
+    Topic,
     bar,
     count_amount,
     in_year,
@@ -119,3 +120,14 @@ def credit_amounts(ind: dict):
     if not any(v for v in data.values() if v is not None):
         return None
     return bar(data, "脱贫人口小额信贷（万元）", "万元", horizontal=False)
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("credit", "小额信贷", ("credit",), section=8)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_overdue_loans,)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """脱贫人口小额信贷."""
+    return {"credit": credit(tables, township, year, report_date, notes)}

@@ -12,6 +12,7 @@ import pandas as pd
 from zhenxing.data import contract
 from zhenxing.topics.base import (
     Notes,
+    Topic,
     age_on,
     bar,
     dsum,
@@ -163,3 +164,15 @@ def education_stages_chart(ind: dict):
     e = ind.get("education") or {}
     by = {k: v for k, v in (e.get("students_by_stage") or {}).items() if v}
     return bar(by, "脱贫户和监测对象家庭在校生（按学段）", "人") if by else None
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("education", "教育帮扶", ("education", "education_aid"), section=7)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_out_of_school,)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """Students of the covered households and 教育资助."""
+    return {"education": education(tables, township, year, report_date, notes),
+            "education_aid": education_aid(tables, township, year, report_date, notes)}

@@ -12,6 +12,7 @@ from zhenxing.topics.base import (
     LABOR_FORCE,
     REGIONS,
     Notes,
+    Topic,
     bar,
     change_rate,
     covered_mask,
@@ -211,3 +212,17 @@ def employment_regions(ind: dict):
     if not e or e.get("workers") is None or not e["workers"].get("by_region"):
         return None
     return bar(e["workers"]["by_region"], f"{ind['year']}年务工人数（按地域）", "人")
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("employment", "就业帮扶", ("employment",), section=3)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_zero_employment, flag_stable_work)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """Employment, with work modes and stable work."""
+    emp = employment(tables, township, year, report_date, notes=notes)
+    if emp is not None:
+        emp.update(work_modes_and_stability(tables, township, year, report_date, emp, notes) or {})
+    return {"employment": emp}

@@ -14,6 +14,7 @@ from zhenxing.topics.base import (
     PROJECT_TYPES,
     SOURCES,
     Notes,
+    Topic,
     absent_columns,
     as_int,
     bar,
@@ -419,3 +420,17 @@ def assets_classes(ind: dict):
     if not a or not a["count"]:
         return None
     return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, "项目资产原值（按类别）", "万元")
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("funds", "衔接资金项目", ("funds", "assets"), section=4)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_spend_progress, flag_start_progress, flag_assets_unregistered)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """衔接资金 and its projects (by type, beneficiaries, start progress), and project assets."""
+    fu = funds(tables, township, year, report_date, policy, notes=notes)
+    if fu is not None:
+        fu.update(project_details(tables, township, year, report_date, policy, notes) or {})
+    return {"funds": fu, "assets": assets(tables, township, year, report_date, notes)}

@@ -10,6 +10,7 @@ import pandas as pd
 from zhenxing.topics.base import (
     INCOME_PARTS,
     Notes,
+    Topic,
     as_int,
     change_rate,
     covered_mask,
@@ -341,3 +342,17 @@ def income_groups(ind: dict):
     if not series:
         return None
     return grouped_bar(series, f"{ind['township']}人均纯收入（元）", "元")
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("income", "脱贫人口和监测对象收入", ("income",), section=2)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_income_below, flag_income_declined, flag_income_growth, flag_income_targets)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """Income, with wage and business income per capita."""
+    inc = income(tables, township, year, report_date, policy, notes=notes)
+    if inc is not None:
+        inc.update(wage_and_business_income(tables, township, year, report_date, policy, inc) or {})
+    return {"income": inc}

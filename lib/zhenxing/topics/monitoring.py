@@ -15,6 +15,7 @@ from zhenxing.topics.base import (
     DEFAULT_POLICY,
     RISK_TYPES,
     Notes,
+    Topic,
     absent_columns,
     as_int,
     grouped_bar,
@@ -426,3 +427,19 @@ def monitoring_categories(ind: dict):
     if not series:  # no 风险消除日期: the split is unknown, so no chart (the paragraph says why)
         return None
     return grouped_bar(series, f"{ind['township']}监测对象分类（户）", "户")
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("monitoring", "防止返贫动态监测", ("monitoring", "villages"), section=1)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_identification_days,)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """防止返贫动态监测 (with its main risk types) and the villages; the notes of 基本情况,
+    which this section states, first."""
+    basic(tables, township, report_date, notes=notes)
+    mon = monitoring(tables, township, year, report_date, policy, notes=notes)
+    if mon is not None:
+        mon.update(main_risk_types(mon))
+    return {"monitoring": mon, "villages": villages(tables, township, year, report_date, notes)}

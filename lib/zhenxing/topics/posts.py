@@ -12,6 +12,7 @@ import pandas as pd
 from zhenxing.topics.base import (
     BLANK,
     Notes,
+    Topic,
     bar,
     has,
     in_year,
@@ -176,3 +177,14 @@ def posts_types(ind: dict):
     if not p or p.get("in_post") is None or not p["in_post"].get("by_type"):
         return None
     return bar(p["in_post"]["by_type"], "公益性岗位在岗人数（按岗位类型）", "人")
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("public_posts", "公益性岗位", ("posts",), section=5)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = ()
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """公益性岗位."""
+    return {"posts": posts(tables, township, year, report_date, notes=notes)}

@@ -1,73 +1,47 @@
-"""The topics of a report, in order, and everything computed for a township.
+"""The topics of a report, found in their modules, and everything computed for a township.
 
-One place says which topics there are (:data:`NOTEBOOKS`: the notebook, its title, the
-keys of ``indicators.json`` it states), so the notebooks, the report, the county summary
-and the batch all read the same list; :func:`compute` gives every indicator of a
-township and :func:`flags` runs every topic's flag rules.
+A topic is one module of this package that declares ``TOPIC`` (its notebook, title, the
+keys of ``indicators.json`` it states and its section number), ``RULES`` (its flag rules)
+and ``compute(tables, township, year, report_date, policy, notes) -> {key: figures}``.
+This module finds them, so the notebooks, the report, the county summary and the batch
+all read one list; adding a topic is its module, its notebook and its wording entries.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import importlib
+import pkgutil
 
-from zhenxing.topics import (
-    credit,
-    education,
-    employment,
-    funds,
-    income,
-    monitoring,
-    posts,
-    security,
-)
+import zhenxing.topics
 from zhenxing.topics.base import county_of, prep
 from zhenxing.topics.flags import SEVERITY, THEMES
 from zhenxing.topics.problems import flag_sentence
 
-
-@dataclass(frozen=True)
-class Topic:
-    """One section of the report: its notebook, its title and the keys of
-    ``indicators.json`` it states (its own key first)."""
-    notebook: str
-    title: str
-    keys: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        return self.keys[0]
+# the modules that serve every topic (and the county summary, which reads this one)
+SHARED = {"base", "flags", "problems", "registry", "county"}
 
 
-# in the order of the report's sections
-NOTEBOOKS = (
-    Topic("monitoring", "防止返贫动态监测", ("monitoring", "villages")),
-    Topic("income", "脱贫人口和监测对象收入", ("income",)),
-    Topic("employment", "就业帮扶", ("employment",)),
-    Topic("funds", "衔接资金项目", ("funds", "assets")),
-    Topic("public_posts", "公益性岗位", ("posts",)),
-    Topic("social_security", "兜底保障和易地扶贫搬迁后续扶持", ("security", "assistance", "relocation")),
-    Topic("education", "教育帮扶", ("education", "education_aid")),
-    Topic("credit", "小额信贷", ("credit",)),
-)
+def topic_modules() -> list:
+    """Every module of :mod:`zhenxing.topics` that declares ``TOPIC``, in section order."""
+    found = []
+    for info in pkgutil.iter_modules(zhenxing.topics.__path__):
+        if info.name in SHARED:
+            continue
+        mod = importlib.import_module(f"zhenxing.topics.{info.name}")
+        if hasattr(mod, "TOPIC"):
+            found.append(mod)
+    return sorted(found, key=lambda m: m.TOPIC.section)
+
+
+MODULES = topic_modules()
+NOTEBOOKS = tuple(m.TOPIC for m in MODULES)
 # notebook name → its key of indicators.json; notebook name → title; → every key it records
 TOPICS = {t.notebook: t.key for t in NOTEBOOKS}
 TOPIC_TITLES = {t.notebook: t.title for t in NOTEBOOKS}
 TOPIC_KEYS = {t.notebook: t.keys for t in NOTEBOOKS if len(t.keys) > 1}
-
-# The flag rules of every topic, in the order their flags are listed when severity and
-# theme tie. A rule is ``fn(ind, policy) -> list[flag]``; it skips a null figure.
-RULES = (
-    monitoring.flag_identification_days,
-    income.flag_income_below, income.flag_income_declined, income.flag_income_growth,
-    employment.flag_zero_employment,
-    funds.flag_spend_progress,
-    security.flag_unsecured_no_labour,
-    education.flag_out_of_school,
-    income.flag_income_targets,
-    employment.flag_stable_work,
-    funds.flag_start_progress, funds.flag_assets_unregistered,
-    credit.flag_overdue_loans,
-)
+# every topic's flag rules, in section order: the order flags are listed when severity
+# and theme tie. A rule is ``fn(ind, policy) -> list[flag]``; it skips a null figure.
+RULES = tuple(rule for m in MODULES for rule in m.RULES)
 
 
 def flags(ind: dict, policy: dict) -> list[dict]:
@@ -111,45 +85,19 @@ def with_message(flag: dict) -> dict:
 
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict) -> dict:
-    """The full content of indicators.json for (township, year) at report_date.
+    """The full content of indicators.json for (township, year) at report_date: every
+    topic's keys, in section order.
 
     ``not_stated`` lists every figure left null for want of data, with its cause; it holds
-    the entries of ``basic`` too, which the notebooks compute separately. Keys are in the
-    order indicators.json has always had them: the topics of the core tables, the
-    figures each adds from further columns, then the topics of further tables."""
+    the entries of ``basic`` too, which the notebooks compute separately."""
     if isinstance(report_date, dt.datetime):
         report_date = report_date.date()
     tables, _ = prep(tables)
     notes: list[dict] = []
-    args = (tables, township, year, report_date)
-    monitoring.basic(tables, township, report_date, notes=notes)
-    ind = {
-        "township": township,
-        "county": county_of(tables, township),
-        "year": int(year),
-        "report_date": report_date.isoformat(),
-        "monitoring": monitoring.monitoring(*args, policy, notes=notes),
-        "income": income.income(*args, policy, notes=notes),
-        "employment": employment.employment(*args, notes=notes),
-        "funds": funds.funds(*args, policy, notes=notes),
-        "posts": posts.posts(*args, notes=notes),
-    }
-    if ind["monitoring"] is not None:
-        ind["monitoring"].update(monitoring.main_risk_types(ind["monitoring"]))
-    if ind["funds"] is not None:
-        ind["funds"].update(funds.project_details(*args, policy, notes) or {})
-    if ind["employment"] is not None:
-        ind["employment"].update(employment.work_modes_and_stability(*args, ind["employment"], notes) or {})
-    if ind["income"] is not None:
-        ind["income"].update(income.wage_and_business_income(*args, policy, ind["income"]) or {})
-    ind["relocation"] = security.relocation(*args, notes)
-    ind["security"] = security.security(*args, notes)
-    ind["education"] = education.education(*args, notes)
-    ind["credit"] = credit.credit(*args, notes)
-    ind["assistance"] = security.assistance(*args, notes)
-    ind["education_aid"] = education.education_aid(*args, notes)
-    ind["assets"] = funds.assets(*args, notes)
-    ind["villages"] = monitoring.villages(*args, notes)
+    ind = {"township": township, "county": county_of(tables, township), "year": int(year),
+           "report_date": report_date.isoformat()}
+    for mod in MODULES:
+        ind.update(mod.compute(tables, township, year, report_date, policy, notes))
     ind["not_stated"] = notes
     ind["flags"] = flags(ind, policy)
     return ind

@@ -13,6 +13,7 @@ from zhenxing.topics.base import (
     ASSISTANCE_TYPES,
     LABOR_FORCE,
     Notes,
+    Topic,
     age_on,
     as_int,
     bar,
@@ -325,3 +326,16 @@ def assistance_types(ind: dict):
     by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
           if sec.get(key) is not None}
     return bar(by, "脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
+
+
+# ---------------------------------------------------------------- the topic
+TOPIC = Topic("social_security", "兜底保障和易地扶贫搬迁后续扶持", ("security", "assistance", "relocation"), section=6)
+# this topic's flag rules, in the order their flags are listed when severity and theme tie
+RULES = (flag_unsecured_no_labour,)
+
+
+def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
+    """兜底保障, 社会救助 and 易地扶贫搬迁后续扶持 (computed in this order: their notes follow it)."""
+    rel = relocation(tables, township, year, report_date, notes)
+    sec = security(tables, township, year, report_date, notes)
+    return {"security": sec, "assistance": assistance(tables, township, year, report_date, notes), "relocation": rel}
