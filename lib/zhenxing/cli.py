@@ -206,6 +206,8 @@ def build_parser() -> ArgumentParser:
         r.add_argument("--workers", type=int, metavar="进程数", help="本机并行进程数，不小于1（默认：CPU核数）")
         r.add_argument("--scheduler", metavar="地址", help="已有 Dask 集群调度器地址 tcp://host:8786（或环境变量 ZHENXING_SCHEDULER）；工作机只需安装同一版本的 zhenxing，数据与报告经网络传送，见 docs/running.md")
         r.add_argument("--force", action="store_true", help="数据、参数、代码未变的乡镇也重新生成")
+        r.add_argument("--charts", action="store_true", help="PDF 和 DOCX 也附图表（网页总有图表）")
+        r.add_argument("--signed-on", default="", metavar="日期", help="落款日期（默认：县参数文件的 signed_on，否则统计截止日期）")
         r.set_defaults(func=_run)
         from zhenxing.review.command import add_parser as _review_parser
         _review_parser(sub, str(paths.OUTPUTS))

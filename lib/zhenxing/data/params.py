@@ -207,3 +207,23 @@ def check_run_file(p: Path) -> list[str]:
         elif not isinstance(v, accepted[k]) or isinstance(v, bool):
             problems.append(f"{p.name}: 参数 {k} 应为{'整数' if accepted[k] is int else '文字'} [wrong_type]")
     return problems
+
+
+def signature(county: str | None, name: str, root: Path | None = None) -> dict:
+    """The 落款 of a township's (or the county's) summary from the county's policy file:
+    ``issuer:`` (one text, or 名称 → 落款单位) and ``signed_on:`` (a date, or 名称 → date).
+    Missing values are None (the report then signs "{名称}人民政府" on the report date)."""
+    data = _load((root or paths.PARAMS) / "policy" / f"{county}.yaml") if county else {}
+    out = {}
+    for key in ("issuer", "signed_on"):
+        v = data.get(key)
+        if isinstance(v, dict):
+            v = v.get(name)
+        out[key] = str(v).strip() if v not in (None, "") else None
+    return out
+
+
+def township_order(county: str | None, root: Path | None = None) -> list[str] | None:
+    """The county's own order of its townships (``townships:`` in its policy file), if given."""
+    v = _load((root or paths.PARAMS) / "policy" / f"{county}.yaml").get("townships") if county else None
+    return [str(t) for t in v] if isinstance(v, list) else None

@@ -94,6 +94,7 @@ def provenance(ind: dict, *, dataset_name: str, dataset_hash: str, parameters: d
 def code_fingerprint() -> str:
     """A hash of the code and notebooks that make a report (for skipping unchanged runs)."""
     h = hashlib.sha256(__version__.encode())
+    h.update(json.dumps(options(), sort_keys=True).encode())  # --charts, --signed-on
     for p in sorted([*paths.LIB.rglob("*.py"), *paths.LIB.rglob("templates/*"), *paths.NOTEBOOKS.glob("*.ipynb"),
                      paths.PARAMS / "defaults.yaml", *(paths.PARAMS / "policy").glob("*.yaml")]):
         if p.is_file():
@@ -117,8 +118,8 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
         for oi, out in enumerate(cell.get("outputs", [])):
             data = out.get("data", {})
             if "image/svg+xml" in data or "image/png" in data:
-                # a chart: its SVG (HTML and PDF use it; Word gets a PNG rasterised from it
-                # when a DOCX is rendered), or the PNG of a notebook that stored only that
+                # a chart: its SVG (HTML and PDF use it) and the PNG of the same figure (Word),
+                # when the notebook stored it
                 n.figure += 1
                 base = charts_dir / f"{stem}_{ci}_{oi}"
                 base.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +134,7 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
                 f = base.with_suffix(".svg" if svg else ".png")
                 md = out.get("metadata", {})
                 alt = ((md.get("image/svg+xml") or {}).get("alt") or (md.get("image/png") or {}).get("alt") or "")
-                blocks.append(f"![图{n.figure}　{alt}](charts/{f.name})")
+                blocks.append(figure(n.figure, alt, f"charts/{f.name}"))
             elif "text/markdown" in data:
                 md = data["text/markdown"].strip()
                 if not md or ALT_TWIN.match(md):
@@ -143,6 +144,87 @@ def _outputs(nb, tag: str, charts_dir: Path, stem: str, n: _Counter) -> list[str
                     md = md.replace("\nTable: ", f"\nTable: 表{n.table}　", 1)
                 blocks.append(md)
     return blocks
+
+
+def figure(k: int, alt: str, target: str) -> str:
+    """A chart as the document carries it: captioned "图k　<its title>", its text alternative
+    (every figure) as alt text, in a ``chart`` block (on screens always; in the PDF and DOCX
+    only with ``--charts``)."""
+    head = re.split(r"[：。]", alt, maxsplit=1)[0] if alt else ""
+    esc = alt.replace("\\", "\\\\").replace('"', '\\"')
+    return f'::: {{.chart}}\n![图{k}　{head}]({target}){{alt="{esc}"}}\n:::'
+
+
+def split_table(block: str) -> tuple[str, str]:
+    """(caption without its number, table body) of a captioned Markdown table."""
+    body, cap = block.split("\nTable: ", 1)
+    return cap.split("　", 1)[-1].split("\n", 1)[0].strip(), body.rstrip()
+
+
+# --- the 公文's frame: options, 落款, 附件, provenance, page links --------------------
+CHARTS_ENV = "ZHENXING_CHARTS"          # "1": charts in the PDF and DOCX too (--charts)
+SIGNED_ON_ENV = "ZHENXING_SIGNED_ON"    # the 落款's date for this run (--signed-on)
+PRINT_TABLES = "主要数据表"              # the 附件 that gathers the body's tables in print
+
+
+def options() -> dict:
+    """The run's document options: charts in print, and the 落款's date, from the
+    environment the command line sets (so forked workers share them)."""
+    import os
+    return {"charts": os.environ.get(CHARTS_ENV, "") == "1",
+            "signed_on": os.environ.get(SIGNED_ON_ENV, "").strip() or None}
+
+
+def signature(county: str | None, name: str, default_issuer: str, report_date) -> str:
+    """The 落款: issuing office and date, right-aligned below the body (from the county's
+    policy file, ``--signed-on``, else "{名称}人民政府" on the report date)."""
+    sig = params.signature(county, name)
+    signed = options()["signed_on"] or sig["signed_on"] or report_date
+    try:
+        date = numbers.date_cn(params.parse_date_arg(signed)) if signed else ""
+    except Exception:  # noqa: BLE001 — a date written out already (2024年1月10日)
+        date = str(signed)
+    return "::: {.signature}\n" + (sig["issuer"] or default_issuer) + "\\\n" + date + "\n:::"
+
+
+def annexes(detail: list[str], body_tables: list[str], intro: str | None = None) -> list[str]:
+    """The 附件 after the 落款: each detailed table on a page of its own (附件1, 附件2 …);
+    then, in the PDF and DOCX only, one 附件 gathering the tables the body shows on
+    screens (the printed body is prose)."""
+    md, k = [], 0
+    for block in detail:
+        if "\nTable: " not in block:
+            md.append(block)
+            continue
+        k += 1
+        cap, body = split_table(block)
+        md.append(f"::: {{.annex}}\n## 附件{k}　{cap}\n:::")
+        if intro:
+            md.append(f"::: {{.screen}}\n{intro}\n:::")
+        md.append(body)
+    if body_tables:
+        k += 1
+        md.append(f"::: {{.print}}\n::: {{.annex}}\n## 附件{k}　{PRINT_TABLES}\n:::\n\n" + "\n\n".join(body_tables) + "\n:::")
+    return md
+
+
+def metadata(prov: list[str], nav: list[tuple[str, str]]) -> str:
+    """A pandoc metadata block (at the end of the Markdown): the provenance (the HTML's
+    collapsed footer; 编制说明.md), the page links of the HTML's top bar and whether print
+    shows charts. Never printed into the PDF or DOCX."""
+    def q(s: str) -> str:
+        return json.dumps(s, ensure_ascii=False)
+    lines = ["---", f"zx-charts: {'true' if options()['charts'] else 'false'}", "zx-nav:"]
+    lines += [f"- label: {q(label)}\n  href: {q(href)}" for label, href in nav]
+    lines.append("zx-provenance:")
+    lines += [f"- {line.replace(': ', '：')}" for line in prov]
+    return "\n".join(lines + ["---"])
+
+
+def write_note(folder: Path, title_: str, prov: list[str]) -> None:
+    """编制说明.md beside the report: where its figures come from (never in the document)."""
+    from zhenxing.report.notebook import atomic_write
+    atomic_write(folder / "编制说明.md", f"# 编制说明\n\n《{title_}》\n\n" + "\n".join(f"- {x}" for x in prov) + "\n")
 
 
 def report_flags(ind: dict, policy: dict) -> list[dict]:
@@ -178,6 +260,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     town, year = ind["township"], ind["year"]
     charts_dir = run_dir / "charts"
     n, annex_n = _Counter(), _Counter()
+    body_tables: list[str] = []
     if notebooks is not None:
         nbs = {t: notebooks[t] for t in TOPICS if t in notebooks}
     else:
@@ -195,7 +278,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     for i, topic in enumerate(TOPICS):
         md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
         if topic in nbs:
-            md += _outputs(nbs[topic], "report", charts_dir, topic, n)
+            md += screen_tables(_outputs(nbs[topic], "report", charts_dir, topic, n), body_tables)
             note = wording.note(ind, TOPICS[topic])
             if note:
                 md.append(f"::: {{.note}}\n{note}\n:::")
@@ -213,27 +296,29 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     else:
         md += problems.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date")))
 
-    md.append("## 五、附表")
-    k = 0
-    for topic in TOPICS:
-        if topic not in nbs:
-            continue
-        for block in _outputs(nbs[topic], "annex", charts_dir, topic, annex_n):
-            if "\nTable: " in block:
-                k += 1
-                cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1]
-                body = block.split("\nTable: ", 1)[0].rstrip()
-                md.append(f"### 附表{k}　{cap}")
-                md.append(body)
-            else:
-                md.append(block)
-    if k == 0:
-        md.append("无。")
+    county = ind.get("county") or None
+    md.append(signature(county, town, f"{town}人民政府", ind.get("report_date")))
+    detail = [b for topic in TOPICS if topic in nbs for b in _outputs(nbs[topic], "annex", charts_dir, topic, annex_n)]
+    md += annexes(detail, body_tables)
 
-    md.append("## 数据来源与生成信息")
     prov = provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
-    md.append("::: {.provenance}\n" + "\n".join(f"- {line}" for line in prov) + "\n:::")
+    write_note(run_dir, title(town, year), prov)
+    nav = [(town, "report.html"), (f"{county or ''}汇总", "../county.html"), ("目录", "../../../index.html")]
+    md.append(metadata(prov, nav))
     return title(town, year), "\n\n".join(md) + "\n"
+
+
+def screen_tables(blocks: list[str], body_tables: list[str]) -> list[str]:
+    """A section's blocks with its tables shown on screens only; the tables are also kept
+    in ``body_tables`` for the printed 附件 that gathers them."""
+    out = []
+    for block in blocks:
+        if "\nTable: " in block:
+            body_tables.append(block)
+            out.append(f"::: {{.screen}}\n{block}\n:::")
+        else:
+            out.append(block)
+    return out
 
 
 # --- the county summary (issue 13) ------------------------------------------------
@@ -270,8 +355,9 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     nb = nbformat.read(county_dir / "county.ipynb", as_version=4)
     charts_dir = county_dir / "charts"
     n, annex_n = _Counter(), _Counter()
+    body_tables: list[str] = []
     cw = wording.wording(ind)["county"]
-    out = lambda tag, c=n: _outputs(nb, tag, charts_dir, "county", c)  # noqa: E731
+    out = lambda tag, c=n: screen_tables(_outputs(nb, tag, charts_dir, "county", c), body_tables)  # noqa: E731
 
     md = out("intro") or [county_topic.county_intro(ind)]
     md.append("## 一、基本情况")
@@ -295,24 +381,12 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
         md += goals
     md.append(f"### （二）{cw['plan']['measures']}")
     md += out("measures")
-    md.append("## 五、附表")
-    blocks = _outputs(nb, "annex", charts_dir, "county", annex_n)
-    j = 0
-    for block in blocks:
-        if "\nTable: " in block:
-            j += 1
-            cap = block.split("\nTable: ", 1)[1].split("　", 1)[-1].split("\n", 1)[0]
-            body = block.split("\nTable: ", 1)[0].rstrip()
-            md.append(f"### 附表{j}　{cap}")
-            md.append(wording.fill(cw["annex"]["intro"], {}) + "。")
-            md.append(body)
-        else:
-            md.append(block)
+    md.append(signature(county, county, f"{county}人民政府", ind.get("report_date")))
+    intro = wording.fill(cw["annex"]["intro"], {}) + "。"
+    md += annexes(_outputs(nb, "annex", charts_dir, "county", annex_n), body_tables, intro)
     if ind.get("missing"):
         md.append("未列入：" + "、".join(ind["missing"]) + "（未能生成报告）。")
-    if j == 0:
-        md.append("无。")
-    md.append("## 数据来源与生成信息")
     prov = county_provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
-    md.append("::: {.provenance}\n" + "\n".join(f"- {line}" for line in prov) + "\n:::")
+    write_note(county_dir, county_title(county, year), prov)
+    md.append(metadata(prov, [(f"{county}汇总", "county.html"), ("目录", "../../index.html")]))
     return county_title(county, year), "\n\n".join(md) + "\n"

@@ -193,7 +193,6 @@ def _pandoc_formats(markdown: str, build: Path, outs: dict[str, Path], *, title:
                  "--variable", f"typst-lang={language}",
                  "--variable", f"typst-region={region}"]
     if docx is not None:
-        png_twins(markdown, resources)
         (build / "reference.docx").write_bytes(reference_docx())
         args += ["--variable", f"zx-docx={docx.name}", "--variable", "zx-reference-doc=reference.docx"]
     what = "pandoc 生成 " + "、".join(n for n, f in (("HTML", html), ("Typst", pdf), ("DOCX", docx))
@@ -244,78 +243,6 @@ def _typst_compile(typ: Path, out: Path, build: Path, font_set) -> str:
 def _local(target: str) -> bool:
     """An image target relative to the resources folder (not a URL, not an absolute path)."""
     return not (re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE) or Path(target).is_absolute())
-
-
-PNG_PPI = 200  # the bitmap twin of a chart for Word: 1000 px across a 5 in chart
-_SVG_IMAGE = re.compile(r"!\[[^\]]*\]\(([^)\s]+\.svg)\)")
-
-
-def png_twins(markdown: str, resources: Path, *, ppi: int = PNG_PPI) -> list[Path]:
-    """Write ``x.png`` beside every local SVG image ``x.svg`` of the document whose PNG twin
-    is missing or older than it, and return them. Word cannot be relied on to show SVG
-    (WPS and older Word do not), so DOCX shows the PNG (the Lua filter picks it), while
-    HTML and PDF keep the SVG. All twins come from one Typst compile, each SVG on a page
-    of its own size, with the PDF's fonts: the bitmap is the same drawing as the PDF's
-    chart."""
-    resources = Path(resources).resolve()
-    todo = []
-    for target in dict.fromkeys(_SVG_IMAGE.findall(markdown)):
-        if not _local(target):
-            continue
-        svg = (resources / target).resolve()
-        if not svg.is_file() or not svg.is_relative_to(resources):
-            continue
-        png = svg.with_suffix(".png")
-        if not png.exists() or png.stat().st_mtime_ns < svg.stat().st_mtime_ns:
-            todo.append(svg)
-    if not todo:
-        return []
-    import typst
-
-    font_set = typst_fonts(cjk_fonts())
-    pages = "\n#pagebreak()\n".join(f"#image({json.dumps('/' + p.relative_to(resources).as_posix())})"
-                                     for p in todo)
-    fd, name = tempfile.mkstemp(prefix=".charts.", suffix=".typ", dir=resources)
-    main = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("#set page(width: auto, height: auto, margin: 0pt, fill: white)\n" + pages + "\n")
-        try:
-            images, warnings = typst.compile_with_warnings(str(main), format="png", ppi=ppi,
-                                                           root=str(resources), font_paths=font_set)
-        except typst.TypstError as exc:
-            raise RenderError(f"图表转为 PNG 失败：{getattr(exc, 'diagnostic', '') or exc}") from exc
-    finally:
-        main.unlink(missing_ok=True)
-    if warnings:
-        detail = "；".join(getattr(w, "message", "") or str(w) for w in warnings)
-        raise RenderError(f"图表转为 PNG 时有警告，按规定视为失败（如字体缺失会显示为空框）：{detail}")
-    images = [images] if isinstance(images, bytes) else list(images)
-    if len(images) != len(todo):
-        raise RenderError(f"图表转为 PNG：{len(todo)} 张图得到 {len(images)} 页。")
-    out = []
-    for svg, data in zip(todo, images):
-        data = _with_ppi(data, ppi)
-        png = svg.with_suffix(".png")
-        tmp = png.with_name(f".{png.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, png)
-        out.append(png)
-    return out
-
-
-def _with_ppi(png: bytes, ppi: int) -> bytes:
-    """The PNG with its resolution stated (a pHYs chunk after IHDR), so Word shows it at
-    its drawn size (5 in), not at 96 dpi; Typst's PNG does not state it."""
-    import struct
-    import zlib
-    head = 8 + 8 + 13 + 4  # signature, IHDR (length, type, 13 bytes of data, CRC)
-    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR" or b"pHYs" in png[head:head + 64]:
-        return png
-    ppm = round(ppi / 0.0254)
-    body = b"pHYs" + struct.pack(">IIB", ppm, ppm, 1)
-    chunk = struct.pack(">I", 9) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
-    return png[:head] + chunk + png[head:]
 
 
 # A4 less the reference document's left and right margins (28 mm + 26 mm), in twips
@@ -407,8 +334,6 @@ def _render_quarto(markdown: str, build: Path, formats: Sequence[str], *, title:
         resolve_backend("quarto")  # raises the explanatory error
     src = build / "quarto"
     src.mkdir()
-    if "docx" in formats:
-        png_twins(markdown, resources)
     # Quarto (and Typst under it) resolve images next to the .qmd: copy them there.
     for target in _image_sources(markdown, build):
         if not _local(target):

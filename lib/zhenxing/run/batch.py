@@ -859,9 +859,19 @@ def interrupted_line(finished: list[Outcome], unfinished: list[str], year=None) 
     return f"已中断：{y}{done}{left}；重新运行同一命令即可继续，已完成的乡镇会跳过 [interrupted]"
 
 
+def document_options(*, charts: bool, signed_on: str, formats) -> None:
+    """--charts and --signed-on, for every township's report (workers inherit them)."""
+    from zhenxing.report import assemble as report_assemble
+    from zhenxing.report import charts as report_charts
+    os.environ[report_assemble.CHARTS_ENV] = "1" if charts else ""
+    os.environ[report_charts.PNG_ENV] = "1" if charts and "docx" in formats else ""
+    os.environ[report_assemble.SIGNED_ON_ENV] = params.parse_date_arg(signed_on).isoformat() if signed_on else ""
+
+
 def run_cli(a) -> int:
     formats = tuple(f.strip() for f in (a.formats or "").split(",") if f.strip())
     try:
+        document_options(charts=getattr(a, "charts", False), signed_on=getattr(a, "signed_on", ""), formats=formats)
         outcomes, info = run(Path(a.dataset), year=a.year, townships=a.township, report_date=a.report_date or "",
                              out=Path(a.out), formats=formats, workers=a.workers, force=a.force,
                              scheduler=a.scheduler)

@@ -145,6 +145,31 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[t
     return failed
 
 
+FORMAT_NAMES = {"html": "网页", "pdf": "PDF", "docx": "Word"}
+
+
+def _format_links(folder: Path, stem: str, href: str) -> str:
+    """Links to every format of a report that exists ("网页 · PDF · Word")."""
+    return " · ".join(f"[{name}]({href}/{stem}.{f})" for f, name in FORMAT_NAMES.items()
+                      if (folder / f"{stem}.{f}").exists())
+
+
+def county_order(county_dir: Path, towns: list[str]) -> list[str]:
+    """The townships in the county's own order: a ``townships:`` list in the county's
+    parameters, else their first appearance in the households table (the county summary's
+    order); any other after them, by name."""
+    from zhenxing.data import params
+    from zhenxing.report.notebook import COUNTY_FILE
+    order = params.township_order(county_dir.name)
+    if not order:
+        try:
+            order = json.loads((county_dir / COUNTY_FILE).read_text(encoding="utf-8")).get("townships") or []
+        except (OSError, ValueError, AttributeError):
+            order = []
+    rank = {t: i for i, t in enumerate(order)}
+    return sorted(towns, key=lambda t: (rank.get(t, len(rank)), t))
+
+
 def write_index(out: Path) -> None:
     """index.html of every published report, by year and county; nothing when none is."""
     from zhenxing.report import render
@@ -154,24 +179,20 @@ def write_index(out: Path) -> None:
     for ydir in years:
         parts = []
         for cdir in sorted(p for p in ydir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            towns = [p.name for p in published_townships(cdir, ydir.name)]
+            towns = county_order(cdir, [p.name for p in published_townships(cdir, ydir.name)])
             if not towns:
                 continue
             listed += len(towns)
             base = f"{quote(ydir.name)}/{quote(cdir.name)}"
             line = f"### {cdir.name}\n\n"
-            if (cdir / "county.html").exists():
-                line += f"[{cdir.name}{ydir.name}年工作总结（全县汇总）]({base}/county.html)"
-                if (cdir / "county.pdf").exists():
-                    line += f"（[PDF]({base}/county.pdf)）"
-                line += "\n\n"
+            county_links = _format_links(cdir, "county", base)
+            if county_links:
+                line += f"{cdir.name}{ydir.name}年工作总结（全县汇总）：{county_links}\n\n"
             items = []
             for t in towns:
-                have = [f for f in ("html", "pdf", "docx") if (cdir / t / f"report.{f}").exists()]
-                item = f"- [{t}]({base}/{quote(t)}/report.{have[0]})"
-                if have[0] == "html" and "pdf" in have:
-                    item += f"（[PDF]({base}/{quote(t)}/report.pdf)）"
-                items.append(item)
+                links = _format_links(cdir / t, "report", f"{base}/{quote(t)}")
+                if links:
+                    items.append(f"- {t}：{links}")
             line += "\n".join(items)
             parts.append(line)
         if parts:  # no empty years

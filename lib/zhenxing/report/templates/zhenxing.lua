@@ -88,7 +88,7 @@ local function text_width(s)
     if c >= 0x2E80 then
       w = w + 2
     else
-      w = w + 1
+      w = w + 1.15 -- figures and Latin letters are a little over half an em
     end
   end
   return w
@@ -105,20 +105,57 @@ local function has_cjk(s)
   return false
 end
 
--- Full-width tables (PDF, DOCX): each column's share in proportion to its
--- widest body cell or half its header (headers may wrap onto two lines),
--- whichever is larger. Text columns are capped (a long project name wraps);
--- columns of ids, dates and amounts (no Chinese in their cells) get room to
--- spare, since a number broken over two lines misreads.
+-- Full-width tables (PDF, DOCX): column widths from content. Every column is at least
+-- as wide as its widest unbreakable piece (an id, a figure, a date, a short cell of up to
+-- six Chinese characters, a header of up to five); the room left is shared in
+-- proportion to what each column would need to sit on one line (long text capped, so a
+-- project name wraps). When the unbreakable pieces do not fit at 12pt, the table is set
+-- at 10.5pt, then 9pt: a smaller face rather than a broken id. Returns the font size.
+local SIZES = { { 12, 73 }, { 10.5, 84 }, { 9, 98 } } -- pt, text width in half-em units
+local SHORT_CELL, SHORT_HEAD = 12, 10
+local PADDING = 3 -- a cell's inset, both sides, in half-em units
+
+local function unbreakable(s, is_head)
+  local w = text_width(s)
+  if w <= (is_head and SHORT_HEAD or SHORT_CELL) and not s:match('%s') then
+    return w, true
+  end
+  local m = 2
+  for tok in s:gmatch('[%w%.%%/:_%-]+') do
+    m = math.max(m, text_width(tok))
+  end
+  for date in s:gmatch('%d+年%d+月%d*日?') do
+    m = math.max(m, text_width(date))
+  end
+  return m, false
+end
+
+-- Typst: a short cell never wraps (a word joiner between its characters).
+local WJ = utf8.char(0x2060)
+
+local function box_cell(cell)
+  if not is_typst() then
+    return
+  end
+  cell.contents = cell.contents:walk {
+    Str = function(s)
+      local chars = {}
+      for _, c in utf8.codes(s.text) do
+        chars[#chars + 1] = utf8.char(c)
+      end
+      return pandoc.Str(table.concat(chars, WJ))
+    end,
+  }
+end
+
 local function proportional_widths(tbl)
   local n = #tbl.colspecs
   if n == 0 then
-    return tbl
+    return tbl, 12
   end
-  local need, text = {}, {}
+  local min, nat = {}, {}
   for i = 1, n do
-    need[i] = MIN_COL
-    text[i] = false
+    min[i], nat[i] = 2, 2
   end
   local function visit(rows, is_head)
     for _, row in ipairs(rows) do
@@ -126,12 +163,12 @@ local function proportional_widths(tbl)
         if i <= n then
           local s = stringify(cell.contents)
           local w = text_width(s)
-          if is_head then
-            w = math.ceil(w / 2)
-          elseif has_cjk(s) then
-            text[i] = true
+          local m, whole = unbreakable(s, is_head)
+          if whole and w > 0 then
+            box_cell(cell)
           end
-          need[i] = math.max(need[i], w)
+          min[i] = math.max(min[i], m)
+          nat[i] = math.max(nat[i], math.min(is_head and math.min(w, 10) or w, 40), m)
         end
       end
     end
@@ -140,19 +177,31 @@ local function proportional_widths(tbl)
   for _, body in ipairs(tbl.bodies) do
     visit(body.body, false)
   end
-  local weight, total = {}, 0
+  local size, avail = SIZES[#SIZES][1], SIZES[#SIZES][2] - PADDING * n
+  local need = 0
   for i = 1, n do
-    if text[i] then
-      weight[i] = math.min(need[i], MAX_COL) + 2 -- cell padding, about one CJK character
-    else
-      weight[i] = (need[i] + 2) * 1.4
+    need = need + min[i]
+  end
+  for _, s in ipairs(SIZES) do
+    if need <= s[2] - PADDING * n then
+      size, avail = s[1], s[2] - PADDING * n
+      break
     end
-    total = total + weight[i]
+  end
+  local extra, want = math.max(avail - need, 0), 0
+  for i = 1, n do
+    want = want + (nat[i] - min[i])
+  end
+  local width, total = {}, 0
+  for i = 1, n do
+    local share = want > 0 and extra * (nat[i] - min[i]) / want or 0
+    width[i] = min[i] + math.min(share, nat[i] - min[i]) + PADDING
+    total = total + width[i]
   end
   for i, spec in ipairs(tbl.colspecs) do
-    tbl.colspecs[i] = { spec[1], weight[i] / total }
+    tbl.colspecs[i] = { spec[1], width[i] / total }
   end
-  return tbl
+  return tbl, size
 end
 
 local KEEP_ROWS = 8
@@ -266,7 +315,70 @@ local function drop_repeated_title(doc)
   end
 end
 
+local function is_print()
+  return is_typst() or is_docx()
+end
+
+-- A page break before a block (an 附件 starts on a new page).
+local function page_break()
+  if is_typst() then
+    return pandoc.RawBlock('typst', '#pagebreak(weak: true)')
+  end
+  return pandoc.RawBlock('openxml', '<w:p><w:r><w:br w:type="page"/></w:r></w:p>')
+end
+
+-- The document's frame (assemble.py): `.screen` blocks (the body's tables) only in HTML,
+-- `.print` blocks (the 附件 gathering them) only in the PDF and DOCX, `.chart` blocks in
+-- print only when `zx-charts` is true, each `.annex` heading from a new page, the
+-- `.signature` (落款) right-aligned, and in print a link is its text (no "点击").
+local function frame(doc)
+  local charts = doc.meta['zx-charts'] == true
+  if is_print() then
+    for _, key in ipairs({ 'zx-provenance', 'zx-nav', 'zx-charts' }) do
+      doc.meta[key] = nil
+    end
+  end
+  return doc:walk {
+    Div = function(div)
+      local c = div.classes
+      if c:includes('screen') then
+        return is_print() and {} or div.content
+      elseif c:includes('print') then
+        return is_print() and div.content or {}
+      elseif c:includes('chart') then
+        if is_print() and not charts then
+          return {}
+        end
+        return div.content
+      elseif c:includes('annex') then
+        if is_print() then
+          local out = pandoc.Blocks { page_break() }
+          out:extend(div.content)
+          return out
+        end
+        return div.content
+      elseif c:includes('signature') then
+        if is_typst() then
+          return typst_call('zx-signature', div.content)
+        elseif is_docx() then
+          div.attributes['custom-style'] = 'Signature'
+          return div
+        end
+        return div
+      end
+      return nil
+    end,
+    Link = function(link)
+      if is_print() then
+        return link.content
+      end
+      return nil
+    end,
+  }
+end
+
 function Pandoc(doc)
+  doc = frame(doc)
   drop_repeated_title(doc)
   local top = default_top_level()
   if doc.meta['zx-top-level'] ~= nil then
@@ -290,15 +402,14 @@ function Pandoc(doc)
         return html_table(auto_widths(tbl))
       end
       if is_typst() then
-        tbl = proportional_widths(tbl)
+        local size
+        tbl, size = proportional_widths(tbl)
         -- a short table is never split (no lone total row on the next page)
-        if body_rows(tbl) <= KEEP_ROWS then
-          return typst_call('zx-keep', { tbl })
-        end
-        return tbl
+        local keep = body_rows(tbl) <= KEEP_ROWS and 'true' or 'false'
+        return typst_call('zx-table(' .. size .. 'pt, keep: ' .. keep .. ')', { tbl })
       end
       if is_docx() then
-        return proportional_widths(tbl)
+        return (proportional_widths(tbl))
       end
       return auto_widths(tbl)
     end,
