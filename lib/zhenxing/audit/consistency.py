@@ -10,6 +10,7 @@ Two ways to know that two figures count the same thing:
 from __future__ import annotations
 
 import re
+
 from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, _usable, fmt_num
 
 _LEAD = re.compile(r"^(有|全年|今年|当年|本年度|年内|目前|现|截至目前|截至年底|截至\S{1,6}[底末]|累计|共计|合计|总计|共|其中|已|现有|全乡|全镇|我乡|我镇|全县)+")

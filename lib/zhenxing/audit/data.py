@@ -1,10 +1,10 @@
 """Figures of the text against the indicators computed for a township and year (`--dataset`)."""
 from __future__ import annotations
 
-import json
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, figures, fmt, fmt_num, matches_at_precision, round_to
+from decimal import Decimal
+
+from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, fmt, fmt_num, matches_at_precision, round_to
 
 # --- against the computed indicators (--dataset) ----------------------------------------
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, cn_value
 
 def check_malformed(doc: Doc) -> list[Finding]:

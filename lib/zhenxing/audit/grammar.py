@@ -1,10 +1,10 @@
 """The grammar of figures: tokens, typed figures with their spans, and the parsed text (`Doc`)."""
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+
 from zhenxing.data.contract import mask_text
 
 KINDS = ("rate", "sum", "inconsistent", "unit", "malformed_number", "numbering", "data")

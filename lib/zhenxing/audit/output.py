@@ -5,8 +5,9 @@ import html
 import json
 import unicodedata
 from pathlib import Path
+
+from zhenxing.audit.grammar import KINDS, Finding
 from zhenxing.data.contract import mask_text
-from zhenxing.audit.grammar import Finding, KINDS
 
 # --- output ---------------------------------------------------------------------------
 

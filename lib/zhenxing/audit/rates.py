@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from zhenxing.audit.grammar import Doc, Figure, Finding, _amounts, _finding, _same_unit, _usable, figures, fmt, fmt_num, matches_at_precision, pct
+from decimal import Decimal
+
+from zhenxing.audit.grammar import (Doc, Figure, Finding, _amounts, _finding, _same_unit, _usable, fmt, fmt_num,
+                                    matches_at_precision, pct)
 from zhenxing.audit.sums import _group_total
 
 # --- checks -------------------------------------------------------------------------------

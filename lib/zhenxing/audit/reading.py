@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+
 class AuditReadError(Exception):
     """The file cannot be read (message in Chinese)."""
 

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from zhenxing.audit.grammar import _same_unit, Doc, Figure, Finding, _finding, _usable, fmt, fmt_num
+
+from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, _same_unit, _usable, fmt, fmt_num
 
 def _group_total(fs: list[Figure], part: Figure) -> Figure | None:
     """The total a 其中 part belongs to: the last same-unit figure before 其中."""
