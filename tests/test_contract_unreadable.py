@@ -137,3 +137,18 @@ def test_a_cache_validated_under_older_rules_is_validated_again(tiny_copy, tmp_p
     cache_module._memo.clear()
     again = contract.prepare(tiny_copy, cache=cache)
     assert again["rules"] == cache_module.RULES and again["errors"] == [] and len(again["warnings"]) == 1
+
+
+def test_an_unreadable_file_under_no_table_name_is_an_error_not_ignored(tiny_copy):
+    """It may be the person-level export (recognised by a header that cannot be read):
+    going on without it would report its township without its households."""
+    export = next(p for p in tiny_copy.glob("*.xlsx") if "户信息" in p.name)
+    truncate(export)
+    ds = read_dataset(tiny_copy)
+    assert len(ds.errors) == 1, [v.message() for v in ds.errors]
+    msg = ds.errors[0].message()
+    assert export.name in msg and "[truncated_xlsx]" in msg and "人员级导出" in msg
+    assert not [v for v in ds.errors if v.key in LOOKUPS]
+    assert not any(ds.usable(t) for t in ds.townships)
+    out, err = ds.check_report()
+    assert not any("照常生成" in line for line in err) and "[unreadable_tables]" in err[-1]

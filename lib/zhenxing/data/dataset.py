@@ -72,8 +72,7 @@ class Dataset:
     # tables a file of which could not be read (table → file): a core one makes every
     # township unusable (one error naming the file); the checks that depend on it are not run
     unreadable: dict[str, str] = field(default_factory=dict)
-    # one line each: an optional table that could not be read and is treated as absent,
-    # an unreadable file of unknown identity left unused — nothing that stops a report
+    # one line each: an optional table that could not be read, treated as absent — nothing that stops a report
     warnings: list[Violation] = field(default_factory=list)
 
     @property
@@ -180,6 +179,7 @@ def read_dataset(folder) -> Dataset:
     exports: list[PersonExport] = []
     original: dict[str, dict[str, str]] = {}
     unreadable: dict[str, str] = {}
+    skip: set[str] = set()          # tables whose lookups are not run (unreadable, or maybe so)
     warnings: list[Violation] = []
     for s_ in sources:
         try:
@@ -202,8 +202,12 @@ def read_dataset(folder) -> Dataset:
                 v.expected += f"——可选表{table_cn(s_.kind)}按未提供处理（该专题注明无数据），其余照常"
                 warnings.append(v)
             elif s_.kind == "unknown":
-                v.expected += "——未识别也无法读取，未使用"
-                warnings.append(v)
+                # it may be a person-level export (recognised by a header that cannot be
+                # read): going on without it could report a township without its households
+                v.expected += ("——无法判断是哪张表（可能是人员级导出），不能忽略；"
+                               "若不是数据文件，请移出数据集目录")
+                skip.update(("households", "members"))
+                errors.append(v)
             else:
                 for name in (("households", "members") if s_.kind == "person" else (s_.kind,)):
                     unreadable[name] = s_.path.name
@@ -224,7 +228,7 @@ def read_dataset(folder) -> Dataset:
         t.parts = names
         typed[name] = t
         files[name] = label
-    cross_checks(typed, unreadable=set(unreadable))
+    cross_checks(typed, unreadable=set(unreadable) | skip)
     frames = {n: t.frame for n, t in typed.items()}
     towns = township_of(frames)
     bad: set[str] = set()
