@@ -7,10 +7,13 @@ it is not (a user's clone has nothing beside it).
 """
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
@@ -48,3 +51,70 @@ def tiny_copy(tiny_dataset, tmp_path) -> Path:
     d = tmp_path / "tiny"
     shutil.copytree(tiny_dataset, d)
     return d
+
+
+# ---------------------------------------------------------------- what set-up installs
+#: A skip whose reason starts with this tag names something ``make test`` installs
+#: (scripts/setup.sh: chromium, poppler-utils, fonts-noto-cjk, the Python packages of
+#: requirements.txt, unshare from util-linux). On a user's machine it is a skip with the
+#: reason; in CI (``CI=true``), where set-up ran, it is a failure.
+SETUP_INSTALLS = "[set-up installs]"
+IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def setup_installs(what: str, reason: str) -> str:
+    """The reason of a skip for something set-up installs (a failure under CI=true)."""
+    return f"{SETUP_INSTALLS} {what}: {reason}"
+
+
+def chromium() -> Path | None:
+    """Chromium as set-up finds it: any ``chromium`` on PATH, else /usr/bin/chromium."""
+    found = shutil.which("chromium")
+    if found:
+        return Path(found)
+    usr = Path("/usr/bin/chromium")
+    return usr if usr.exists() and os.access(usr, os.X_OK) else None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if not (IN_CI and rep.skipped):
+        return
+    reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+    if SETUP_INSTALLS in reason:
+        rep.outcome = "failed"
+        rep.longrepr = (f"CI=true: skipped, but set-up installs what this test needs — "
+                        f"set-up did not do its job: {reason}")
+
+
+# ---------------------------------------------------------------- Hypothesis
+# `ci` (chosen when CI=true) is derandomised: the same examples on every run, so a
+# red CI run is reproducible; HYPOTHESIS_PROFILE=large searches wider on demand.
+# No deadline: speed belongs in bench/, not in a test that can fail on a busy machine.
+_HC = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("default", max_examples=40, deadline=None, suppress_health_check=_HC)
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_HC,
+                          derandomize=True, print_blob=True)
+settings.register_profile("large", max_examples=300, deadline=None, suppress_health_check=_HC)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "default"))
+
+
+# ---------------------------------------------------------------- own output folders
+def pytest_configure(config):
+    """The township cache of the whole session in a temporary folder (never the real
+    outputs/.cache); set here so subprocesses and notebook kernels inherit it."""
+    if "ZHENXING_CACHE" not in os.environ or os.environ.get("ZHENXING_CACHE", "").startswith(str(ROOT)):
+        os.environ["ZHENXING_CACHE"] = tempfile.mkdtemp(prefix="zhenxing-test-cache-")
+
+
+@pytest.fixture(autouse=True)
+def _own_outputs(tmp_path_factory, monkeypatch):
+    """Every test has its own outputs folder: what code run in the test process writes to
+    ``paths.OUTPUTS`` (scratch indicators of a notebook run by hand, the default ``--out``)
+    lands in a temporary folder, never the project's outputs/."""
+    from zhenxing.data import paths
+    out = tmp_path_factory.mktemp("outputs")
+    monkeypatch.setattr(paths, "OUTPUTS", out)
+    return out

@@ -5,7 +5,7 @@ violation, in the normal view, the large-print (长者版) view and on a phone-s
 screen. axe-core does not flag a data table without <th>, so that, the alt text of
 every image and the absence of any network request are checked here directly.
 
-Needs Debian's chromium (/usr/bin/chromium) and the PyPI packages playwright
+Needs Debian's chromium (on PATH, or /usr/bin/chromium) and the PyPI packages playwright
 (its driver only: never `playwright install`) and axe-playwright-python (which
 bundles axe.min.js).
 """
@@ -22,7 +22,9 @@ import pytest
 
 from zhenxing.report.render import render
 
-CHROMIUM = Path("/usr/bin/chromium")
+from conftest import chromium, setup_installs  # noqa: E402
+
+CHROMIUM = chromium()  # any chromium on PATH, as set-up finds it, else /usr/bin/chromium
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -35,8 +37,8 @@ CHROMIUM_ARGS = [
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="/usr/bin/chromium 不存在，跳过无障碍检查（apt-get install -y chromium）",
+    CHROMIUM is None,
+    reason=setup_installs("chromium", "PATH 上没有 chromium，跳过无障碍检查（apt-get install -y chromium）"),
 )
 
 TITLE = "东风镇2024年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结"

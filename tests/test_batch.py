@@ -121,7 +121,7 @@ def test_a_warm_kernel_starts_each_notebook_with_a_clean_namespace():
 
 
 def test_batch_on_a_dask_cluster(tmp_path, small_county):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # requirements.txt installs it: an ImportError is a failure
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         r = zhenxing("run", str(small_county), "--out", str(tmp_path), "--formats", "html",
                      "--scheduler", cluster.scheduler_address)

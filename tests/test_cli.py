@@ -160,8 +160,6 @@ def test_run_on_a_missing_folder_is_a_chinese_message_without_traceback(tmp_path
 @pytest.mark.parametrize("kind", ["structure", "unusable"])
 def test_an_unreadable_dataset_prints_its_message_and_exits_1(capsys, monkeypatch, tmp_path, no_work, kind):
     if kind == "unusable":
-        if not hasattr(contract, "UnusableDataset"):
-            pytest.skip("contract.UnusableDataset 尚未提供 [not yet in contract]")
         error = contract.UnusableDataset("ds", [])
     else:
         error = contract.StructureError("x.csv", "无法读取该表", "unreadable")

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import qingshi
+from conftest import qingshi, setup_installs
 from zhenxing.data import contract
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed (make test installs it)")
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                reason=setup_installs("poppler-utils", "pdftotext not installed (make test installs it)"))
 
 
 def zhenxing(*args, **kw) -> subprocess.CompletedProcess:

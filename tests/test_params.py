@@ -41,10 +41,40 @@ def check_against_notebooks(file: Path, notebook_params) -> list[str]:
     return problems
 
 
-def test_committed_parameter_files_match_notebooks(notebook_params):
-    files = [f for f in paths.PARAMS.rglob("*.yaml") if f.parts[-2] != "policy" and f.name != "defaults.yaml"]
+def test_committed_parameter_files_are_what_a_clean_clone_has_and_are_sound():
+    """A clean clone has params/defaults.yaml and the example county override (the
+    per-run files are git-ignored): both are read, and every policy target names its
+    source."""
+    committed = {f.relative_to(paths.PARAMS).as_posix() for f in paths.PARAMS.rglob("*") if f.is_file()
+                 and not (f.suffix == ".yaml" and f.relative_to(paths.PARAMS).parts[0].isdigit())}
+    assert {"defaults.yaml", "policy/county-example.yaml.txt"} <= committed, committed
+    defaults = yaml.safe_load((paths.PARAMS / "defaults.yaml").read_text(encoding="utf-8"))["policy"]
+    assert defaults and all(isinstance(v, dict) and v.get("source") for v in defaults.values())
+    # spec values worked from the file's own sources: 15 days (指导意见, 2021), 8000/10000 元
+    p = params.policy(None, 2023)
+    assert p["identification_days_max"] == 15 and p["income_thresholds"] == [8000, 10000]
+    example = yaml.safe_load((paths.PARAMS / "policy" / "county-example.yaml.txt").read_text(encoding="utf-8"))
+    assert example["policy"] and set(example["policy"]) <= set(defaults), "the example overrides known targets only"
+    assert all(v.get("source") for v in example["policy"].values())
+
+
+def test_params_command_writes_one_matching_file_per_sample_township(tmp_path, monkeypatch, notebook_params):
+    """`zhenxing params` on the sample (6 townships, README) writes a file per township,
+    each accepted by the notebooks — built here, so the check runs on a clean clone."""
+    import shutil
+
+    from zhenxing import cli
+    root = tmp_path / "params"
+    shutil.copytree(paths.PARAMS, root, ignore=shutil.ignore_patterns("[0-9][0-9][0-9][0-9]"))
+    monkeypatch.setattr(paths, "PARAMS", root)
+    assert cli.main(["params", str(paths.SAMPLE), "--year", "2023"]) == 0
+    files = sorted((root / "2023").rglob("*.yaml"))
+    assert len(files) == 6, files
     for f in files:
         assert check_against_notebooks(f, notebook_params) == []
+        assert params.check_run_file(f) == []
+        body = yaml.safe_load(f.read_text(encoding="utf-8"))
+        assert body["township"] == f.stem and body["year"] == 2023 and body["dataset"] == str(paths.SAMPLE.resolve())
 
 
 def test_generated_files_match_and_typos_fail(tmp_path, notebook_params):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from conftest import setup_installs
 
 from zhenxing.report import render as rmod
 from zhenxing.report import charts
@@ -71,7 +72,7 @@ MARKDOWN = textwrap.dedent(
 
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None or shutil.which("pdffonts") is None,
-    reason="poppler-utils（pdftotext/pdffonts/pdfinfo）未安装：apt-get install poppler-utils",
+    reason=setup_installs("poppler-utils", "pdftotext/pdffonts/pdfinfo 未安装：apt-get install poppler-utils"),
 )
 needs_quarto = pytest.mark.skipif(
     shutil.which("quarto") is None,
@@ -284,17 +285,22 @@ def test_spread_formats_render_side_by_side_and_the_first_failure_in_order_is_ra
     several fail, the error of the first format asked for is the one raised, whichever
     finished first, and nothing is published."""
     import threading
-    import time
 
     res = make_resources(tmp_path)
     out = tmp_path / "out"
-    started = threading.Barrier(3, timeout=30)  # passes only if all three run at once
-    delay = {"html": 0.3, "pdf": 0.0, "docx": 0.1}
+    started = threading.Barrier(3, timeout=60)  # passes only if all three run at once
+    # the order of the failures is set by events, not by sleeps: pdf fails first, then
+    # docx, and html — the first format asked for — last
+    failing_now = {"pdf": threading.Event(), "docx": threading.Event()}
+    after = {"pdf": (), "docx": ("pdf",), "html": ("pdf", "docx")}
 
     def failing(markdown, build, outs, **kwargs):
         (fmt,) = outs
         started.wait()
-        time.sleep(delay[fmt])
+        for other in after[fmt]:
+            assert failing_now[other].wait(60), f"{other} never failed"
+        if fmt in failing_now:
+            failing_now[fmt].set()
         raise RenderError(f"模拟{fmt}失败")
 
     monkeypatch.setattr(rmod, "_pandoc_formats", failing)
@@ -624,6 +630,7 @@ def test_program_version_is_not_dirty_from_files_the_project_writes():
     assert r.returncode == 1, "the analyst's own notes must stay trackable"
 
 
+@needs_poppler
 def test_provenance_block_wraps_long_values(tmp_path):
     """The block is a div the stylesheet wraps (HTML); Typst wraps list items ragged right."""
     css = (Path(rmod.__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
@@ -634,8 +641,8 @@ def test_provenance_block_wraps_long_values(tmp_path):
     html = (tmp_path / "o" / "r.html").read_text(encoding="utf-8")
     assert 'class="provenance"' in html
     pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "o" / "r.pdf"), "-"], capture_output=True, text=True)
-    if pdf.returncode == 0:
-        assert squash(long) in squash(pdf.stdout).replace("\u200b", ""), "a long value runs off the page"
+    assert pdf.returncode == 0, pdf.stderr
+    assert squash(long) in squash(pdf.stdout).replace("\u200b", ""), "a long value runs off the page"
 
 
 # ------------------------------------------------------------------------ layout (issue 10)
