@@ -71,14 +71,17 @@ def isolated_cluster(tmp_path_factory, tiny_dataset):
         pytest.skip(setup_installs("unshare", "本机不允许 unshare --mount 挂载 tmpfs（需要 root 或用户命名空间）[unshare not permitted]"))
     hidden = [str(tmp_path_factory.getbasetemp()), str(paths.OUTPUTS)]
     assert str(tiny_dataset).startswith(hidden[0])
-    port = _free_port()
-    addr = f"tcp://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ZHENXING_", "PYTEST"))}
     logs = tmp_path_factory.mktemp("cluster-logs")
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
-                               "--no-dashboard"], stdout=subprocess.DEVNULL,
+    # the scheduler binds a free port itself (--port 0) and says which in its scheduler
+    # file: no port is found free here and released before it is bound
+    sched_file = logs / "scheduler.json"
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                               "--scheduler-file", str(sched_file), "--no-dashboard"], stdout=subprocess.DEVNULL,
                               stderr=open(logs / "scheduler.log", "w"), env=env, cwd="/",
                               start_new_session=True)]
+    addr = _wait(lambda: sched_file.exists() and sched_file.stat().st_size and
+                 json.loads(sched_file.read_text()).get("address"), 120, "the scheduler's address file")
     mounts = " && ".join(f"mkdir -p '{d}' && mount -t tmpfs -o size=1m,mode=0 none '{d}'" for d in hidden)
     for i in (1, 2):
         cmd = f"{mounts} && exec '{BIN / 'dask'}' worker {addr} --name w{i} --nworkers 1 --nthreads 1 " \
@@ -168,9 +171,14 @@ def test_a_worker_killed_mid_run_is_survived(tmp_path, tiny_dataset, isolated_cl
         def busy():
             return [w for w, keys in c.processing().items() if any("zhenxing-" in str(k) for k in keys)]
         workers = _wait(busy, 180, "a township task to start")
-        time.sleep(2)  # inside the notebooks
+
+        def executing(dask_worker):  # the worker's own state: a township task is running now
+            return [str(ts.key) for ts in dask_worker.state.executing if "zhenxing-" in str(ts.key)]
+        running = _wait(lambda: c.run(executing, workers=[workers[0]])[workers[0]], 180,
+                        "the township task to execute on the worker")
         pid = c.run(os.getpid, workers=[workers[0]])[workers[0]]
-        os.kill(pid, signal.SIGKILL)  # the worker process (its nanny restarts it)
+        os.kill(pid, signal.SIGKILL)  # the worker process, mid-task (its nanny restarts it)
+        assert running, "the kill landed while a township task was executing"
     stdout, stderr = p.communicate(timeout=600)
     assert p.returncode == 0, stderr[-3000:]
     towns = contract.prepare(tiny_dataset, tmp_path / "cache")["townships"]
@@ -216,10 +224,15 @@ def test_workers_with_other_code_or_without_the_kernel_are_refused_in_chinese():
 
 
 def test_an_unreachable_scheduler_is_a_chinese_message_and_exit_1(tmp_path, tiny_dataset):
-    r = subprocess.run([sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--out", str(tmp_path / "o"),
-                        "--formats", "html", "--scheduler", f"tcp://127.0.0.1:{_free_port()}"],
-                       capture_output=True, text=True, env={**os.environ, "ZHENXING_CACHE": str(tmp_path / "c")},
-                       timeout=120)
+    # a port held bound (and not listening) by the test for the whole run: nobody else can
+    # take it, and a connection to it is refused
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        port = held.getsockname()[1]
+        r = subprocess.run([sys.executable, "-m", "zhenxing.cli", "run", str(tiny_dataset), "--out", str(tmp_path / "o"),
+                            "--formats", "html", "--scheduler", f"tcp://127.0.0.1:{port}"],
+                           capture_output=True, text=True, env={**os.environ, "ZHENXING_CACHE": str(tmp_path / "c")},
+                           timeout=120)
     assert r.returncode == 1, r.stderr[-2000:]
     assert "无法连接 Dask 调度器" in r.stderr and "[scheduler_unreachable]" in r.stderr
     assert "Traceback" not in r.stderr

@@ -266,7 +266,7 @@ def _head(fig: Figure, ax, title_lines: list[str], unit: str, legend: bool, own_
                    handletextpad=0.4, borderpad=0)
 
 
-def _finish(fig: Figure, ax, horizontal: bool, title: str, containers) -> Chart:
+def _finish(fig: Figure, ax, horizontal: bool, title: str, containers, cats: list[str]) -> Chart:
     """Lay the figure out, write its SVG and read back where each bar was drawn."""
     buf = io.StringIO()
     with matplotlib.rc_context(RC):
@@ -275,12 +275,12 @@ def _finish(fig: Figure, ax, horizontal: bool, title: str, containers) -> Chart:
         .replace(f"font-family: '{FONT_FAMILY}'", f"font-family: {FONT_STACK}")
     svg = svg.replace("<svg ", "<svg role=\"img\" ", 1)
     w, h = fig.get_size_inches() * 72
-    bars = []
-    for series, cats, vals, rects in containers:
+    bars, order = [], {c: k for k, c in enumerate(cats)}
+    for i, (series, cats, vals, rects) in enumerate(containers):
         for cat, v, r in zip(cats, vals, rects):
             bb = r.get_window_extent()
-            bars.append(Bar(cat, series, v, round(bb.x0, 2), round(h - bb.y1, 2), round(bb.width, 2),
-                            round(bb.height, 2)))
+            bars.append((order[cat], i, Bar(cat, series, v, bb.x0, h - bb.y1, bb.width, bb.height)))
+    bars = [b for _, _, b in sorted(bars, key=lambda x: x[:2])]  # by category, then series
     return Chart(svg, horizontal, tuple(bars), float(w), float(h), fig)
 
 
@@ -331,7 +331,7 @@ def _vertical(cats: list[str], series: list[tuple[str, str, list[float | None]]]
         ax.axhline(0, color="#333333", linewidth=0.8, zorder=3)
         ax.spines["bottom"].set_visible(False)
         _head(fig, ax, title_lines, unit, legend, own_row)
-        return _finish(fig, ax, False, title, containers)
+        return _finish(fig, ax, False, title, containers, cats)
 
 
 def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> Chart:
@@ -365,7 +365,7 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
         ax.axvline(0, color="#333333", linewidth=0.8, zorder=3)
         ax.spines["left"].set_visible(False)
         _head(fig, ax, title_lines, unit, False, False)
-        return _finish(fig, ax, True, title, [("", cats, values, rects)])
+        return _finish(fig, ax, True, title, [("", cats, values, rects)], cats)
 
 
 def bar(data: dict[str, float | None], title: str, unit: str, *, horizontal: bool | None = None,
