@@ -28,6 +28,7 @@ def findings(*lines: str) -> set[tuple]:
     (["上年监测对象返贫风险占比为5.2%，今年为3.4%，下降1.8%。"], "1.8%"),
     (["2022年项目开工率为81.5%，2023年为90.2%。", "项目开工率较上年上升了8.7%。"], "8.7%"),
     (["上年风险消除率为68.6%，今年为68.5%，回落了0.1%。"], "0.1%"),
+    (["脱贫户人均纯收入增幅达12.3%，比全市平均水平（9.1%）高3.2%。"], "3.2%"),
 ])
 def test_difference_of_rates_in_every_phrasing(lines, quote):
     got = {(k, q, e) for k, _, q, e in findings(*lines)}
@@ -73,6 +74,9 @@ def test_share_with_its_parts_in_the_sentence_before():
     assert findings(base.format("55.3%")) == {("rate", 1, "55.3%", "57.33%")}
     for right in ("57.33%", "57.3%", "57%"):
         assert not findings(base.format(right)), right
+    longer = "全年拨付衔接资金900万元，其中产业资金520万元。产业资金占全年拨付资金的比重为{}。"
+    assert findings(longer.format("60.2%")) == {("rate", 1, "60.2%", "57.78%")}
+    assert not findings(longer.format("57.8%"))
     # a share that names no part of the sentence before is not checked against it
     assert not findings("务工人数4076人，去年3883人。产业项目资金占比为40.0%。")
 

@@ -31,12 +31,6 @@ from zhenxing.data import paths  # noqa: E402
 BIN = Path(sys.executable).parent
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _unshare_prefix() -> list[str] | None:
     """The unshare command that can mount a tmpfs here (as root; else in a user namespace)."""
     for prefix in (["unshare", "--mount", "--propagation", "private"],

@@ -61,7 +61,10 @@ def test_committed_notebooks_equal_what_make_notebooks_writes(tmp_path):
         assert [c.source for c in _code(old)] == [c.source for c in _code(new)]
         if [c.execution_count for c in _code(old)] != [c.execution_count for c in _code(new)]:
             drift.append(f"{topic}: execution counts")
-        for a, b in zip(_checked(old), _checked(new)):
+        checked_old, checked_new = _checked(old), _checked(new)
+        if len(checked_old) != len(checked_new):  # zip() would stop at the shorter
+            drift.append(f"{topic}: {len(checked_old)} checked cells stored, {len(checked_new)} in a fresh run")
+        for a, b in zip(checked_old, checked_new, strict=False):
             if a.outputs != b.outputs:
                 drift.append(f"{topic}: outputs of `{a.source.splitlines()[0]}`")
     assert not drift, "stored outputs differ from a fresh run — run `make notebooks` and commit:\n" + "\n".join(drift)

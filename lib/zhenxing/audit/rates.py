@@ -12,7 +12,7 @@ from zhenxing.audit.sums import _group_total
 
 _RATE_WORD = re.compile(r"(率|占比|比重|比例|进度|覆盖面)(为|是|达到|达|约为)?\s*$")
 _SHARE = re.compile(r"占(?!比)(?P<den>[^,，。;；占]*?)(的)?\s*$")
-_SHARE_WORD = re.compile(r"(占比|比重|比例|所占)(为|是|达到|达)?\s*$")
+_SHARE_WORD = re.compile(r"(占比|比重|比例|所占|占[^,，。;；占]{1,16}?的?(比重|比例)?)(为|是|达到|达)?\s*$")
 _TARGET = re.compile(r"(不低于|不少于|不高于|不超过|目标|力争|要|确保|计划|预计|分别|应|争取|以上)")
 
 
@@ -40,7 +40,8 @@ def check_rates(doc: Doc) -> list[Finding]:
                 k -= 1
             prior.reverse()
             cross = False
-            if not prior and not share and _SHARE_WORD.search(p.before):
+            if not prior and (_SHARE_WORD.search(p.before) or share):
+                share = None   # 产业资金占全年资金的比重为60.2%: its amounts in the sentence before
                 # 占比为57.3% with its amounts in the sentence before
                 prior = [f for f in doc.previous_sentence(n, p.sentence) if _usable(f) and not _GROWTH.search(f.before)]
                 cross = True
@@ -189,7 +190,7 @@ def check_growth(doc: Doc) -> list[Finding]:
 
 
 _DIFF_VERB = re.compile(r"(?<!不)(高于|低于|高出|低出|快于|慢于|提高了?|提升了?|下降了?|上升了?|降低了?|增加了?|减少了?|回落了?|增长了?)(?P<obj>[^,，。;；]*?)\s*$")
-_CHANGE_ONLY = re.compile(r"(?<!不)(高于|低于|高出|低出|快于|慢于|提高|提升|下降|上升|降低|增加|减少|回落|增长|增幅|降幅|差距缩小|缩小)(了|为|达)?(?P<obj>[^,，。;；]{0,16}?)\s*$")
+_CHANGE_ONLY = re.compile(r"(?<!不)(比\S*?[高低]|高于|低于|高出|低出|快于|慢于|提高|提升|下降|上升|降低|增加|减少|回落|增长|增幅|降幅|差距缩小|缩小)(了|为|达)?(?P<obj>[^,，。;；]{0,16}?)\s*$")
 
 
 def _rates_around(doc: Doc, n: int, p: Figure) -> list[Figure]:
