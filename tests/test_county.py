@@ -27,6 +27,7 @@ from zhenxing.topics import monitoring
 from zhenxing.topics import problems
 from zhenxing.topics import registry
 from zhenxing.words import numbers
+from conftest import setup_installs
 
 YEAR = 2023
 COUNTY = "示例县"
@@ -230,6 +231,32 @@ def test_sample_summary_sections_and_formats(sample_county):
     # the 附表 links every township's report, relatively
     for t in ind["townships"]:
         assert f"]({quote(t)}/report.html)" in md
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None,
+                    reason=setup_installs("poppler-utils", "pdftotext 未安装，无法读取县级总结 PDF"))
+def test_county_pdf_and_docx_say_what_the_summary_says(sample_county):
+    """The county summary's PDF and DOCX are read, not only found: the title, the five
+    sections, every township of the 附表 and the opening sentence's figures are there."""
+    import subprocess
+
+    import docx
+    out, ind, _, _ = sample_county
+    d = out / str(YEAR) / COUNTY
+    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731  (PDF lines break anywhere)
+    pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(d / "county.pdf"), "-"], capture_output=True, text=True)
+    assert pdf.returncode == 0, pdf.stderr
+    doc = docx.Document(str(d / "county.docx"))
+    word = "\n".join([p.text for p in doc.paragraphs] +
+                     [c.text for t in doc.tables for row in t.rows for c in row.cells])
+    md = _md(out)
+    opening = re.search(r"全县\d+个村共有农户\d+户\d+人", md).group(0)
+    for name, text in (("county.pdf", squash(pdf.stdout)), ("county.docx", squash(word))):
+        assert f"{COUNTY}{YEAR}年" in text, name
+        for head in ("一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划", "五、附表"):
+            assert head in text, (name, head)
+        assert all(t in text for t in ind["townships"]), name
+        assert opening in text, (name, opening)
 
 
 def test_industry_assessment_in_county_summary_only(sample_county):

@@ -686,16 +686,14 @@ def _long_report(res: Path) -> str:
     rows = "\n".join(f"| 第{i}村 | {i * 3}户{i * 9}人 | XM2023010{i}0123456789 | 碧垭村农产品冷链仓储项目{i} |"
                      for i in range(1, 8))
     table = ("| 村 | 监测对象 | 项目编号 | 项目名称 |\n|:---|:---|:---|:---|\n" + rows)
-    from zhenxing.report.render import png_twins
     parts = []
     for k in range(1, 7):
         chart, alt = charts.bar({"县内": 100 + k, "省内县外": 90, "省外": 80}, f"务工人数{k}", "人")
         (res / "charts").mkdir(parents=True, exist_ok=True)
         (res / "charts" / f"c{k}.svg").write_text(chart.svg, encoding="utf-8")
+        (res / "charts" / f"c{k}.png").write_bytes(chart.png())  # Word's PNG of the same figure
         parts += [f"### （{k}）专题{k}", para, para[: 20 * k], f"{table}\n\nTable: 表{k}　情况",
                   f"![图{k}　{alt}](charts/c{k}.png)"]
-    # SVG and PNG twins side by side, the report naming the PNG (as earlier notebooks stored them)
-    png_twins("\n".join(f"![x](charts/c{k}.svg)" for k in range(1, 7)), res)
     return "## 一、工作开展情况\n\n" + "\n\n".join(parts) + "\n\n## 数据来源与生成信息\n\n::: {.provenance}\n" + \
         "\n".join(f"- 第{i}行：说明文字" for i in range(6)) + "\n:::\n"
 
@@ -790,29 +788,6 @@ def test_docx_png_twin_is_rasterised_from_the_svg_of_a_notebook_chart(tmp_path):
     assert blobs == [twin.read_bytes()]
     html = out["html"].read_text(encoding="utf-8")
     assert "data:image/svg+xml" in html and "data:image/png" not in html
-
-
-def test_png_twin_is_redrawn_when_older_than_its_svg_and_kept_otherwise(tmp_path):
-    """A folder reused by a later run (the county summary's) never gives Word an earlier
-    chart: a PNG older than its SVG is redrawn; one newer (a notebook's own) is kept."""
-    import os
-
-    from zhenxing.report.render import png_twins
-    (tmp_path / "charts").mkdir()
-    md = "![图1　甲1户](charts/a.svg)\n\n![图2　乙2户](charts/b.svg)\n\n![图3　远程](https://x.org/c.svg)\n"
-    for stem in "ab":
-        chart, _ = charts.bar({"甲": 1, "乙": 2}, stem, "户")
-        (tmp_path / "charts" / f"{stem}.svg").write_text(charts.svg(chart), encoding="utf-8")
-        (tmp_path / "charts" / f"{stem}.png").write_bytes(b"old")
-    svg_a = tmp_path / "charts" / "a.svg"
-    os.utime(tmp_path / "charts" / "a.png", ns=(svg_a.stat().st_mtime_ns - 10**9,) * 2)  # older
-    os.utime(tmp_path / "charts" / "b.png", ns=(svg_a.stat().st_mtime_ns + 10**9,) * 2)  # newer
-    made = png_twins(md, tmp_path)
-    assert made == [tmp_path / "charts" / "a.png"]
-    assert (tmp_path / "charts" / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (tmp_path / "charts" / "b.png").read_bytes() == b"old"
-    assert png_twins(md, tmp_path) == []  # nothing left to draw
-    assert not list(tmp_path.glob(".charts.*"))  # no scratch file left
 
 
 def test_pdf_falls_back_to_natural_chart_size_when_layout_does_not_converge(tmp_path, monkeypatch):

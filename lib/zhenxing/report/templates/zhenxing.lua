@@ -130,22 +130,15 @@ local function unbreakable(s, is_head)
   return m, false
 end
 
--- Typst: a short cell never wraps (a word joiner between its characters).
-local WJ = utf8.char(0x2060)
-
+-- Typst: a short cell never wraps (zx-nowrap of report.typst: a box of its own width).
 local function box_cell(cell)
   if not is_typst() then
     return
   end
-  cell.contents = cell.contents:walk {
-    Str = function(s)
-      local chars = {}
-      for _, c in utf8.codes(s.text) do
-        chars[#chars + 1] = utf8.char(c)
-      end
-      return pandoc.Str(table.concat(chars, WJ))
-    end,
-  }
+  local out = pandoc.Inlines { pandoc.RawInline('typst', '#zx-nowrap[') }
+  out:extend(pandoc.utils.blocks_to_inlines(cell.contents))
+  out:insert(pandoc.RawInline('typst', ']'))
+  cell.contents = { pandoc.Plain(out) }
 end
 
 local function proportional_widths(tbl)
