@@ -253,8 +253,10 @@ def test_county_pdf_and_docx_say_what_the_summary_says(sample_county):
     opening = re.search(r"全县\d+个村共有农户\d+户\d+人", md).group(0)
     for name, text in (("county.pdf", squash(pdf.stdout)), ("county.docx", squash(word))):
         assert f"{COUNTY}{YEAR}年" in text, name
-        for head in ("一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划", "五、附表"):
-            assert head in text, (name, head)
+        heads = re.findall(r"(?m)^## (.+)$", md)
+        assert len(heads) >= 5
+        for head in heads:
+            assert squash(head) in text, (name, head)
         assert all(t in text for t in ind["townships"]), name
         assert opening in text, (name, opening)
 
