@@ -102,19 +102,61 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if IN_CI else "d
 
 
 # ---------------------------------------------------------------- own output folders
+#: Python started by a test (zhenxing run, papermill and nbval kernels, Dask workers)
+#: reads this: ``paths.OUTPUTS`` becomes $ZHENXING_TEST_OUTPUTS. The package has no
+#: outputs override of its own; this keeps the tests out of the project's outputs/.
+_SITECUSTOMIZE = """\
+import os
+if os.environ.get("ZHENXING_TEST_OUTPUTS") or os.environ.get("ZHENXING_TEST_PARAMS"):
+    try:
+        from pathlib import Path
+        from zhenxing.data import paths as _p
+        if os.environ.get("ZHENXING_TEST_OUTPUTS"):
+            _p.OUTPUTS = Path(os.environ["ZHENXING_TEST_OUTPUTS"])
+        if os.environ.get("ZHENXING_TEST_PARAMS"):
+            # a test's own view of the project: lib/ and notebooks/ linked, params/ its copy
+            # (as a Dask worker's view, run/township.py), so it changes policy files freely
+            _p.ROOT = Path(os.environ["ZHENXING_TEST_PARAMS"]).parent
+            _p.LIB, _p.NOTEBOOKS = _p.ROOT / "lib" / "zhenxing", _p.ROOT / "notebooks"
+            _p.PARAMS = _p.ROOT / "params"
+    except ImportError:
+        pass
+"""
+
+
 def pytest_configure(config):
     """The township cache of the whole session in a temporary folder (never the real
-    outputs/.cache); set here so subprocesses and notebook kernels inherit it."""
+    outputs/.cache), and the outputs override for subprocesses; set in the environment
+    so subprocesses and notebook kernels inherit them."""
     if "ZHENXING_CACHE" not in os.environ or os.environ.get("ZHENXING_CACHE", "").startswith(str(ROOT)):
         os.environ["ZHENXING_CACHE"] = tempfile.mkdtemp(prefix="zhenxing-test-cache-")
+    site = Path(tempfile.mkdtemp(prefix="zhenxing-test-site-"))
+    (site / "sitecustomize.py").write_text(_SITECUSTOMIZE, encoding="utf-8")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH")) if p)
+    os.environ["ZHENXING_TEST_OUTPUTS"] = tempfile.mkdtemp(prefix="zhenxing-test-outputs-")
 
 
 @pytest.fixture(autouse=True)
 def _own_outputs(tmp_path_factory, monkeypatch):
-    """Every test has its own outputs folder: what code run in the test process writes to
-    ``paths.OUTPUTS`` (scratch indicators of a notebook run by hand, the default ``--out``)
-    lands in a temporary folder, never the project's outputs/."""
+    """Every test has its own outputs folder: what code run in the test process, or in a
+    subprocess it starts, writes to ``paths.OUTPUTS`` (scratch indicators of a notebook
+    run by hand, the default ``--out``) lands in a temporary folder, never the
+    project's outputs/."""
     from zhenxing.data import paths
     out = tmp_path_factory.mktemp("outputs")
     monkeypatch.setattr(paths, "OUTPUTS", out)
+    monkeypatch.setenv("ZHENXING_TEST_OUTPUTS", str(out))
     return out
+
+
+def project_view(where: Path) -> Path:
+    """A private view of the project for runs in a subprocess that change policy files:
+    lib/ and notebooks/ linked, params/ copied (without run files). Pass the returned
+    params folder as ZHENXING_TEST_PARAMS; the project's params/ is never written."""
+    from zhenxing.data import paths
+    view = where / "project"
+    view.mkdir(parents=True)
+    (view / "lib").symlink_to(paths.ROOT / "lib")
+    (view / "notebooks").symlink_to(paths.NOTEBOOKS)
+    shutil.copytree(paths.PARAMS, view / "params", ignore=shutil.ignore_patterns("[0-9][0-9][0-9][0-9]", "*.yaml.txt"))
+    return view / "params"
