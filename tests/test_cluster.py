@@ -203,18 +203,18 @@ class _FakeClient:
 
 
 def test_workers_with_other_code_or_without_the_kernel_are_refused_in_chinese():
-    from zhenxing.run import batch
-    me = batch.worker_identity()
+    from zhenxing.run import cluster, township
+    me = township.worker_identity()
     ok = {"tcp://a:1": me, "tcp://b:1": me}
-    assert batch._check_workers(_FakeClient(ok), 1) == 2
+    assert cluster.check_workers(_FakeClient(ok), 1) == 2
     other = {**ok, "tcp://c:1": {**me, "code": "0" * 16}}
-    with pytest.raises(batch.ClusterError, match=r"不一致.*\[worker_version_mismatch\]") as e:
-        batch._check_workers(_FakeClient(other), 1)
+    with pytest.raises(cluster.ClusterError, match=r"不一致.*\[worker_version_mismatch\]") as e:
+        cluster.check_workers(_FakeClient(other), 1)
     assert "tcp://c:1" in str(e.value)
-    with pytest.raises(batch.ClusterError, match=r"\[worker_kernel_missing\]"):
-        batch._check_workers(_FakeClient({**ok, "tcp://d:1": {**me, "kernel": False}}), 1)
-    with pytest.raises(batch.ClusterError, match=r"\[no_workers\]"):
-        batch._check_workers(_FakeClient({}), 1)
+    with pytest.raises(cluster.ClusterError, match=r"\[worker_kernel_missing\]"):
+        cluster.check_workers(_FakeClient({**ok, "tcp://d:1": {**me, "kernel": False}}), 1)
+    with pytest.raises(cluster.ClusterError, match=r"\[no_workers\]"):
+        cluster.check_workers(_FakeClient({}), 1)
 
 
 def test_an_unreachable_scheduler_is_a_chinese_message_and_exit_1(tmp_path, tiny_dataset):
@@ -233,19 +233,19 @@ def test_an_unreachable_scheduler_is_a_chinese_message_and_exit_1(tmp_path, tiny
 
 
 def test_returned_files_are_written_whole_and_stamped_and_a_failure_goes_to_failed(tmp_path):
-    from zhenxing.run import batch
+    from zhenxing.run import township
     out = tmp_path / "out"
-    o = batch.Outcome("青山镇", "示例县", "written",
+    o = township.Outcome("青山镇", "示例县", "written",
                       payload={"report.html": b"<html></html>", "charts/a.png": b"png", "../evil": b"x"})
-    batch.publish(out, 2023, o, {"k": 1}, "key1")
+    township.publish(out, 2023, o, {"k": 1}, "key1")
     d = out / "2023" / "示例县" / "青山镇"
     assert (d / "report.html").read_bytes() == b"<html></html>" and (d / "charts" / "a.png").exists()
     assert not (out / "2023" / "示例县" / "evil").exists()
     assert json.loads((d / ".zhenxing-run.json").read_text())["key"] == "key1"
     assert o.payload is None and o.received > 0
     assert not list(d.parent.glob(".*tmp*"))
-    f = batch.Outcome("石门乡", "示例县", "failed", "funds.ipynb", "笔记本第3个单元格出错：KeyError: …",
+    f = township.Outcome("石门乡", "示例县", "failed", "funds.ipynb", "笔记本第3个单元格出错：KeyError: …",
                       payload={"funds.ipynb": b"{}"})
-    batch.publish(out, 2023, f, {}, "")
+    township.publish(out, 2023, f, {}, "")
     assert (out / "failed" / "2023" / "示例县" / "石门乡" / "funds.ipynb").exists()
     assert not (out / "2023" / "示例县" / "石门乡").exists()
