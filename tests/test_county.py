@@ -392,14 +392,15 @@ def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_p
     meta = contract.prepare(tiny_copy)
     towns = list(meta["townships"])
     county = meta["townships"][towns[0]]
-    real = batch._build
+    from zhenxing.run import township
+    real = township.build
     last = towns[-1]
 
     def build(work, dataset, township, *a, **k):  # the workers are forked: they see this
         if township == last:
             raise RuntimeError("测试：渲染失败 [test]")
         return real(work, dataset, township, *a, **k)
-    monkeypatch.setattr(batch, "_build", build)
+    monkeypatch.setattr(township, "build", build)
     spied = []
     real_ahead = notebook.pool_ahead
     monkeypatch.setattr(notebook, "pool_ahead", lambda *a, **k: spied.append(a[-1]) or real_ahead(*a, **k))
