@@ -198,7 +198,8 @@ def test_relocation():
     r = security.relocation(core(), T, Y, END)
     # relocated in 甲镇: H1 (3), H3 (4), H5 (5); labour: P1, P6, P7, P11, P12; 2023 rows: P1, P6, P7
     assert r == {"households": {"households": 3, "persons": 12}, "labor_force": 5, "workers": 3,
-                 "work_rate": pytest.approx(60.0), "zero_employment_households": 1}   # H5
+                 "work_rate": pytest.approx(60.0), "zero_employment_households": 1,   # H5
+                 "zero_employment_covered": 1}   # H5 is a 脱贫户: in the employment count too
 
 
 def test_relocation_nulls():
@@ -321,8 +322,10 @@ def test_credit():
     assert c["cumulative"] == {"count": 5, "amount": 19.3}                     # L1–L5 (L6 乙乡, L7 2024)
     assert c["outstanding"] == {"count": 3, "amount": 13.3}                    # L1 L2 L3
     assert c["overdue"] == {"count": 1, "amount": 1.2}                         # L3
-    assert c["coverage_base"] == {"borrowers": 2, "covered": 5}                # H1, H5 of H1–H5
-    assert c["coverage"] == pytest.approx(40.0)
+    # 获贷率 over the eligible only: 脱贫户 H1, H5 and 边缘易致贫户 H2, H4 (H3, 突发严重困难户,
+    # is not an object of 小额信贷); borrowers H1, H5 → 2 / 4
+    assert c["coverage_base"] == {"borrowers": 2, "eligible": 4, "eligible_kinds": ["脱贫户", "边缘易致贫户"]}
+    assert c["coverage"] == pytest.approx(50.0)
 
 
 def test_credit_nulls_and_zeros():

@@ -138,6 +138,7 @@ TABLES: dict[str, dict] = {
             Col("完工日期", "date"),
             Col("资产类别", "cat", allowed=ASSET_CLASSES),
             Col("受益脱贫人口数", "int", min=0),
+            Col("下达日期", "date"),
         ],
     },
     "payments": {

@@ -13,21 +13,23 @@ import numpy as np
 import pandas as pd
 
 from zhenxing.data import contract
+from zhenxing.data.schema import (  # noqa: F401 — re-used by the topic modules
+    ASSET_CLASSES,
+    CATEGORIES,
+    FUND_SOURCES,
+    LABOUR_FORCE,
+    PROJECT_TYPES,
+    REGIONS,
+)
 
 # Categories of the data contract (every category map holds all of them).
-CATEGORIES = ("脱贫不稳定户", "边缘易致贫户", "突发严重困难户")
 RISK_TYPES = (
     "因病", "因残", "因学", "因灾", "因意外事故", "因产业项目失败", "因务工就业不稳",
     "因缺劳动力", "因住房安全", "因饮水安全", "其他",
 )
-LABOR_FORCE = ("技能劳动力", "普通劳动力", "弱劳动力或半劳动力")
-REGIONS = ("县内", "省内县外", "省外")
-SOURCES = (
-    "中央衔接资金", "省级衔接资金", "市级衔接资金", "县级衔接资金", "东西部协作资金",
-    "社会帮扶资金", "其他资金",
-)
-PROJECT_TYPES = ("产业发展", "就业帮扶", "乡村建设", "基础设施", "其他")
-ASSET_CLASSES = ("经营性资产", "公益性资产", "到户类资产")
+# the contract's own lists (data/schema.py), named as the indicators use them
+LABOR_FORCE = LABOUR_FORCE
+SOURCES = FUND_SOURCES
 INDUSTRY = "产业发展"
 NOT_PERFORMING = "不履职"
 BLANK = "未填写"  # key used for a blank value in an open-text breakdown
@@ -60,7 +62,7 @@ TABLE_NAMES = {
     "households": "农户信息", "members": "家庭成员", "work": "务工信息", "income": "收入",
     "projects": "衔接资金项目", "payments": "资金拨付", "posts": "公益性岗位",
 }
-CAUSES = ("table_absent", "column_absent", "no_rows", "no_prev_year")
+CAUSES = ("table_absent", "column_absent", "no_rows", "no_prev_year", "implausible")
 
 
 # ---------------------------------------------------------------- absent data

@@ -30,6 +30,7 @@ from zhenxing.words.numbers import (
     hp,
     num,
     pct,
+    pct_cell,
     persons,
     round_half_up,
     wan,
@@ -83,8 +84,7 @@ def flag_county_industry_share(ind: dict, policy: dict) -> list[dict]:
               for a in (ind.get("funds") or {}).get("industry_assessment") or [] if not a["met"]]
     if not missed:
         return []
-    parts = "、".join(f"{m['source']}用于产业发展的比重为{pct(m['share'])}，低于{num(m['target'])}%"
-                     for m in missed)
+    parts = "、".join(_industry_share_words(m) for m in missed)
     return [make_flag("funds", "资金项目", "industry_share", "high", {"sources": missed}, parts)]
 
 
@@ -428,14 +428,20 @@ def county_industry(ind: dict) -> str | None:
     for a in rows:
         f = {"source": a["source"], "approved": wan(a["approved"]), "industry": wan(a["industry"]),
              "share": pct(a["share"]), "target": target(a["target"]),
-             "gap": fixed(round_half_up(a["target"], 2) - round_half_up(a["share"], 2))}
+             "gap": num(round_half_up(a["target"], 2) - round_half_up(a["share"], 2))}
         parts.append(fill(w["met" if a["met"] else "missed"], f))
     return w["lead"] + "，" + sentences(parts)
 
 
 def _industry_rule_sentence(flag: dict, ind: dict | None) -> str:
-    return "；".join(f"{m['source']}用于产业发展的比重为{pct(m['share'])}，低于{target(m['target'])}的要求"
-                    for m in (flag.get("values") or {}).get("sources") or [])
+    return "；".join(_industry_share_words(m) for m in (flag.get("values") or {}).get("sources") or [])
+
+
+def _industry_share_words(m: dict) -> str:
+    """One source's industry share against its target; a share of 0 said in words."""
+    if round_half_up(m["share"], 2) == 0:
+        return f"{m['source']}没有安排用于产业发展的资金，未达到不低于{target(m['target'])}的要求"
+    return f"{m['source']}用于产业发展的比重为{pct(m['share'])}，低于{target(m['target'])}的要求"
 
 
 def county_problems(flags: list[dict], ind: dict) -> list[str]:
@@ -572,7 +578,7 @@ def county_income_table(ind: dict, threshold=None) -> pd.DataFrame:
         cols.append(f"低于{yuan_target(float(key))}（户）")
 
     def row(label, pc, g, b):
-        r = [label, or_dash(yuan, pc), or_dash(pct, g)]
+        r = [label, or_dash(yuan, pc), or_dash(pct_cell, g)]
         if key is not None:
             r.append(_int_cell(((b or {}).get(str(key)) or {}).get("households") if b is not None else None))
         return r
@@ -599,7 +605,7 @@ def county_funds_table(ind: dict) -> pd.DataFrame:
         return pd.DataFrame()
 
     def row(label, n, ap, paid, rate, start):
-        return [label, _int_cell(n), or_dash(wan_cell, ap), or_dash(wan_cell, paid), or_dash(pct, rate), or_dash(pct, start)]
+        return [label, _int_cell(n), or_dash(wan_cell, ap), or_dash(wan_cell, paid), or_dash(pct_cell, rate), or_dash(pct_cell, start)]
     rows = [row(t, r.get("projects"), r.get("approved"), r.get("paid"), r.get("paid_rate"), r.get("start_rate"))
             for t, r in _rows(ind)]
     held = (ind.get("county_held") or {}).get("funds") or {}
@@ -624,10 +630,10 @@ def county_industry_table(ind: dict) -> pd.DataFrame:
         if not v:
             continue
         a = targets.get(s)
-        rows.append([s, wan_cell(v), or_dash(pct, share.get(s)), target(a["target"]) if a else "—",
+        rows.append([s, wan_cell(v), or_dash(pct_cell, share.get(s)), target(a["target"]) if a else "—",
                      ("达到" if a["met"] else "未达到") if a else "—"])
     rows.append([_county_total_label(ind), wan_cell((f.get("approved") or {}).get("total", 0)),
-                 or_dash(pct, share.get("overall")), "—", "—"])
+                 or_dash(pct_cell, share.get("overall")), "—", "—"])
     return pd.DataFrame(rows, columns=["资金来源", "批复资金（万元）", "产业发展占比", "要求", "考核结果"])
 
 
@@ -651,9 +657,9 @@ def county_annex_table(ind: dict, links: bool = True) -> pd.DataFrame:
     for t, r in _rows(ind):
         name = f"[{t}]({quote(t)}/report.html)" if links else t
         rows.append([name, or_dash(hp, r.get("monitoring")), or_dash(hp, r.get("unresolved")),
-                     or_dash(yuan, r.get("per_capita_net")), or_dash(pct, r.get("paid_rate")), _int_cell(r.get("in_post"))])
+                     or_dash(yuan, r.get("per_capita_net")), or_dash(pct_cell, r.get("paid_rate")), _int_cell(r.get("in_post"))])
     rows.append([_county_total_label(ind), or_dash(hp, m.get("total")), or_dash(hp, m.get("unresolved")),
-                 or_dash(yuan, (inc.get("per_capita_net") or {}).get("covered")), or_dash(pct, f.get("paid_rate")),
+                 or_dash(yuan, (inc.get("per_capita_net") or {}).get("covered")), or_dash(pct_cell, f.get("paid_rate")),
                  _int_cell((p.get("in_post") or {}).get("total"))])
     return pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", "人均纯收入", "衔接资金拨付率", "公益性岗位在岗"])
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 import pandas as pd
 
 from zhenxing.topics.base import (
+    DEFAULT_POLICY,
+    monitored_mask,
+    true,
     Notes,
     Topic,
     bar,
@@ -25,8 +28,20 @@ from zhenxing.words.wording import asof_phrase, no_data, not_stated
 
 
 # ---------------------------------------------------------------- credit
+def eligible_mask(hh: pd.DataFrame, d: pd.Timestamp, eligible, dated: bool = True) -> pd.Series:
+    """Households counted in the 获贷率 denominator: the policy list ``credit_eligible``
+    (脱贫户 — 是否脱贫户 = 是 — and monitoring categories such as 边缘易致贫户, identified
+    by ``d``)."""
+    eligible = list(eligible or DEFAULT_POLICY["credit_eligible"])
+    m = true(hh["是否脱贫户"]) if "脱贫户" in eligible else pd.Series(False, index=hh.index)
+    cats = [c for c in eligible if c != "脱贫户"]
+    if cats:
+        m = m | (monitored_mask(hh, d, dated) & hh["监测对象类别"].isin(cats).fillna(False).astype(bool))
+    return m.astype(bool)
+
+
 def credit(tables: dict, township: str, year: int, report_date,
-           notes: list | None = None) -> dict | None:
+           notes: list | None = None, policy: dict | None = None) -> dict | None:
     """小额信贷 of T's households (a loan belongs to its household's township)."""
     note = Notes(notes, "credit")
     tables, absent = prep(tables)
@@ -58,9 +73,12 @@ def credit(tables: dict, township: str, year: int, report_date,
     else:
         od = issued[(issued["逾期金额"].astype(float) > 0).fillna(False).astype(bool)]
         out["overdue"] = count_amount(od, "逾期金额")
-    borrowers = int(covered["户编号"].isin(new["户编号"]).sum())
-    out["coverage_base"] = {"borrowers": borrowers, "covered": int(len(covered))}
-    out["coverage"] = pct_of(borrowers, len(covered))
+    # 获贷率 over the eligible households only (the ineligible never in the denominator)
+    elig_names = list((policy or {}).get("credit_eligible") or DEFAULT_POLICY["credit_eligible"])
+    eligible = hh[eligible_mask(hh, d, elig_names, "纳入监测日期" not in absent["households"])]
+    borrowers = int(eligible["户编号"].isin(new["户编号"]).sum())
+    out["coverage_base"] = {"borrowers": borrowers, "eligible": int(len(eligible)), "eligible_kinds": elig_names}
+    out["coverage"] = pct_of(borrowers, len(eligible))
     return out
 
 
@@ -82,9 +100,10 @@ def paragraph_credit(ind: dict) -> str:
     n = c["loans_in_year"]
     s = [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
     base = c.get("coverage_base") or {}
-    if c.get("coverage") is not None:
-        s.append(f"；脱贫户和监测对象{count(base['covered'], '户')}中当年获贷{count(base['borrowers'], '户')}，"
-                 f"获贷率{pct(c['coverage'])}")
+    if c.get("coverage") is not None and base.get("eligible") is not None:
+        kinds = "和".join(base.get("eligible_kinds") or ["脱贫户", "边缘易致贫户"])
+        s.append(f"；{kinds}{count(base['eligible'], '户')}中当年获贷{count(base['borrowers'], '户')}，"
+                 f"获贷率{pct(c['coverage'])}" if base["borrowers"] else f"；{kinds}当年均未获贷")
     s.append("。")
     cum = c["cumulative"]
     s.append(f"截至{asof_phrase(ind)}，累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
@@ -130,4 +149,4 @@ RULES = (flag_overdue_loans,)
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
     """脱贫人口小额信贷."""
-    return {"credit": credit(tables, township, year, report_date, notes)}
+    return {"credit": credit(tables, township, year, report_date, notes, policy)}

@@ -24,12 +24,13 @@ from zhenxing.topics.base import (
     ts,
 )
 from zhenxing.topics.flags import make_flag
-from zhenxing.words.numbers import count, persons, wan, wan_cell
-from zhenxing.words.wording import join_list, no_data, not_stated, place, unstated
+from zhenxing.words.numbers import count, parts_add_up, persons, wan, wan_cell
+from zhenxing.words.wording import ROUNDING_NOTE, join_list, no_data, not_stated, place, unstated
 
 SCHOOL_STAGES = ("学前教育", "小学", "初中", "高中", "中职", "高职", "本科及以上")
 NOT_IN_SCHOOL = "非在校生"
 RAINBOW = "雨露计划"
+LOAN = "生源地信用助学贷款"
 COMPULSORY_AGES = (6, 15)
 
 
@@ -92,7 +93,12 @@ def education_aid(tables: dict, township: str, year: int, report_date,
     for p, g in ea.groupby("资助项目", sort=True):
         by_prog[str(p)] = {"count": int(len(g)), "amount": float(dsum(g["金额"]) / Decimal(10000))}
     rb = ea[ea["资助项目"] == RAINBOW]
+    grants = ea[ea["资助项目"] != LOAN]
+    loans = ea[ea["资助项目"] == LOAN]
     return {"by_programme": by_prog,
+            # 资助 are grants; 生源地信用助学贷款 is a loan, stated on its own, never summed in
+            "grants": {"count": int(len(grants)), "amount": float(dsum(grants["金额"]) / Decimal(10000))},
+            "loans": {"count": int(len(loans)), "amount": float(dsum(loans["金额"]) / Decimal(10000))},
             "rainbow": {"count": int(len(rb)), "amount": float(dsum(rb["金额"]) / Decimal(10000))},
             "students": int(ea["证件号码"].nunique())}
 
@@ -124,17 +130,23 @@ def paragraph_education(ind: dict) -> str:
     year = ind.get("year")
     if a:
         progs = a["by_programme"]
-        if progs:
-            n = sum(v["count"] for v in progs.values())
-            total = sum(v["amount"] for v in progs.values())
+        grants = {k: v for k, v in progs.items() if k != LOAN}
+        loan = progs.get(LOAN)
+        if grants:
+            n = sum(v["count"] for v in grants.values())
+            total = float(dsum(v["amount"] for v in grants.values()))
             rb = a["rainbow"]
             s.append(f"{year}年（{year - 1}—{year}学年春季和{year}—{year + 1}学年秋季）落实教育资助{count(n, '人次')}、"
-                     f"{wan(total)}，其中雨露计划{count(rb['count'], '人次')}、{wan(rb['amount'])}")
-            others = [f"{k}{count(v['count'], '人次')}、{wan(v['amount'])}" for k, v in progs.items() if k != "雨露计划"]
+                     f"{wan(total)}")
+            if rb["count"]:
+                s.append(f"，其中雨露计划{count(rb['count'], '人次')}、{wan(rb['amount'])}")
+            others = [f"{k}{count(v['count'], '人次')}、{wan(v['amount'])}" for k, v in grants.items() if k != RAINBOW]
             if others:
-                s.append("；" + "；".join(others))
+                s.append(("；" if rb["count"] else "，其中") + "；".join(others))
             s.append("。")
-        else:
+        if loan and loan["count"]:
+            s.append(f"另为{count(loan['count'], '人次')}办理生源地信用助学贷款{wan(loan['amount'])}（贷款，不计入资助金额）。")
+        if not progs:
             s.append(f"教育资助数据中没有{place(ind)}{year}年的资助记录。")
     else:
         s.append(unstated(ind, "education_aid", "未统计雨露计划等教育资助情况"))
@@ -154,10 +166,18 @@ def education_aid_table(ind: dict) -> pd.DataFrame:
     a = ind.get("education_aid")
     if not a or not a["by_programme"]:
         return pd.DataFrame()
-    rows = [[k, int(v["count"]), wan_cell(v["amount"])] for k, v in a["by_programme"].items()]
-    rows.append(["合计", sum(int(v["count"]) for v in a["by_programme"].values()),
-                 wan_cell(sum(v["amount"] for v in a["by_programme"].values()))])
-    return pd.DataFrame(rows, columns=["资助项目", "人次", "金额（万元）"])
+    grants = {k: v for k, v in a["by_programme"].items() if k != LOAN}
+    rows = [[k, int(v["count"]), wan_cell(v["amount"])] for k, v in grants.items()]
+    total = float(dsum(v["amount"] for v in grants.values()))
+    if grants:
+        rows.append(["资助合计", sum(int(v["count"]) for v in grants.values()), wan_cell(total)])
+    loan = a["by_programme"].get(LOAN)
+    if loan:
+        rows.append([f"{LOAN}（贷款，不计入资助合计）", int(loan["count"]), wan_cell(loan["amount"])])
+    df = pd.DataFrame(rows, columns=["资助项目", "人次", "金额（万元）"])
+    if grants and not parts_add_up([v["amount"] for v in grants.values()], total):
+        df.attrs["note"] = ROUNDING_NOTE
+    return df
 
 
 def education_stages_chart(ind: dict):

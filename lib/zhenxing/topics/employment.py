@@ -43,6 +43,17 @@ def workers_in_year(work: pd.DataFrame, ids, year: int) -> pd.DataFrame:
     return w.drop_duplicates("证件号码")
 
 
+def zero_employment_households(mem: pd.DataFrame, work: pd.DataFrame, year: int) -> set:
+    """零就业家庭 — one definition for every section that counts them (就业, 易地扶贫搬迁
+    后续扶持, the county): households of ``mem`` (members of the households in question)
+    with at least one labour-force member (劳动技能 in :data:`LABOR_FORCE`) and no member
+    with a work row in ``year``. Returns their 户编号."""
+    with_labor = set(mem.loc[mem["劳动技能"].isin(LABOR_FORCE), "户编号"])
+    w = workers_in_year(work, mem["证件号码"], year)
+    with_worker = set(mem.loc[mem["证件号码"].isin(w["证件号码"]), "户编号"])
+    return with_labor - with_worker
+
+
 def employment(tables: dict, township: str, year: int, report_date,
                notes: list | None = None) -> dict | None:
     """就业 of members of covered households."""
@@ -76,9 +87,7 @@ def employment(tables: dict, township: str, year: int, report_date,
             by_region[str(r)] = int(n)
         n_workers = int(w["证件号码"].nunique())
         workers = {"total": n_workers, "by_region": by_region}
-        with_labor = set(labor["户编号"])
-        with_worker = set(mem.loc[mem["证件号码"].isin(w["证件号码"]), "户编号"])
-        zero = len(with_labor - with_worker)
+        zero = len(zero_employment_households(mem, work, year))
         if "务工收入" in absent["work"]:
             note.column(["wage_income"], "work", "务工收入")
         else:
@@ -161,9 +170,13 @@ def paragraph_employment(ind: dict) -> str:
         return no_data(ind, "employment")
     year = ind.get("year")
     w = e.get("workers")
-    s = [f"{year}年，{place(ind)}脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
+    if e.get("labor_force") is not None:
+        s = [f"{year}年，{place(ind)}脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
+        if w is not None:
+            s.append(f"，务工就业{persons(w['total'])}")
+    else:   # the labour force not stated (not believed): the workers alone
+        s = [f"{year}年，{place(ind)}脱贫户和监测对象家庭务工就业{persons((w or {}).get('total'))}"]
     if w is not None:
-        s.append(f"，务工就业{persons(w['total'])}")
         if e.get("workers_prev") is not None:
             s.append(f"，较上年{persons(e['workers_prev'])}")
             s.append(f"{change(e['workers_growth'])}" if e.get("workers_growth") is not None else "")

@@ -11,6 +11,7 @@ import pandas as pd
 from zhenxing.topics.base import (
     ASSET_CLASSES,
     INDUSTRY,
+    LINKAGE_SOURCES,
     PROJECT_TYPES,
     SOURCES,
     Notes,
@@ -35,12 +36,14 @@ from zhenxing.words.numbers import (
     date_cn,
     num,
     pct,
-    persons,
+    parts_add_up,
+    pct_cell,
     round_half_up,
     wan,
     wan_cell,
 )
 from zhenxing.words.wording import (
+    ROUNDING_NOTE,
     as_of,
     asof_phrase,
     checkpoint,
@@ -51,8 +54,12 @@ from zhenxing.words.wording import (
     place,
     target,
     unstated,
+    with_note,
     wording,
 )
+
+BASIS_NOTE = {"issued": "累计拨付率按截至各时间节点已下达的资金计算",
+              "approved": "未提供资金下达日期，累计拨付率按全年批复资金计算"}
 
 
 # ---------------------------------------------------------------- funds
@@ -90,8 +97,11 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
     for t, g in pr.groupby("项目类型"):
         approved["by_type"][str(t)] = to_wan(g["批复金额"])
 
-    ind = pr[pr["项目类型"] == INDUSTRY]
-    share = {"overall": pct_of(dsum(ind["批复金额"]), approved_total)}
+    # 衔接资金 = the four levels of 财政衔接资金; the industry share is over it only
+    link = pr[pr["资金来源"].isin(LINKAGE_SOURCES)]
+    linkage = dsum(link["批复金额"])
+    linkage_industry = dsum(link.loc[link["项目类型"] == INDUSTRY, "批复金额"])
+    share = {"overall": pct_of(linkage_industry, linkage)}
     for s, g in pr.groupby("资金来源"):
         share[str(s)] = pct_of(dsum(g.loc[g["项目类型"] == INDUSTRY, "批复金额"]), dsum(g["批复金额"]))
 
@@ -104,12 +114,16 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
         paid = float(paid_dec)
         paid_rate = pct_of(paid_dec, approved_total)
         progress = []
+        basis = progress_basis(pr, absent["projects"])
         for cp, target in _checkpoints(policy, year, d):
             upto = dsum(mine.loc[on_or_before(mine["拨付日期"], cp), "拨付金额"])
+            base = issued_by(pr, cp) if basis == "issued" else approved_total
             progress.append({
                 "date": cp.date().isoformat(),
-                "paid_rate": pct_of(upto, approved_total),
+                "paid_rate": pct_of(upto, base),
                 "target": float(target),
+                "basis": basis,
+                "base": float(base),
             })
     else:
         for k in ("paid", "paid_rate", "progress"):
@@ -137,6 +151,8 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
     return {
         "projects": n_projects,
         "approved": approved,
+        "linkage": float(linkage),
+        "linkage_industry": float(linkage_industry),
         "industry_share": share,
         "paid": paid,
         "paid_rate": paid_rate,
@@ -149,9 +165,26 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
     }
 
 
+def progress_basis(pr: pd.DataFrame, gone: set) -> str:
+    """What the 序时进度 of spending is measured against: ``issued`` (money issued by each
+    checkpoint, Σ批复金额 of rows with 下达日期 ≤ checkpoint) when 下达日期 is given for the
+    year's projects, else ``approved`` (the year's whole approved amount)."""
+    if "下达日期" in gone or not pr["下达日期"].notna().any():
+        return "approved"
+    return "issued"
+
+
+def issued_by(pr: pd.DataFrame, cp: pd.Timestamp):
+    """Σ批复金额 issued by ``cp``. A row whose 下达日期 is blank (the column given for other
+    rows) counts as issued from the start of the year: the denominator is never understated."""
+    when = pr["下达日期"]
+    return dsum(pr.loc[when.isna() | (when <= cp), "批复金额"])
+
+
 def flag_spend_progress(ind: dict, policy: dict) -> list[dict]:
     fu = ind.get("funds") or {}
-    missed = [{"date": p["date"], "paid_rate": p["paid_rate"], "target": p["target"]}
+    missed = [{"date": p["date"], "paid_rate": p["paid_rate"], "target": p["target"],
+               "basis": p.get("basis", "approved")}
               for p in fu.get("progress") or []
               if p.get("paid_rate") is not None and p.get("target") is not None and p["paid_rate"] < p["target"]]
     if not missed:
@@ -252,6 +285,21 @@ def flag_start_progress(ind: dict, policy: dict) -> list[dict]:
                   f"衔接资金项目开工进度未达要求：{parts}")]
 
 
+def _other_sources(f: dict) -> dict:
+    """Money of the year's projects that is not 衔接资金 (东西部协作, 社会帮扶, 其他), by source."""
+    by = (f.get("approved") or {}).get("by_source") or {}
+    return {k: v for k, v in by.items() if v and k not in LINKAGE_SOURCES}
+
+
+def linkage_of(f: dict):
+    """衔接资金 of a funds dict: ``linkage``, or (an indicators.json written before it was
+    recorded) the four levels summed from ``by_source``."""
+    if f.get("linkage") is not None:
+        return f["linkage"]
+    by = (f.get("approved") or {}).get("by_source") or {}
+    return float(dsum(by.get(k) for k in LINKAGE_SOURCES))
+
+
 def paragraph_funds(ind: dict) -> str:
     f = ind.get("funds")
     if not f:
@@ -260,15 +308,29 @@ def paragraph_funds(ind: dict) -> str:
     if not f.get("projects"):
         return f"{year}年{place(ind)}未安排衔接资金项目。"
     ap = f["approved"]
-    s = [f"{year}年，{place(ind)}共实施衔接资金项目{count(f['projects'], '个')}，批复资金{wan(ap['total'])}"]
-    src = [f"{k}{wan(v)}" for k, v in (ap.get("by_source") or {}).items() if v]
-    if src:
-        s.append("，其中" + join_list(src))
+    by = ap.get("by_source") or {}
+    others = _other_sources(f)
+    link = linkage_of(f)
+    lsrc = [f"{k}{wan(v)}" for k, v in by.items() if v and k in LINKAGE_SOURCES]
+    what = "衔接资金项目" if not others else "项目"
+    s = [f"{year}年，{place(ind)}共实施{what}{count(f['projects'], '个')}"]
+    if round_half_up(link, 2) > 0:
+        s.append(f"，安排衔接资金{wan(link)}")
+        if len(lsrc) > 1:
+            s.append(f"（{join_list(lsrc)}）")
+        elif lsrc:
+            s.append(f"（均为{next(k for k, v in by.items() if v and k in LINKAGE_SOURCES)}）")
+    if others:
+        s.append(f"{'，另有' if round_half_up(link, 2) > 0 else '，使用'}{join_list([f'{k}{wan(v)}' for k, v in others.items()])}")
+        if round_half_up(link, 2) > 0:
+            s.append(f"，各类资金合计{wan(ap['total'])}")
     s.append("。")
-    ind_amt = (ap.get("by_type") or {}).get("产业发展")
+    ind_amt = f.get("linkage_industry")
+    if ind_amt is None and not others:   # an indicators.json written before it was recorded
+        ind_amt = (ap.get("by_type") or {}).get(INDUSTRY)
     share = (f.get("industry_share") or {}).get("overall")
     if share is not None and ind_amt:
-        s.append(f"用于产业发展的资金{wan(ind_amt)}，占{pct(share)}。")
+        s.append(f"衔接资金中用于产业发展的{wan(ind_amt)}，占{pct(share)}。")
     notes = not_stated(ind, "funds")
     if f.get("paid") is not None:
         if round_half_up(f["paid"], 2) == 0:
@@ -276,15 +338,15 @@ def paragraph_funds(ind: dict) -> str:
         else:
             s.append(f"{as_of(ind)}，已拨付资金{wan(f['paid'])}")
             if f.get("paid_rate") is not None:
-                s.append(f"，拨付率{pct(f['paid_rate'])}")
+                s.append(f"，占批复资金的{pct(f['paid_rate'])}" if others else f"，拨付率{pct(f['paid_rate'])}")
             s.append("。")
     elif not any(e.get("key") == "paid" for e in entries(ind, "funds")):
         s.append("本年度未提供资金拨付数据，拨付进度不作统计。")
     done = []
     if f.get("started") is not None:
-        done.append(f"已开工项目{count(f['started'], '个')}")
-    if f.get("completed") is not None:
-        done.append(f"已完工{'项目' if not done else ''}{count(f['completed'], '个')}")
+        done.append(f"已开工项目{count(f['started'], '个')}" if f["started"] else "项目均未开工")
+    if f.get("completed") is not None and f.get("started"):
+        done.append(f"已完工{count(f['completed'], '个')}" if f["completed"] else "尚无项目完工")
     if done:
         s.append("，".join(done) + "。")
     s += notes
@@ -321,27 +383,51 @@ def paragraph_projects(ind: dict) -> str:
     by = [f"{k}项目{count(v, '个')}" for k, v in (f.get("projects_by_type") or {}).items() if v]
     if by:
         s.append(f"按项目类型分，{join_list(by)}。")
-    if f.get("beneficiaries") is not None:
-        s.append(f"项目受益脱贫人口和监测对象{persons(f['beneficiaries'])}。")
+    if f.get("beneficiaries"):
+        # Σ over projects: one person helped by two projects counts twice — 人次, never persons
+        s.append(f"各项目带动受益脱贫人口和监测对象{count(f['beneficiaries'], '人次')}。")
     sp = f.get("start_progress")
     if sp:
-        items = [f"截至{date_cn(p['date'])[5:]}开工{count(p['started'], '个')}、开工率{pct(p['start_rate'])}"
-                 f"（要求{num(p['target'])}%）" for p in sp]
+        items = []
+        for p in sp:
+            day = date_cn(p["date"])[5:]
+            if p.get("started"):
+                items.append(f"截至{day}开工{count(p['started'], '个')}、开工率{pct(p['start_rate'])}"
+                             f"（要求{num(p['target'])}%）")
+            else:
+                items.append(f"截至{day}尚无项目开工（要求开工率{num(p['target'])}%）")
         s.append("；".join(items) + "。")
     return "".join(s)
 
 
 def funds_by_source(ind: dict) -> pd.DataFrame:
+    """Approved money by source: the 衔接资金 levels, their subtotal (the industry share
+    is over 衔接资金 only) when other money is present, the other sources, the total. Totals
+    come from unrounded parts; when the rounded rows do not add up, the table says so."""
     f = ind.get("funds")
     if not f or not f.get("projects"):
         return pd.DataFrame()
-    by = (f.get("approved") or {}).get("by_source") or {}
+    by = {k: v for k, v in ((f.get("approved") or {}).get("by_source") or {}).items() if v}
     share = f.get("industry_share") or {}
-    rows = [[s, wan_cell(v), pct(share[s]) if share.get(s) is not None else "—"]
-            for s, v in by.items() if v]
-    rows.append(["合计", wan_cell((f.get("approved") or {}).get("total", 0)),
-                 pct(share["overall"]) if share.get("overall") is not None else "—"])
-    return pd.DataFrame(rows, columns=["资金来源", "批复金额（万元）", "产业发展占比"])
+    cell = lambda k: pct_cell(share[k]) if share.get(k) is not None else "—"  # noqa: E731
+    linked = {k: v for k, v in by.items() if k in LINKAGE_SOURCES}
+    others = {k: v for k, v in by.items() if k not in LINKAGE_SOURCES}
+    rows = [[k, wan_cell(v), cell(k)] for k, v in linked.items()]
+    total = (f.get("approved") or {}).get("total", 0)
+    note = None
+    if others:
+        if linked:
+            rows.append(["衔接资金小计", wan_cell(linkage_of(f)), cell("overall")])
+        rows += [[k, wan_cell(v), cell(k)] for k, v in others.items()]
+        rows.append(["合计", wan_cell(total), "—"])
+        if linked and not parts_add_up(linked.values(), linkage_of(f)):
+            note = ROUNDING_NOTE
+    else:
+        rows.append(["合计", wan_cell(total), cell("overall")])
+    if not parts_add_up(by.values(), total):
+        note = ROUNDING_NOTE
+    df = pd.DataFrame(rows, columns=["资金来源", "批复金额（万元）", "产业发展占比"])
+    return with_note(df, note)
 
 
 def _checkpoint_cell(iso: str, ind: dict) -> str:
@@ -357,9 +443,12 @@ def funds_progress(ind: dict) -> pd.DataFrame:
     f = ind.get("funds")
     if not f or not f.get("progress") or not f.get("projects"):
         return pd.DataFrame()
-    rows = [[_checkpoint_cell(p["date"], ind), pct(p["paid_rate"]) if p.get("paid_rate") is not None else "—",
+    rows = [[_checkpoint_cell(p["date"], ind), pct_cell(p["paid_rate"]) if p.get("paid_rate") is not None else "—",
              target(p["target"])] for p in f["progress"]]
-    return pd.DataFrame(rows, columns=["时间节点", "累计拨付率", "进度要求"])
+    basis = (f["progress"][0] or {}).get("basis", "approved")
+    note = "注：" + BASIS_NOTE[basis] + ("；“—”为该节点前尚未下达资金" if any(
+        p.get("paid_rate") is None for p in f["progress"]) else "") + "。"
+    return with_note(pd.DataFrame(rows, columns=["时间节点", "累计拨付率", "进度要求"]), note)
 
 
 def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
@@ -383,19 +472,48 @@ def projects(tables: dict, township: str, year: int) -> pd.DataFrame:
     return df
 
 
-def unfinished_projects(tables: dict, township: str, year: int, report_date) -> list[str] | None:
-    """Names of the township's projects of ``year`` not completed by the report date (完工
-    日期 blank or later), in project-number order, each once; None when 完工日期 was not
-    given (nobody can tell which are unfinished)."""
+# Projects that are not works: nothing is built, accepted (验收) or registered as an asset
+# (确权) — management fees, training, subsidies, insurance, interest subsidies, transport aid.
+NON_WORKS = ("管理费", "培训", "补助", "补贴", "奖补", "以奖代补", "保险", "贴息", "雨露计划", "交通费",
+             "务工", "劳务", "分红", "资助", "工作经费", "监测", "宣传")
+WORKS = ("建设", "修缮", "改造", "新建", "扩建", "道路", "沟渠", "大棚", "厂房", "管网", "饮水", "桥")
+
+
+def is_works(name: str, kind: str | None = None) -> bool:
+    """Whether a project builds something (建设、完工验收、确权 apply): not when its name
+    says it is a fee, training, subsidy, insurance…; a 就业帮扶 project only when its name
+    says it builds."""
+    name = str(name or "")
+    if any(w in name for w in NON_WORKS):
+        return False
+    if kind == "就业帮扶":
+        return any(w in name for w in WORKS)
+    return True
+
+
+def unfinished_projects(tables: dict, township: str, year: int, report_date) -> list[dict] | None:
+    """The township's projects of ``year`` not completed by the report date (完工日期 blank
+    or later), in project-number order, each once: ``{name, started, works}`` — started:
+    开工日期 ≤ the report date (None when 开工日期 was not given); works: whether it builds
+    something (:func:`is_works`). None when 完工日期 was not given (nobody can tell which
+    are unfinished)."""
     p = tables.get("projects")
     if p is None or "完工日期" in absent_columns(p, "projects"):
         return None
+    no_start = "开工日期" in absent_columns(p, "projects")
     p = p[(p["乡镇"] == township).fillna(False).astype(bool) & (p["年度"] == year).fillna(False).astype(bool)]
     d = pd.Timestamp(report_date)
     done = p["完工日期"].notna() & (p["完工日期"] <= d)
     done_ids = set(p.loc[done, "项目编号"])
-    left = p[~p["项目编号"].isin(done_ids)].sort_values("项目编号").drop_duplicates("项目编号")
-    return [str(n) for n in left["项目名称"] if isinstance(n, str) and n.strip()]
+    left = p[~p["项目编号"].isin(done_ids)].sort_values("项目编号")
+    out = []
+    for pid, g in left.groupby("项目编号", sort=True):
+        name = g["项目名称"].iloc[0]
+        if not (isinstance(name, str) and name.strip()):
+            continue
+        started = None if no_start or "开工日期" not in g else bool(on_or_before(g["开工日期"], d).any())
+        out.append({"name": str(name), "started": started, "works": is_works(name, g["项目类型"].iloc[0])})
+    return out
 
 
 def assets_table(ind: dict) -> pd.DataFrame:

@@ -32,10 +32,12 @@ from zhenxing.topics.flags import make_flag
 from zhenxing.words.numbers import (
     change,
     decimal_of,
-    fixed,
     hp,
+    num,
     pct,
+    pct_cell,
     round_half_up,
+    rounded,
     yuan,
 )
 from zhenxing.words.wording import (
@@ -176,6 +178,28 @@ def flag_income_growth(ind: dict, policy: dict) -> list[dict]:
                   {"growth": g, "benchmark": float(bench), "gap": float(bench) - g})]
 
 
+def flag_monitored_income_fell(ind: dict, policy: dict) -> list[dict]:
+    """A fall in the monitored group's per-capita net income (a shortfall named, even when
+    the covered group as a whole grew)."""
+    inc = ind.get("income") or {}
+    g = (inc.get("growth") or {}).get("monitored")
+    now = (inc.get("per_capita_net") or {}).get("monitored")
+    if g is None or now is None or round_half_up(g, 2) >= 0:
+        return []
+    return [make_flag("income", "增收", "monitored_income_fell", "high",
+                      {"value": now, "prev": (inc.get("per_capita_net_prev") or {}).get("monitored"), "growth": g})]
+
+
+def flag_transfer_share(ind: dict, policy: dict) -> list[dict]:
+    """转移性收入 above the policy's ``transfer_share_max`` share of the covered group's net
+    income: growth that rests on transfers, not on work or business."""
+    share = ((ind.get("income") or {}).get("composition") or {}).get("转移性")
+    limit = policy.get("transfer_share_max")
+    if share is None or limit is None or round_half_up(share, 2) <= decimal_of(limit):
+        return []
+    return [make_flag("income", "增收", "transfer_share_high", "low", {"share": share, "target": float(limit)})]
+
+
 def wage_and_business_income(tables: dict, township: str, year: int, report_date, policy: dict,
                 inc: dict | None) -> dict | None:
     """income.per_capita_wage and income.per_capita_business_net of the covered group in
@@ -257,7 +281,7 @@ def paragraph_income(ind: dict) -> str:
         else:
             side = "高于" if r > 0 else "低于"
             s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅{side}全县农村居民"
-                     f"{fixed(abs(gap))}个百分点。")
+                     f"{num(round_half_up(abs(gap), 2))}个百分点。")
     comp = inc.get("composition") or {}
     parts = []
     for k, v in comp.items():
@@ -311,7 +335,7 @@ def income_by_group(ind: dict) -> pd.DataFrame:
             row.append(yuan(prev) if prev is not None else "—")
         row.append(yuan(now) if now is not None else "—")
         if prev_known:
-            row.append(pct(growth) if growth is not None else "—")
+            row.append(pct_cell(growth) if growth is not None else "—")
         rows.append(row)
     if prev_known:
         return pd.DataFrame(rows, columns=["群体", f"{y - 1}年人均纯收入", f"{y}年人均纯收入", "增长"])
@@ -324,7 +348,7 @@ def income_composition(ind: dict) -> pd.DataFrame:
     comp = (inc or {}).get("composition") or {}
     if not comp:
         return pd.DataFrame()
-    df = pd.DataFrame([[k, pct(v) if v is not None else "—"] for k, v in comp.items()],
+    df = pd.DataFrame([[k, pct_cell(v) if v is not None else "—"] for k, v in comp.items()],
                       columns=["收入构成", "占纯收入比重"])
     return with_note(df, note(ind, "income"))
 
@@ -336,7 +360,7 @@ def income_groups(ind: dict):
     y = ind["year"]
     series = {}
     for label, key in ((f"{y - 1}年", "per_capita_net_prev"), (f"{y}年", "per_capita_net")):
-        vals = {GROUPS[g]: round(v) for g, v in (inc.get(key) or {}).items() if v is not None}
+        vals = {GROUPS[g]: rounded(v, 0) for g, v in (inc.get(key) or {}).items() if v is not None}
         if vals:
             series[label] = vals
     if not series:
@@ -347,7 +371,8 @@ def income_groups(ind: dict):
 # ---------------------------------------------------------------- the topic
 TOPIC = Topic("income", "脱贫人口和监测对象收入", ("income",), section=2)
 # this topic's flag rules, in the order their flags are listed when severity and theme tie
-RULES = (flag_income_below, flag_income_declined, flag_income_growth, flag_income_targets)
+RULES = (flag_income_below, flag_income_declined, flag_monitored_income_fell, flag_income_growth,
+         flag_income_targets, flag_transfer_share)
 
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:

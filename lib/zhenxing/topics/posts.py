@@ -24,8 +24,9 @@ from zhenxing.topics.base import (
     true,
     ts,
 )
-from zhenxing.words.numbers import decimal_of, pct, persons, wan, wan_cell
+from zhenxing.words.numbers import decimal_of, parts_add_up, pct, persons, wan, wan_cell
 from zhenxing.words.wording import (
+    ROUNDING_NOTE,
     as_of,
     join_list,
     no_data,
@@ -36,6 +37,9 @@ from zhenxing.words.wording import (
     whole_year,
     with_note,
 )
+
+
+DISMISSAL_REASONS = ("不履职", "不符合条件")
 
 
 # ---------------------------------------------------------------- posts
@@ -83,6 +87,9 @@ def posts(tables: dict, township: str, year: int, report_date, notes: list | Non
         else:
             reasons = left["解聘原因"].where(nonblank(left["解聘原因"]), BLANK)
             dismissed["by_reason"] = {str(k): int(v) for k, v in reasons.value_counts().sort_index().items()}
+            # 退出 are all who left; only 不履职 and 不符合条件 are 解聘 (a death, 年龄超限 or
+            # 本人辞职 is an exit, never a dismissal)
+            dismissed["dismissals"] = sum(v for k, v in dismissed["by_reason"].items() if k in DISMISSAL_REASONS)
 
         persons = set(on["证件号码"].dropna())
         if has(tables, "members", "households"):
@@ -104,6 +111,12 @@ def posts(tables: dict, township: str, year: int, report_date, notes: list | Non
     }
 
 
+# how an exit reason reads in a list of who left ("死亡1人" → "因病故等死亡1人" would
+# overstate; the reasons are said as they are, dismissals named 解聘)
+REASON_WORDS = {"不履职": "因不履职解聘", "不符合条件": "因不再符合条件解聘", "死亡": "死亡",
+                "本人辞职": "本人辞职", "年龄超限": "超过年龄退出"}
+
+
 def paragraph_posts(ind: dict) -> str:
     p = ind.get("posts")
     if not p:
@@ -123,14 +136,14 @@ def paragraph_posts(ind: dict) -> str:
         if p.get("annual_cost") is not None:
             s.append(f"，按现有在岗人员测算年度补贴资金{wan(p['annual_cost']['total'])}")
         s.append("。")
-        s.append(f"{span}新聘{persons(hired['total'])}")
+        s.append(f"{span}新聘{persons(hired['total'])}" if hired["total"] else f"{span}未新聘人员")
     else:
         s.append(f"{year}年，{place(ind)}公益性岗位新聘{persons(hired['total'])}")
     if gone is not None:
-        s.append(f"，解聘{persons(gone['total'])}")
+        s.append(f"，退出{persons(gone['total'])}" if gone["total"] else "，无人员退出")
         ranked = sorted((gone.get("by_reason") or {}).items(), key=lambda kv: -kv[1])
-        reasons = [persons(n, label=r) for r, n in ranked if n]
-        if reasons:
+        reasons = [persons(n, label=REASON_WORDS.get(r, r)) for r, n in ranked if n]
+        if reasons and gone["total"]:
             s.append(f"（{'，'.join(reasons)}）")
     s.append("。")
     lazy = ((gone or {}).get("by_reason") or {}).get("不履职")
@@ -165,7 +178,10 @@ def posts_by_type(ind: dict) -> pd.DataFrame:
                  int(gone.get(t, 0))] for t in types]
         rows.append(["合计", int(po["in_post"]["total"]), wan_cell(po["annual_cost"]["total"]),
                      int(po["hired_in_year"]["total"]), int(po["dismissed_in_year"]["total"])])
-        return pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年解聘"])
+        df = pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年退出"])
+        if not parts_add_up(cost.values(), po["annual_cost"]["total"]):
+            df.attrs["note"] = ROUNDING_NOTE
+        return df
     rows = [[t, int(hired.get(t, 0))] for t in types] + [["合计", int(po["hired_in_year"]["total"])]]
     df = pd.DataFrame(rows, columns=["岗位类型", "当年聘用"])
     return with_note(df, table_note(ind, "posts", {"in_post", "annual_cost", "dismissed_in_year"},

@@ -47,19 +47,25 @@ def _rule_fields(flag: dict, ind: dict | None) -> dict:
     if rule in ("declined",):
         return {"hp": hp(v)}
     if rule == "growth_below_benchmark":
-        return {"growth": change(v["growth"]), "benchmark": pct(v["benchmark"]), "gap": fixed(v["gap"])}
+        return {"growth": change(v["growth"]), "benchmark": pct(v["benchmark"]),
+                "gap": num(round_half_up(v["gap"], 2))}
     if rule == "zero_employment":
         return {"households": v.get("households")}
-    if rule == "spend_progress":
-        cps = v.get("checkpoints") or []
-        return {"names": "、".join(checkpoint(c["date"], ind) for c in cps),
-                "rates": "、".join(pct(c["paid_rate"]) for c in cps),
-                "targets": "、".join(target(c["target"]) for c in cps), "each": each_phrase(cps)}
-    if rule == "start_progress":
-        cps = v.get("checkpoints") or []
-        return {"names": "、".join(checkpoint(c["date"], ind, quarters=False) for c in cps),
-                "rates": "、".join(pct(c["start_rate"]) for c in cps),
-                "targets": "、".join(target(c["target"]) for c in cps), "each": each_phrase(cps)}
+    if rule in ("spend_progress", "start_progress"):
+        key, quarters = ("paid_rate", True) if rule == "spend_progress" else ("start_rate", False)
+        # a rate of 0 is said in words ("一季度末尚未拨付资金"), the others as figures
+        cps = [c for c in v.get("checkpoints") or [] if round_half_up(c[key], 2) != 0]
+        zero = [c for c in v.get("checkpoints") or [] if round_half_up(c[key], 2) == 0]
+        basis = {"issued": "按截至各节点已下达的资金计算", "approved": "按全年批复资金计算"}
+        return {"names": "、".join(checkpoint(c["date"], ind, quarters=quarters) for c in cps) or None,
+                "rates": "、".join(pct(c[key]) for c in cps) or None,
+                "targets": "、".join(target(c["target"]) for c in cps) or None, "each": each_phrase(cps),
+                "zero_names": "、".join(checkpoint(c["date"], ind, quarters=quarters) for c in zero) or None,
+                "basis": basis.get((v.get("checkpoints") or [{}])[0].get("basis", "approved"))}
+    if rule == "monitored_income_fell":
+        return {"value": yuan(v["value"]), "change": change(v["growth"])}
+    if rule == "medical_insured_below":
+        return {"rate": pct(v["rate"]), "target": target(v["target"]), "uninsured": v.get("uninsured")}
     if rule in ("wage_below_target", "business_below_target"):
         return {"value": yuan(v["value"]), "target": yuan_target(v["target"])}
     # other rules by the names of their values: {h, p} → "N户M人"; *rate/*share → "66.17%";
@@ -91,6 +97,14 @@ def flag_sentence(flag: dict, ind: dict | None = None) -> str:
     rw = wording(ind)["problems"]["rules"].get(flag.get("rule")) or {}
     if flag.get("rule") == "below_threshold":
         return below_text((flag.get("values") or {}).get("levels") or [], rw)
+    if flag.get("rule") in ("spend_progress", "start_progress"):
+        f = _rule_fields(flag, ind)
+        zero_key = "none_paid" if flag["rule"] == "spend_progress" else "none_started"
+        parts = [fill(rw.get(zero_key), {"names": f["zero_names"]}) if f.get("zero_names") else None,
+                 fill(rw.get("sentence"), f) if f.get("rates") else None]
+        parts = [p for p in parts if p]
+        if parts:
+            return "；".join(parts)
     s = fill(rw.get("sentence"), _rule_fields(flag, ind))
     if s:
         return s
@@ -190,10 +204,12 @@ def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: 
         if bench is None:
             bench = (policy or {}).get("rural_benchmark_growth")
         g = (inc.get("growth") or {}).get("covered")
+        # the yardstick is the county's rural per-capita disposable income growth; without
+        # that figure the plan states the standard in words, never this year's own growth
         if bench is not None:
             f["growth_target"] = True
-        elif g is not None and round_half_up(g, 2) > 0:
-            f["growth_keep"], f["growth"] = True, pct(g)
+        elif g is not None or inc.get("per_capita_net"):
+            f["growth_standard"] = True
         levels = income_levels(inc.get("below") or {})
         floor = _policy_next(policy, "income_floor")
         if floor is None and (policy or {}).get("income_thresholds"):
@@ -232,7 +248,7 @@ def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: 
             if round_half_up(left, 2) > 0:
                 f["unpaid"] = wan(left)
         if projects:
-            f["projects"] = "、".join(projects)
+            f.update(project_groups(projects))
         sp = _future_checkpoints(_policy_next(policy, "spend_progress"), year + 1, None)
         if sp:
             f["spend"] = (["、".join(checkpoint(c, ind) for c, _ in sp), "、".join(target(t) for _, t in sp), each_phrase(sp)])
@@ -244,10 +260,28 @@ def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: 
     return f
 
 
+def project_groups(projects: list) -> dict:
+    """The unfinished projects of the plan by what is to be done: works under way
+    (``projects``: 加快建设、完工验收、确权), projects not started (``not_started``: named as
+    such), other projects under way (``in_progress``: fees, training, subsidies — nothing to
+    build or register). Plain names (an older caller) count as works under way."""
+    groups: dict[str, list[str]] = {"projects": [], "not_started": [], "in_progress": []}
+    for p in projects:
+        if isinstance(p, str):
+            groups["projects"].append(p)
+        elif p.get("started") is False:
+            groups["not_started"].append(p["name"])
+        elif p.get("works", True):
+            groups["projects"].append(p["name"])
+        else:
+            groups["in_progress"].append(p["name"])
+    return {k: "、".join(v) for k, v in groups.items() if v}
+
+
 # clause → the fields that make it apply (besides those its template names)
 _CLAUSE_NEEDS = {
     "identify": ("identify",), "identify_late": ("identify_late",), "eliminate": ("eliminate",),
-    "growth_target": ("growth_target",), "growth_keep": ("growth_keep",), "standing": ("standing",),
+    "growth_target": ("growth_target",), "growth_standard": ("growth_standard",), "standing": ("standing",),
     "rest_of_year": ("rest_of_year",), "spend": ("spend",), "start": ("start",),
 }
 

@@ -13,12 +13,14 @@ import importlib
 import pkgutil
 
 import zhenxing.topics
+from zhenxing.topics import plausibility
 from zhenxing.topics.base import county_of, prep
 from zhenxing.topics.flags import SEVERITY, THEMES
 from zhenxing.topics.problems import flag_sentence
 
+
 # the modules that serve every topic (and the county summary, which reads this one)
-SHARED = {"base", "flags", "problems", "registry", "county"}
+SHARED = {"base", "flags", "problems", "registry", "county", "plausibility"}
 
 
 def topic_modules() -> list:
@@ -98,6 +100,8 @@ def compute(tables: dict, township: str, year: int, report_date, policy: dict) -
            "report_date": report_date.isoformat()}
     for mod in MODULES:
         ind.update(mod.compute(tables, township, year, report_date, policy, notes))
+    # figures a reader would not believe are nulled, with their reason, before any flag
+    plausibility.gate(ind, tables, township, year, report_date, notes)
     ind["not_stated"] = notes
     ind["flags"] = flags(ind, policy)
     return ind

@@ -17,6 +17,7 @@ from zhenxing.topics.base import (
     age_on,
     as_int,
     bar,
+    covered_mask,
     dsum,
     households,
     hp_counts,
@@ -31,7 +32,7 @@ from zhenxing.topics.base import (
     year_is,
 )
 from zhenxing.topics.education import NOT_IN_SCHOOL
-from zhenxing.topics.employment import workers_in_year
+from zhenxing.topics.employment import workers_in_year, zero_employment_households
 from zhenxing.topics.flags import make_flag
 from zhenxing.words.numbers import MISSING, count, hp, pct, persons, wan, wan_cell
 from zhenxing.words.wording import asof_phrase, no_data, not_stated, place, unstated
@@ -78,7 +79,12 @@ def relocation(tables: dict, township: str, year: int, report_date,
     w = workers_in_year(work, labor["证件号码"], year)
     out["workers"] = int(w["证件号码"].nunique())
     out["work_rate"] = pct_of(out["workers"], out["labor_force"])
-    out["zero_employment_households"] = len(set(labor["户编号"]) - set(labor.loc[labor["证件号码"].isin(w["证件号码"]), "户编号"]))
+    # the same 零就业家庭 as the employment section (one definition); those of them that
+    # are covered households are already in its count, the text says how many
+    zero = zero_employment_households(mem, work, year)
+    covered = set(hh.loc[covered_mask(hh, d, "纳入监测日期" not in absent["households"]), "户编号"])
+    out["zero_employment_households"] = len(zero)
+    out["zero_employment_covered"] = len(zero & covered)
     return out
 
 
@@ -207,6 +213,19 @@ def flag_unsecured_no_labour(ind: dict, policy: dict) -> list[dict]:
                   f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(v)}")]
 
 
+def flag_medical_insured(ind: dict, policy: dict) -> list[dict]:
+    """Basic medical insurance of covered members below ``medical_insured_min`` (99: 参保率
+    稳定在99%以上, 应保尽保)."""
+    sec = ind.get("security") or {}
+    rate, need = sec.get("medical_insured_rate"), policy.get("medical_insured_min")
+    med = sec.get("medical_insured") or {}
+    if rate is None or need is None or not rate < float(need):
+        return []
+    v = {"rate": rate, "target": float(need), "insured": med.get("insured"), "counted": med.get("counted"),
+         "uninsured": (med["counted"] - med["insured"]) if med.get("counted") is not None else None}
+    return [make_flag("security", "兜底保障", "medical_insured_below", "high", v)]
+
+
 def paragraph_security(ind: dict) -> str:
     """兜底保障: 低保/特困 of covered households, social assistance, the 兜底 gap."""
     sec = ind.get("security")
@@ -215,10 +234,9 @@ def paragraph_security(ind: dict) -> str:
     s = []
     dib, tek = sec.get("dibao"), sec.get("tekun")
     parts = []
-    if dib is not None:
-        parts.append(f"纳入农村低保{hp(dib)}")
-    if tek is not None:
-        parts.append(f"纳入特困供养{hp(tek)}")
+    for v, label in ((dib, "农村低保"), (tek, "特困供养")):
+        if v is not None:
+            parts.append(f"纳入{label}{hp(v)}" if v["households"] else f"没有纳入{label}的")
     if parts:
         s.append(f"截至{asof_phrase(ind)}，脱贫户和监测对象中{'，'.join(parts)}。")
     a = ind.get("assistance")
@@ -287,7 +305,13 @@ def paragraph_relocation(ind: dict) -> str:
     s.append("。")
     z = r.get("zero_employment_households")
     if z:
-        s.append(f"有劳动力但无人务工的搬迁家庭{count(z, '户')}，需优先落实就业帮扶。")
+        s.append(f"有劳动力但无人务工的搬迁家庭{count(z, '户')}")
+        zc = r.get("zero_employment_covered")
+        if zc is not None and (ind.get("employment") or {}).get("zero_employment_households") is not None:
+            s.append("，均为脱贫户或监测对象家庭，已计入前述零就业家庭" if zc == z else
+                     f"，其中脱贫户和监测对象家庭{count(zc, '户')}，已计入前述零就业家庭" if zc else
+                     "，均不是脱贫户或监测对象家庭，未计入前述零就业家庭")
+        s.append("，需优先落实就业帮扶。")
     elif z == 0 and r.get("labor_force"):
         s.append("有劳动力的搬迁家庭均有成员务工。")
     s += not_stated(ind, "relocation")
@@ -331,7 +355,7 @@ def assistance_types(ind: dict):
 # ---------------------------------------------------------------- the topic
 TOPIC = Topic("social_security", "兜底保障和易地扶贫搬迁后续扶持", ("security", "assistance", "relocation"), section=6)
 # this topic's flag rules, in the order their flags are listed when severity and theme tie
-RULES = (flag_unsecured_no_labour,)
+RULES = (flag_unsecured_no_labour, flag_medical_insured)
 
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:

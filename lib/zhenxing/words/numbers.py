@@ -81,8 +81,31 @@ def wan_cell(x) -> str:
 
 
 def pct(x) -> str:
-    """Percent, two decimals, half up: 68.115 → "68.12%"."""
+    """Percent in prose: two decimals, half up, trailing zeros dropped as the reports write
+    them: 68.115 → "68.12%", 97.50 → "97.5%", 60.00 → "60%". Tables use :func:`pct_cell`."""
+    if x is None:
+        return f"{MISSING}%"
+    return f"{num(round_half_up(x, 2))}%"
+
+
+def pct_cell(x) -> str:
+    """Percent in a table cell: always two decimals, half up: 60 → "60.00%"."""
     return f"{fixed(x, 2)}%"
+
+
+def rounded(x, places: int = 2) -> float | None:
+    """``x`` rounded half up (decimal arithmetic) as a float: what a chart is given, so its
+    label reads the value the text states (11182.5 → 11183, never 11182)."""
+    if x is None:
+        return None
+    return float(round_half_up(x, places))
+
+
+def parts_add_up(parts, total, places: int = 2) -> bool:
+    """Whether the parts, each rounded half up, add up to the rounded total (the total is
+    computed from the unrounded parts; when they do not add up the table says so)."""
+    s = sum((round_half_up(p, places) for p in parts if p is not None), Decimal(0))
+    return s == round_half_up(total, places)
 
 
 def yuan(x) -> str:

@@ -94,7 +94,10 @@ def not_stated(ind: dict, topic: str) -> list[str]:
             figs.append(fig)
     out = []
     for (reason, cause), figs in groups.items():
-        out.append(f"{reason}，未作比较。" if cause == "no_prev_year" else f"{reason}，未计算{join_list(figs)}。")
+        if cause == "implausible":   # the data needs checking: said once, in plain words
+            out.append(f"{reason}。")
+        else:
+            out.append(f"{reason}，未作比较。" if cause == "no_prev_year" else f"{reason}，未计算{join_list(figs)}。")
     return out
 
 
@@ -343,6 +346,9 @@ def with_note(df: pd.DataFrame, note: str | None) -> pd.DataFrame:
     if note:
         df.attrs["note"] = note
     return df
+
+
+ROUNDING_NOTE = "注：因四舍五入，分项之和与合计略有出入。"
 
 
 def hp_cells(o) -> list[int]:
