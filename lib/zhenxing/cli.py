@@ -23,35 +23,12 @@ def _check(args) -> int:
     except (StructureError, FileNotFoundError) as e:
         print(mask_text(str(e)), file=sys.stderr)
         return 1
-    print(f"数据集 {ds.name}（{ds.hash[:12]}）")
-    print("文件 [files]:")
-    for f, taken in ds.sources:
-        print(f"  {f}：{taken}")
-    found = ", ".join(f"{n}={f}" for n, f in ds.files.items())
-    print(f"读取的表 [tables]: {found}")
-    missing = [n for n in ("households", "members", "work", "income", "projects", "payments", "posts") if n not in ds.files]
-    if missing:
-        print(f"未提供的表（相关专题将注明无数据）[missing_tables]: {', '.join(missing)}")
-    for n, cols in ds.absent_columns.items():
-        if cols:
-            by_town = ds.absent_by_township.get(n, {})
-            where = [t for t, c in by_town.items() if c]
-            scope = f"（仅{'、'.join(where)}）" if by_town and len(where) < len(by_town) else ""
-            print(f"未提供的列（相关指标注明无法计算）[absent_columns] {n}{scope}: {'、'.join(cols)}")
-    for t, c in ds.townships.items():
-        state = "可用" if ds.usable(t) else "有错误，不生成报告"
-        print(f"  {c} {t}: {state}")
-    if ds.errors:
-        orphans = sum(1 for v in ds.errors if v.township is None)
-        print(f"发现 {len(ds.errors)} 处不符合数据规范 [contract_violations]:", file=sys.stderr)
-        for v in ds.errors:
-            print("  " + mask_text(v.message()), file=sys.stderr)
-        if orphans:
-            print(f"其中 {orphans} 处不属于任何乡镇（如成员的户编号不存在），各乡镇报告照常生成，"
-                  "但 run 仍以退出码1结束 [orphan_rows]", file=sys.stderr)
-        return 1
-    print("数据符合规范 [ok]")
-    return 0
+    out, err = ds.check_report()
+    for line in out:
+        print(line)
+    for line in err:
+        print(line, file=sys.stderr)
+    return 1 if ds.errors else 0
 
 
 def _run(args) -> int:

@@ -15,8 +15,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import nbformat
-
 from zhenxing import __version__
 from zhenxing.data import params, paths
 from zhenxing.report.notebook import dataset_label as notebook_label
@@ -264,6 +262,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     if notebooks is not None:
         nbs = {t: notebooks[t] for t in TOPICS if t in notebooks}
     else:
+        import nbformat  # imported here: a run with nothing to do never needs it (~1 s)
         nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS
                if (run_dir / f"{t}.ipynb").exists()}
 
@@ -352,6 +351,7 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     from zhenxing.report.notebook import COUNTY_FILE
     ind = json.loads((county_dir / COUNTY_FILE).read_text(encoding="utf-8"))
     county, year = ind["county"], int(ind["year"])
+    import nbformat
     nb = nbformat.read(county_dir / "county.ipynb", as_version=4)
     charts_dir = county_dir / "charts"
     n, annex_n = _Counter(), _Counter()

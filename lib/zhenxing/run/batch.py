@@ -196,6 +196,12 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     year, report_date = check_run(meta, year, report_date)
     all_towns = meta["townships"]
     wanted = townships or list(all_towns)
+    unknown = [t for t in wanted if t not in all_towns]
+    if unknown:
+        raise params.ParamError(f"数据集中没有乡镇“{'、'.join(unknown)}”；数据集中的乡镇有：{'、'.join(all_towns)} "
+                                "[unknown_township]")
+    for w in meta.get("warnings") or []:  # an optional table that could not be read: left out
+        print(f"注意：{contract.mask_text(w['message'] if isinstance(w, dict) else str(w))}", file=sys.stderr)
     outcomes: list[Outcome] = []
     tasks = []
     bad = set(meta["bad_townships"])
@@ -217,8 +223,6 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     for county in {all_towns[t] for t in tasks}:  # leftovers of a killed run
         for stale in (Path(out) / str(year) / county).glob(".*.tmp-*"):
             shutil.rmtree(stale, ignore_errors=True)
-    from zhenxing.run import kernels
-    kernels.clean_stale()
     fingerprint = report.code_fingerprint()
     args = dict(dataset=str(dataset), year=int(year), report_date=report_date, out=str(out),
                 formats=tuple(formats), force=force, fingerprint=fingerprint, dataset_hash=meta["hash"])
@@ -252,6 +256,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
 
             outcomes += on_dask(scheduler, jobs, progress, package_of, on_result)
         elif todo:
+            from zhenxing.run import kernels  # (papermill: not imported by a run with nothing to do)
+            kernels.clean_stale()
             # forked workers inherit the notebooks' libraries and what preload prepares
             kernels.preload({all_towns[t] for t in todo}, year, formats)
             ahead = None
@@ -310,14 +316,17 @@ def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Pat
             continue
 
 
-def interrupted_line(finished: list[Outcome], unfinished: list[str], year=None) -> str:
-    """The one line printed after Ctrl-C: what finished and how to resume."""
+def interrupted_line(finished: list[Outcome], unfinished: list[str], year=None, force: bool = False) -> str:
+    """The one line printed after Ctrl-C: what finished and how to resume. With --force the
+    same command would rebuild everything again, so it says to run without it."""
     ok = [o for o in finished if o.status in ("written", "skipped")]
     names = "、".join(o.township for o in ok[:5]) + ("等" if len(ok) > 5 else "")
     done = f"已完成 {len(ok)} 个乡镇（{names}）" if ok else "尚无乡镇完成"
     left = f"，未完成 {len(unfinished)} 个" if unfinished else ""
     y = f"{year}年" if year else ""
-    return f"已中断：{y}{done}{left}；重新运行同一命令即可继续，已完成的乡镇会跳过 [interrupted]"
+    how = ("去掉 --force 后重新运行即可继续（带 --force 会全部重建）" if force
+           else "重新运行同一命令即可继续")
+    return f"已中断：{y}{done}{left}；{how}，已完成的乡镇会跳过 [interrupted]"
 
 
 def document_options(*, charts: bool, signed_on: str, formats) -> None:
@@ -346,11 +355,12 @@ def run_cli(a) -> int:
         print(f"集群错误：{e}", file=sys.stderr)
         return 1
     except Interrupted as e:
-        print(interrupted_line(e.finished, e.unfinished, getattr(e, "year", None)), file=sys.stderr, flush=True)
+        print(interrupted_line(e.finished, e.unfinished, getattr(e, "year", None), force=a.force),
+              file=sys.stderr, flush=True)
         return 130
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        print(interrupted_line([], []), file=sys.stderr, flush=True)
+        print(interrupted_line([], [], force=a.force), file=sys.stderr, flush=True)
         return 130
     written = [o for o in outcomes if o.status == "written"]
     skipped = [o for o in outcomes if o.status == "skipped"]
