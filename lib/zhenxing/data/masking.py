@@ -47,5 +47,9 @@ def pseudonymise(tables: dict[str, pd.DataFrame], salt: bytes) -> dict[str, pd.D
             uniq = pd.unique(df["证件号码"].dropna())
             table = {u: "P" + hashlib.blake2b(u.encode(), key=salt, digest_size=8).hexdigest() for u in uniq}
             df["证件号码"] = df["证件号码"].map(table).astype(object)
+        if "帮扶责任人" in df:   # the paired cadre: counted, never named (a keyed pseudonym)
+            uniq = pd.unique(df["帮扶责任人"].dropna())
+            table = {u: "C" + hashlib.blake2b(str(u).encode(), key=salt, digest_size=8).hexdigest() for u in uniq}
+            df["帮扶责任人"] = df["帮扶责任人"].map(table).astype(object)
         out[name] = conform(name, df)
     return out

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-CONTRACT_VERSION = "3"  # 2: full schema on every frame, absent_columns, person-level exports; 3: optional tables
+CONTRACT_VERSION = "4"  # 2: full schema on every frame, absent_columns, person-level exports; 3: optional tables;
+#                          4: the office's ledgers (activities, rectification, teams), 三保障 columns
 
 # ---------------------------------------------------------------------------
 # The contract, as data
@@ -34,7 +35,12 @@ SEXES = ("男", "女")
 ASSISTANCE_TYPES = ("农村低保", "特困供养", "临时救助", "残疾人两项补贴", "孤儿和事实无人抚养儿童",
                     "高龄补贴", "其他")
 STAGES = ("学前教育", "义务教育", "普通高中", "中职", "高职", "本科及以上")
-COUNTY_LEVEL = "县本级"   # 乡镇 of a project or asset the county holds itself
+COUNTY_LEVEL = "县本级"   # 乡镇 of a project, asset or ledger row the county holds itself
+ACTIVITY_TYPES = ("会议", "培训", "排查", "走访", "宣传", "招聘会", "督导", "其他")
+RECTIFICATION_SOURCES = ("中央巡视", "省级巡视", "国家成效考核", "省级成效考核", "市级考核", "后评估", "审计", "暗访",
+                         "督查", "自查", "其他")
+RECTIFICATION_STATES = ("已完成", "整改中", "未启动")
+TEAM_ROLES = ("第一书记", "工作队长", "工作队员")
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,9 @@ TABLES: dict[str, dict] = {
             Col("是否易地扶贫搬迁", "yn"),
             Col("是否低保户", "yn"),
             Col("是否特困供养", "yn"),
+            Col("住房安全有保障", "yn"),
+            Col("饮水安全有保障", "yn"),
+            Col("帮扶责任人", "text", pii=True),   # counted, never named: pseudonymised
         ],
     },
     "members": {
@@ -93,6 +102,7 @@ TABLES: dict[str, dict] = {
             Col("在校生状况", "text"),
             Col("是否参加基本医疗保险", "yn"),
             Col("是否参加基本养老保险", "yn"),
+            Col("是否签约家庭医生", "yn"),
         ],
     },
     "work": {
@@ -247,6 +257,59 @@ TABLES.update({
         ],
     },
 })
+
+# The office's own ledgers (data-contract.md "The office's own ledgers"): optional; absent,
+# the summary says nothing about them (no "未提供" sentence). 乡镇 may be 县本级.
+LEDGER_TABLES = ("activities", "rectification", "teams")
+OPTIONAL_TABLES = OPTIONAL_TABLES + LEDGER_TABLES
+TABLES.update({
+    "activities": {
+        "stems": ("activities", "工作台账"),
+        "key": None,
+        "cols": [
+            Col("县", "text", required=True),
+            Col("乡镇", "text", required=True),
+            Col("村", "text"),
+            Col("日期", "date", required=True),
+            Col("类别", "cat", required=True, allowed=ACTIVITY_TYPES),
+            Col("名称", "text", required=True),
+            Col("参与人次", "int", min=0),
+            Col("覆盖户数", "int", min=0),
+            Col("发现问题数", "int", min=0),
+            Col("岗位数", "int", min=0),
+        ],
+    },
+    "rectification": {
+        "stems": ("rectification", "问题整改台账"),
+        "key": ["问题编号"],
+        "cols": [
+            Col("问题编号", "text", required=True),
+            Col("县", "text", required=True),
+            Col("乡镇", "text", required=True),
+            Col("问题来源", "cat", required=True, allowed=RECTIFICATION_SOURCES),
+            Col("反馈日期", "date", required=True),
+            Col("问题描述", "text", required=True),
+            Col("整改措施数", "int", min=0),
+            Col("整改时限", "date"),
+            Col("整改状态", "cat", required=True, allowed=RECTIFICATION_STATES),
+            Col("完成日期", "date"),
+        ],
+    },
+    "teams": {
+        "stems": ("teams", "驻村工作队"),
+        "key": None,
+        "cols": [
+            Col("县", "text", required=True),
+            Col("乡镇", "text", required=True),
+            Col("村", "text", required=True),
+            Col("姓名", "text", pii=True),
+            Col("职务", "cat", required=True, allowed=TEAM_ROLES),
+            Col("派出单位", "text"),
+            Col("派驻日期", "date", required=True),
+            Col("撤回日期", "date"),
+        ],
+    },
+})
 TABLE_ORDER = list(TABLES)
 # 学年 as the schools write it: 2023-2024 (also 2023/2024, 2023—2024, 2023至2024, 2023-24, 2023学年)
 SCHOOL_YEAR = re.compile(r"(\d{4})\s*(?:[-/—–~至]\s*(\d{4}|\d{2}))?\s*(?:学年)?")
@@ -279,6 +342,25 @@ ALIASES = {
     "是否脱贫村": ("是否贫困村", "是否原贫困村"),
     "驻村工作队员数": ("驻村工作队人数", "驻村干部数"),
     "村集体经济收入": ("村集体经济收入(万元)", "村集体经济经营性收入(万元)", "集体经济收入(万元)"),
+    # 三保障 columns and the ledgers: the names of the national export and of offices' ledgers
+    "住房安全有保障": ("住房安全", "住房是否安全"),
+    "饮水安全有保障": ("饮水安全", "饮水是否安全"),
+    "帮扶责任人": ("结对帮扶责任人", "帮扶人"),
+    "是否签约家庭医生": ("家庭医生签约", "是否家庭医生签约"),
+    "日期": ("活动日期", "开展日期"),
+    "类别": ("活动类别", "活动类型"),
+    "名称": ("活动名称",),
+    "参与人次": ("参加人次", "参训人次"),
+    "覆盖户数": ("排查户数", "走访户数"),
+    "岗位数": ("提供岗位数",),
+    "问题来源": ("反馈来源",),
+    "反馈日期": ("反馈时间", "交办日期"),
+    "整改措施数": ("整改措施(条)", "整改措施条数"),
+    "整改时限": ("整改期限", "完成时限"),
+    "完成日期": ("整改完成日期", "销号日期"),
+    "职务": ("驻村职务",),
+    "派驻日期": ("派驻时间", "驻村日期"),
+    "撤回日期": ("撤回时间", "召回日期"),
 }
 HOUSEHOLD_TYPE = {"脱贫户": "是", "一般农户": "否", "普通农户": "否", "非脱贫户": "否"}
 RISK_VARIANTS = {"因安全住房": "因住房安全", "因安全饮水": "因饮水安全", "缺劳动力": "因缺劳动力"}
@@ -298,6 +380,8 @@ PERSON_ALIASES = {
     "主要风险类型": ("致贫/返贫风险1", "主要致贫/返贫风险", "致贫返贫风险1"),
     "是否参加基本医疗保险": ("是否参加城乡居民基本医疗保险",),
     "是否参加基本养老保险": ("是否参加城乡居民基本养老保险",),
+    "住房安全有保障": ("住房安全",),
+    "饮水安全有保障": ("饮水安全",),
 }
 PERSON_SIGNATURE = {"户编号", "证件号码", "与户主关系"}
 # any one of these (after aliasing) marks the household columns of a person-level export
@@ -318,7 +402,8 @@ DTYPES = {"text": "object", "id": "object", "cat": "object", "int": "Int64", "mo
 RECORD_KEY = {"households": "户编号", "members": "证件号码", "work": "证件号码", "income": "户编号",
               "projects": "项目编号", "payments": "项目编号", "posts": "证件号码",
               "credit": "户编号", "assistance": "户编号", "education_aid": "证件号码",
-              "assets": "资产编号", "villages": "村"}
+              "assets": "资产编号", "villages": "村", "activities": "名称", "rectification": "问题编号",
+              "teams": "村"}
 
 
 def unit(table: str, column: str) -> str | None:

@@ -308,6 +308,7 @@ def _optional_checks(tables: dict[str, Table], m: Table | None) -> None:
         for row in f.index[rev]:
             cr.violations.append(Violation(cr.file, int(row), "到期日期", f["到期日期"][row].date().isoformat(),
                                            f"应不早于发放日期（{f['发放日期'][row].date().isoformat()}）", "date_order"))
+    _ledger_checks(tables)
     vi = tables.get("villages")
     if vi is not None:
         f = vi.frame
@@ -327,3 +328,28 @@ def _optional_checks(tables: dict[str, Table], m: Table | None) -> None:
                                                "duplicate_key"))
             else:
                 first[k] = row
+
+
+def _ledger_checks(tables: dict[str, Table]) -> None:
+    """The ledgers' rules across columns: a problem 已完成 has its 完成日期, not before its
+    反馈日期; a team member is not recalled before being posted."""
+    rc = tables.get("rectification")
+    if rc is not None:
+        f = rc.frame
+        done = f["整改状态"] == "已完成"
+        for row in f.index[(done & f["完成日期"].isna()).fillna(False)]:
+            rc.violations.append(Violation(rc.file, int(row), "完成日期", "", "整改状态为已完成时必须填写完成日期",
+                                           "completion_date_required"))
+        rev = (f["完成日期"] < f["反馈日期"]).fillna(False)
+        rev &= ~((f["完成日期_仅月"] | f["反馈日期_仅月"]) & (f["完成日期"].dt.to_period("M") == f["反馈日期"].dt.to_period("M")))
+        for row in f.index[rev]:
+            rc.violations.append(Violation(rc.file, int(row), "完成日期", f["完成日期"][row].date().isoformat(),
+                                           f"应不早于反馈日期（{f['反馈日期'][row].date().isoformat()}）", "date_order"))
+    tm = tables.get("teams")
+    if tm is not None:
+        f = tm.frame
+        rev = (f["撤回日期"] < f["派驻日期"]).fillna(False)
+        rev &= ~((f["撤回日期_仅月"] | f["派驻日期_仅月"]) & (f["撤回日期"].dt.to_period("M") == f["派驻日期"].dt.to_period("M")))
+        for row in f.index[rev]:
+            tm.violations.append(Violation(tm.file, int(row), "撤回日期", f["撤回日期"][row].date().isoformat(),
+                                           f"应不早于派驻日期（{f['派驻日期'][row].date().isoformat()}）", "date_order"))

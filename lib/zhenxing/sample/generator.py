@@ -43,6 +43,7 @@ from typing import Sequence
 
 import numpy as np
 
+from zhenxing.sample.ledgers import Ledgers, has_ledgers, open_ledger_sinks, security_columns
 from zhenxing.sample.model import assign_ids, build_town, household_sizes
 from zhenxing.sample.optional import OptionalTables, open_optional_sinks
 from zhenxing.sample.render import Renderer
@@ -182,10 +183,14 @@ def generate(
                                    seed, month_only=(i == pl_index))
     sinks = open_sinks(out, mixed_formats, county, years)
     opt_sinks = open_optional_sinks(out, mixed_formats, county, years) if optional else {}
+    # the office's ledgers (and the 三保障 columns) come with the optional tables
+    ledger_sinks = open_ledger_sinks(out, mixed_formats, county, years) if optional else {}
     county_of = county_names(county, counties)
     try:
         for i, town in enumerate(towns):
             r = Renderer(town, county_of[i * counties // townships], width, mixed_formats, seed)
+            if optional:
+                r.security = security_columns(r, seed)
             for table, sink in sinks.items():
                 if i == pl_index and table == "households":
                     stamp = dt.datetime(years[-1] + 1, 1, 5, 9, 30, 0)
@@ -203,9 +208,13 @@ def generate(
                             df, more = dirty.plant_asset(df, years, town.name, seed, town.index)
                             log += more
                     sink.write(df)
+                if has_ledgers(town.index):
+                    led = Ledgers(r, years, seed)
+                    for table, sink in ledger_sinks.items():
+                        sink.write(getattr(led, table)())
             towns[i] = None  # free the township as soon as it is written
     finally:
-        for sink in [*sinks.values(), *opt_sinks.values()]:
+        for sink in [*sinks.values(), *opt_sinks.values(), *ledger_sinks.values()]:
             sink.close()
     if review == "dirty" and planted is not None:
         planted.extend(log)

@@ -82,6 +82,8 @@ class Renderer:
         sizes = town.hh["size"]
         self.head = np.cumsum(sizes) - sizes
         self.villages = OBJ(town.villages)
+        # (household columns, member columns) of 三保障 and 健康帮扶 when the generator adds them
+        self.security: tuple[dict, dict] | None = None
 
     def dates(self, d: np.ndarray) -> np.ndarray:
         return mixed_dates(d, self.rng) if self.mixed else iso_dates(d)
@@ -131,6 +133,7 @@ class Renderer:
             "是否易地扶贫搬迁": yn(h["relocated"]),
             "是否低保户": yn(h["dibao"]),
             "是否特困供养": yn(h["tekun"]),
+            **(self.security[0] if self.security else {}),
         })
 
     # -- members
@@ -156,6 +159,7 @@ class Renderer:
             "在校生状况": SCHOOL_L[m["school"]],
             "是否参加基本医疗保险": med,
             "是否参加基本养老保险": pen,
+            **(self.security[1] if self.security else {}),
         })
 
     # -- work
@@ -294,4 +298,6 @@ class Renderer:
             "在校生状况": SCHOOL_L[m["school"]],
             "是否参加城乡居民基本医疗保险": yn_text(m["med"]),
             "是否参加城乡居民基本养老保险": yn_text(m["pension"]),
+            **({"住房安全": self.security[0]["住房安全有保障"][hh], "饮水安全": self.security[0]["饮水安全有保障"][hh],
+                "帮扶责任人": self.security[0]["帮扶责任人"][hh], **self.security[1]} if self.security else {}),
         })

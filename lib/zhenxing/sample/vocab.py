@@ -25,6 +25,8 @@ TABLE_STEMS = {
 }
 
 #: file stems of the optional tables (data-contract.md "Optional tables"): (English, Chinese)
+LEDGER_STEMS = {"activities": ("activities", "工作台账"), "rectification": ("rectification", "问题整改台账"),
+                "teams": ("teams", "驻村工作队")}
 OPTIONAL_STEMS = {
     "credit": ("credit", "小额信贷"),
     "assistance": ("assistance", "社会救助"),

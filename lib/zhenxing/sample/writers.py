@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from zhenxing.sample.vocab import OPTIONAL_STEMS, TABLE_STEMS
+from zhenxing.sample.vocab import LEDGER_STEMS, OPTIONAL_STEMS, TABLE_STEMS
 
 # ---------------------------------------------------------------- writers
 
@@ -146,7 +146,7 @@ def write_person_level(path: Path, df: pd.DataFrame, county: str, stamp: dt.date
 
 def clear_tables(out: Path) -> None:
     """Remove table files a previous run may have left (never anything else)."""
-    for stems in [*TABLE_STEMS.values(), *OPTIONAL_STEMS.values()]:
+    for stems in [*TABLE_STEMS.values(), *OPTIONAL_STEMS.values(), *LEDGER_STEMS.values()]:
         for stem in stems:
             for ext in (".csv", ".xlsx"):
                 (out / f"{stem}{ext}").unlink(missing_ok=True)

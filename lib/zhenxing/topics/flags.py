@@ -13,6 +13,8 @@ THEMES = (
     "就业",       # zero-employment households, stable-work shortfall
     "资金项目",   # spending checkpoints, project start progress, project assets not registered
     "金融帮扶",   # overdue 小额信贷
+    "整改落实",   # a rectification item (问题整改台账) overdue at the report date
+    "帮扶力量",   # a 脱贫村 with no 驻村工作队 posted
 )
 SEVERITY = ("high", "medium", "low")   # rank: high first
 

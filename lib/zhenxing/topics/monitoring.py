@@ -442,4 +442,7 @@ def compute(tables: dict, township: str, year: int, report_date, policy: dict, n
     mon = monitoring(tables, township, year, report_date, policy, notes=notes)
     if mon is not None:
         mon.update(main_risk_types(mon))
+        # 结对帮扶 coverage (indicators.md "三保障, 饮水 and 健康帮扶"); defined in security
+        from zhenxing.topics.security import guarantees
+        mon["paired_share"] = guarantees(tables, township, year, report_date)["paired_share"]
     return {"monitoring": mon, "villages": villages(tables, township, year, report_date, notes)}

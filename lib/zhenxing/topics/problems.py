@@ -76,6 +76,8 @@ def _rule_fields(flag: dict, ind: dict | None) -> dict:
             out[k] = hp(x)
         elif isinstance(x, bool) or x is None:
             continue
+        elif isinstance(x, str):      # names (villages, problems) as the sentence states them
+            out[k] = x
         elif isinstance(x, (int, float, Decimal)):
             if k.endswith(("rate", "share")):
                 out[k] = pct(x)

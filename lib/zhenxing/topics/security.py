@@ -159,6 +159,80 @@ def security(tables: dict, township: str, year: int, report_date,
     return out
 
 
+# ---------------------------------------------------------------- 三保障, 饮水, 健康帮扶, 结对帮扶
+def guarantees(tables: dict, township, year: int, report_date, notes: list | None = None) -> dict:
+    """indicators.md "三保障, 饮水 and 健康帮扶": covered households whose housing or
+    drinking water is not assured ({h, p}; 0 is the standard), the family-doctor signing
+    rate of covered members (over those with it filled) and 结对帮扶 coverage (covered
+    households with a 帮扶责任人; the cadre is a pseudonym, never a name). Each is None when
+    its column is absent (noted under ``guarantees``, which no paragraph lists: a writer
+    who keeps no such column does not report it)."""
+    note = Notes(notes, "guarantees")
+    out = {"housing_unsafe": None, "water_unsafe": None, "family_doctor_rate": None, "family_doctor": None,
+           "paired_share": None, "paired": None}
+    tables, absent = prep(tables)
+    if tables.get("households") is None:
+        return out
+    d = ts(report_date)
+    gone = absent["households"]
+    hh, covered = town_households(tables, township, d, absent)
+    if not len(covered):
+        return out
+    for key, col in (("housing_unsafe", "住房安全有保障"), ("water_unsafe", "饮水安全有保障")):
+        if col in gone:
+            note.column([key], "households", col)
+        else:
+            out[key] = hp_counts(covered[(covered[col] == False).fillna(False).astype(bool)])  # noqa: E712
+    if "帮扶责任人" in gone:
+        note.column(["paired_share"], "households", "帮扶责任人")
+    else:
+        n = int(covered["帮扶责任人"].notna().sum())
+        out["paired"] = {"paired": n, "covered": int(len(covered))}
+        out["paired_share"] = pct_of(n, len(covered))
+    mem = tables.get("members")
+    if mem is None or "是否签约家庭医生" in absent.get("members", set()):
+        note.column(["family_doctor_rate"], "members", "是否签约家庭医生")
+    else:
+        cm = mem[mem["户编号"].isin(covered["户编号"])]
+        filled = cm["是否签约家庭医生"].notna()
+        if filled.sum():
+            n_in = int(true(cm["是否签约家庭医生"]).sum())
+            out["family_doctor"] = {"signed": n_in, "counted": int(filled.sum())}
+            out["family_doctor_rate"] = pct_of(n_in, int(filled.sum()))
+    return out
+
+
+def flag_unsafe(ind: dict, policy: dict) -> list[dict]:
+    """Covered households whose housing or drinking water is not assured (动态清零 is the standard)."""
+    sec = ind.get("security") or {}
+    out = []
+    for key, rule in (("housing_unsafe", "housing_unsafe"), ("water_unsafe", "water_unsafe")):
+        v = sec.get(key)
+        if v and v.get("households"):
+            out.append(make_flag("security", "兜底保障", rule, "high",
+                                 {"households": int(v["households"]), "persons": int(v["persons"])}))
+    return out
+
+
+def paragraph_guarantees(ind: dict) -> str:
+    """住房安全、饮水安全 and 家庭医生签约 of covered households, when the data gives them."""
+    sec = ind.get("security") or {}
+    house, water = sec.get("housing_unsafe"), sec.get("water_unsafe")
+    s = []
+    if house is not None and water is not None and not house["households"] and not water["households"]:
+        s.append("脱贫户和监测对象住房安全和饮水安全全部有保障，保持动态清零")
+    else:
+        for v, what in ((house, "住房安全"), (water, "饮水安全")):
+            if v is None:
+                continue
+            s.append(f"脱贫户和监测对象{what}全部有保障" if not v["households"]
+                     else f"脱贫户和监测对象中{what}尚未保障的{hp(v)}，正在逐户落实改造措施")
+    doc = sec.get("family_doctor")
+    if doc:
+        s.append(f"家庭成员签约家庭医生{persons(doc['signed'])}，签约率{pct(sec['family_doctor_rate'])}")
+    return ("；".join(s) + "。") if s else ""
+
+
 # ---------------------------------------------------------------- assistance
 def _active(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
     """Rows whose [开始日期, 终止日期] meets [start, end] (blank 终止日期 = ongoing)."""
@@ -355,11 +429,13 @@ def assistance_types(ind: dict):
 # ---------------------------------------------------------------- the topic
 TOPIC = Topic("social_security", "兜底保障和易地扶贫搬迁后续扶持", ("security", "assistance", "relocation"), section=6)
 # this topic's flag rules, in the order their flags are listed when severity and theme tie
-RULES = (flag_unsecured_no_labour, flag_medical_insured)
+RULES = (flag_unsecured_no_labour, flag_medical_insured, flag_unsafe)
 
 
 def compute(tables: dict, township: str, year: int, report_date, policy: dict, notes: list) -> dict:
     """兜底保障, 社会救助 and 易地扶贫搬迁后续扶持 (computed in this order: their notes follow it)."""
     rel = relocation(tables, township, year, report_date, notes)
     sec = security(tables, township, year, report_date, notes)
+    if sec is not None:
+        sec.update(guarantees(tables, township, year, report_date, notes))
     return {"security": sec, "assistance": assistance(tables, township, year, report_date, notes), "relocation": rel}
