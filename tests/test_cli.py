@@ -27,7 +27,7 @@ def no_work(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("work started although the arguments were refused")
     monkeypatch.setattr(batch, "_on_processes", boom)
-    monkeypatch.setattr(batch, "_on_dask", boom)
+    monkeypatch.setattr(batch, "on_dask", boom)
     monkeypatch.setattr(batch, "run_township", boom)
 
 

@@ -86,8 +86,6 @@ def test_nothing_changed_rebuilds_nothing(copy):
     assert rerun_and_see(copy) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="seen on 2026-12-07: this change rebuilt every township, not only the "
-                   "affected ones (whole-dataset stamp key; policy and notes cause not yet diagnosed) — issue 27")
 def test_a_data_file_change_rebuilds_the_township_it_touches(copy):
     d, o, p, towns = copy
     first = sorted(towns)[0]
@@ -103,8 +101,6 @@ def test_a_data_file_change_rebuilds_the_township_it_touches(copy):
     assert built == {first}, f"a change in {first}'s rows rebuilt {sorted(built)}"
 
 
-@pytest.mark.xfail(strict=True, reason="seen on 2026-12-07: this change rebuilt every township, not only the "
-                   "affected ones (whole-dataset stamp key; policy and notes cause not yet diagnosed) — issue 27")
 def test_a_county_policy_change_rebuilds_that_countys_townships_only(copy):
     d, o, p, towns = copy
     (p / "policy").mkdir(exist_ok=True)
@@ -123,8 +119,6 @@ def test_a_formats_change_rebuilds_every_township(copy):
     assert all((o / str(YEAR) / c / t / "report.docx").exists() for t, c in towns.items())
 
 
-@pytest.mark.xfail(strict=True, reason="seen on 2026-12-07: this change rebuilt every township, not only the "
-                   "affected ones (whole-dataset stamp key; policy and notes cause not yet diagnosed) — issue 27")
 def test_the_writers_notes_file_rebuilds_its_township_only(copy):
     from zhenxing.data import params
     d, o, p, towns = copy

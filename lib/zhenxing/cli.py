@@ -36,6 +36,11 @@ def _run(args) -> int:
     return run_cli(args)
 
 
+def _review(args) -> int:
+    from zhenxing.review.command import run
+    return run(args)
+
+
 def _params(args) -> int:
     from zhenxing.run import batch
     from zhenxing.data import contract
@@ -186,8 +191,15 @@ def build_parser() -> ArgumentParser:
         r.add_argument("--charts", action="store_true", help="PDF 和 DOCX 也附图表（网页总有图表）")
         r.add_argument("--signed-on", default="", metavar="日期", help="落款日期（默认：县参数文件的 signed_on，否则统计截止日期）")
         r.set_defaults(func=_run)
-        from zhenxing.review.command import add_parser as _review_parser
-        _review_parser(sub, str(paths.OUTPUTS))
+        rv = sub.add_parser("review", help="数据疑点核查（疑点核查.xlsx）；有疑点时退出码为1，数据无法读取时为2")
+        rv.add_argument("dataset", help="数据集目录")
+        rv.add_argument("--year", type=int, metavar="年度", help="核查年度（默认：数据中最新的年度）")
+        rv.add_argument("--township", action="append", metavar="乡镇", help="只核查这些乡镇（可重复；默认：全部）")
+        rv.add_argument("--report-date", metavar="日期", help="统计截止日期（默认：当年12月31日）")
+        rv.add_argument("--out", default=str(paths.OUTPUTS), metavar="目录",
+                        help="输出目录：<目录>/<年度>/<县>/<乡镇>/疑点核查.xlsx（默认：outputs/）")
+        rv.add_argument("--json", action="store_true", help="以 JSON 输出 {\"findings\": [...]}")
+        rv.set_defaults(func=_review)
         pp = sub.add_parser("params", help="为数据集的每个乡镇写一个 papermill 参数文件（params/<年度>/<县>/<乡镇>.yaml）")
         pp.add_argument("dataset", nargs="?", default=str(paths.SAMPLE), help="数据集目录（默认：自带示例数据）")
         pp.add_argument("--year", type=int, metavar="年度", help="报告年度（默认：数据中最新的年度）")

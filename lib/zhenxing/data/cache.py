@@ -36,7 +36,17 @@ def stat_key(folder: Path) -> str:
 _memo: dict[tuple[str, str], dict] = {}
 #: version of the validation's rules and of meta.json's fields: a cached dataset
 #: validated under other rules is validated again (the content hash does not change)
-RULES = "2"   # 2: unreadable files, their dependent checks skipped; optional tables as warnings
+RULES = "3"   # 2: unreadable files, their dependent checks skipped; optional tables as warnings; 3: township digests
+
+
+def township_key(meta: dict, township: str) -> str:
+    """What a township's reports are made from in this dataset: its own rows (their
+    digest), the columns its rows lack and those the dataset lacks. Equal keys, equal
+    inputs; a change to another township's rows leaves the key as it was."""
+    parts = {"rows": (meta.get("township_hashes") or {}).get(township, meta["hash"]),
+             "absent": meta.get("absent_columns"),
+             "absent_here": {n: by.get(township) for n, by in (meta.get("absent_columns_by_township") or {}).items()}}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def prepare(folder, cache: Path | None = None) -> dict:
@@ -86,6 +96,7 @@ def prepare(folder, cache: Path | None = None) -> dict:
         "sources": [{"file": f, "taken_as": d} for f, d in ds.sources],
         "unreadable": ds.unreadable,
         "warnings": [v.to_dict() for v in ds.warnings],
+        "township_hashes": ds.township_hashes,
         "rules": RULES,
     }
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")

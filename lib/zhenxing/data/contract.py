@@ -12,7 +12,7 @@ The contract in words: ``docs/data-contract.md``.
 """
 from __future__ import annotations
 
-from zhenxing.data.cache import (POOL_PARTIAL, cache_root, load_county, load_township, partition_stem, prepare,
+from zhenxing.data.cache import (POOL_PARTIAL, cache_root, load_county, load_township, partition_stem, prepare, township_key,
                                  stat_key)
 from zhenxing.data.dataset import Dataset, dataset_hash, read_dataset, township_of
 from zhenxing.data.errors import StructureError, UnusableDataset, Violation
@@ -53,5 +53,5 @@ __all__ = [
     # validate, dataset, cache
     "PART", "Table", "convert_table", "cross_checks", "id_valid", "parse_date", "parse_number",
     "Dataset", "dataset_hash", "read_dataset", "township_of",
-    "POOL_PARTIAL", "cache_root", "load_county", "load_township", "partition_stem", "prepare", "stat_key",
+    "POOL_PARTIAL", "cache_root", "load_county", "load_township", "partition_stem", "prepare", "stat_key", "township_key",
 ]

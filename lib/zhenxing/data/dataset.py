@@ -18,6 +18,22 @@ from zhenxing.data.schema import (CONTRACT_VERSION, DROPPED, OPTIONAL_TABLES, RE
 from zhenxing.data.validate import PART, Table, convert_table, cross_checks
 
 
+def township_digests(frames: dict[str, pd.DataFrame], towns: dict[str, pd.Series]) -> dict[str, str]:
+    """A digest of each township's rows, table by table (columns and values in file order).
+    Only a digest of thousands of rows is kept: no value can be read back from it."""
+    acc: dict[str, "hashlib._Hash"] = {}
+    for name in sorted(frames):
+        df = frames[name]
+        for t, part in df.groupby(towns[name].fillna("\0"), sort=False):
+            if t == "\0":
+                continue
+            values = pd.util.hash_pandas_object(part.reset_index(drop=True).astype(str), index=False)
+            h = acc.setdefault(t, hashlib.sha256())
+            h.update(f"{name}|{'|'.join(map(str, part.columns))}|".encode())
+            h.update(values.to_numpy().tobytes())
+    return {t: h.hexdigest()[:16] for t, h in acc.items()}
+
+
 def township_of(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     """For each table, the township each row belongs to (None where unknown)."""
     out: dict[str, pd.Series] = {}
@@ -74,6 +90,9 @@ class Dataset:
     unreadable: dict[str, str] = field(default_factory=dict)
     # one line each: an optional table that could not be read, treated as absent — nothing that stops a report
     warnings: list[Violation] = field(default_factory=list)
+    # township → a digest of its own validated rows in every table (before pseudonymisation):
+    # what a re-run compares, so a change elsewhere in the dataset leaves it alone
+    township_hashes: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -252,6 +271,7 @@ def read_dataset(folder) -> Dataset:
         v.township = hh_town.get(v.township) if v.township is not None else None
         bad.add(v.township if v.township is not None else "?")
     errors.extend(extra)
+    digests = township_digests(frames, towns)   # before pseudonyms, which change with the whole dataset
     clean = pseudonymise(frames, salt=bytes.fromhex(digest[:32]))
     townships: dict[str, str] = {}
     for n in ("households", "projects", "posts"):
@@ -285,4 +305,4 @@ def read_dataset(folder) -> Dataset:
     return Dataset(folder.name, folder, digest, files, clean, towns, errors, townships, bad,
                    absent_columns=absent, absent_by_township=by_town,
                    sources=[(s_.path.name, s_.describe()) for s_ in sources],
-                   unreadable=unreadable, warnings=warnings)
+                   unreadable=unreadable, warnings=warnings, township_hashes=digests)

@@ -18,6 +18,7 @@ from pathlib import Path
 from zhenxing import __version__
 from zhenxing.data import params, paths
 from zhenxing.report.notebook import dataset_label as notebook_label
+from zhenxing.report.options import CHARTS_ENV, SIGNED_ON_ENV, options  # noqa: F401
 from zhenxing.topics import county as county_topic
 from zhenxing.topics import funds, monitoring, problems
 from zhenxing.topics.registry import TOPIC_TITLES, TOPICS
@@ -25,6 +26,9 @@ from zhenxing.words import numbers, wording
 
 CN_NUM = "一二三四五六七八九十"
 ALT_TWIN = re.compile(r"^<small>图示说明：.*</small>$", re.S)
+
+
+PRINT_TABLES = "主要数据表"              # the 附件 that gathers the body's tables in print
 
 
 def title(township: str, year: int) -> str:
@@ -93,8 +97,9 @@ def code_fingerprint() -> str:
     """A hash of the code and notebooks that make a report (for skipping unchanged runs)."""
     h = hashlib.sha256(__version__.encode())
     h.update(json.dumps(options(), sort_keys=True).encode())  # --charts, --signed-on
-    for p in sorted([*paths.LIB.rglob("*.py"), *paths.LIB.rglob("templates/*"), *paths.NOTEBOOKS.glob("*.ipynb"),
-                     paths.PARAMS / "defaults.yaml", *(paths.PARAMS / "policy").glob("*.yaml")]):
+    # (policy and wording are in each township's stamp, resolved for its county: a change
+    # to one county's files rebuilds that county only)
+    for p in sorted([*paths.LIB.rglob("*.py"), *paths.LIB.rglob("templates/*"), *paths.NOTEBOOKS.glob("*.ipynb")]):
         if p.is_file():
             h.update(p.name.encode())
             h.update(p.read_bytes())
@@ -160,19 +165,6 @@ def split_table(block: str) -> tuple[str, str]:
 
 
 # --- the 公文's frame: options, 落款, 附件, provenance, page links --------------------
-CHARTS_ENV = "ZHENXING_CHARTS"          # "1": charts in the PDF and DOCX too (--charts)
-SIGNED_ON_ENV = "ZHENXING_SIGNED_ON"    # the 落款's date for this run (--signed-on)
-PRINT_TABLES = "主要数据表"              # the 附件 that gathers the body's tables in print
-
-
-def options() -> dict:
-    """The run's document options: charts in print, and the 落款's date, from the
-    environment the command line sets (so forked workers share them)."""
-    import os
-    return {"charts": os.environ.get(CHARTS_ENV, "") == "1",
-            "signed_on": os.environ.get(SIGNED_ON_ENV, "").strip() or None}
-
-
 def signature(county: str | None, name: str, default_issuer: str, report_date) -> str:
     """The 落款: issuing office and date, right-aligned below the body (from the county's
     policy file, ``--signed-on``, else "{名称}人民政府" on the report date)."""

@@ -26,6 +26,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, MaxNLocator
 
+from zhenxing.report.options import PNG_ENV
 from zhenxing.words.numbers import fixed, wan
 
 FONT_FAMILY = "Noto Sans CJK SC"
@@ -37,7 +38,6 @@ LABEL_SIZE = 11              # category labels, ticks, unit, legend
 BAR_LABEL_SIZE = 11
 MIN_FONT_PT = 10.5           # no text smaller (tests check): 10 px on a 390 px phone
 PNG_PPI = 200                # Word's bitmap: 1000 px across a 5 in chart
-PNG_ENV = "ZHENXING_CHART_PNG"  # "1": notebooks store each chart's PNG too (a DOCX with charts)
 ONE = "#3b6e8f"              # the colour of a single series
 PALETTE = ["#3b6e8f", "#9dbcd4", "#6b8e5a", "#c8a46e", "#8a7aa8", "#8c8c8c"]
 GOOD, PENDING = "#5b8f5b", "#c9a15a"   # a good outcome (已消除风险), one still open

@@ -231,7 +231,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     stamps = {}
     todo = []
     for t in tasks:  # unchanged townships are skipped here, before any task is sent
-        stamps[t] = stamp_of(t, all_towns[t], year, report_date, formats, fingerprint, meta["hash"])
+        stamps[t] = stamp_of(t, all_towns[t], year, report_date, formats, fingerprint, meta["hash"],
+                             contract.township_key(meta, t))
         final = Path(out) / str(year) / all_towns[t] / t
         if not force and is_current(final, stamps[t][1]):
             clean_failed(Path(out), Path(out) / "failed" / str(year) / all_towns[t] / t)
@@ -241,7 +242,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
         else:
             todo.append(t)
     n = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-    jobs = {t: dict(township=t, county=all_towns[t], **args) for t in todo}
+    jobs = {t: dict(township=t, county=all_towns[t], data_key=contract.township_key(meta, t), **args) for t in todo}
     try:
         if scheduler and todo:
             shared = run_package(meta, dataset, {all_towns[t] for t in todo})
@@ -331,11 +332,10 @@ def interrupted_line(finished: list[Outcome], unfinished: list[str], year=None, 
 
 def document_options(*, charts: bool, signed_on: str, formats) -> None:
     """--charts and --signed-on, for every township's report (workers inherit them)."""
-    from zhenxing.report import assemble as report_assemble
-    from zhenxing.report import charts as report_charts
-    os.environ[report_assemble.CHARTS_ENV] = "1" if charts else ""
-    os.environ[report_charts.PNG_ENV] = "1" if charts and "docx" in formats else ""
-    os.environ[report_assemble.SIGNED_ON_ENV] = params.parse_date_arg(signed_on).isoformat() if signed_on else ""
+    from zhenxing.report import options
+    os.environ[options.CHARTS_ENV] = "1" if charts else ""
+    os.environ[options.PNG_ENV] = "1" if charts and "docx" in formats else ""
+    os.environ[options.SIGNED_ON_ENV] = params.parse_date_arg(signed_on).isoformat() if signed_on else ""
 
 
 def run_cli(a) -> int:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from zhenxing.data import paths
 from zhenxing.report.published import (  # noqa: F401 — the tree's readers
+    STAMP,
     published,
     published_indicators,
     published_townships,
@@ -77,10 +78,34 @@ def _report_date(towns: list[Path]) -> str | None:
     return max(sorted(set(dates)), key=dates.count) if dates else None
 
 
+COUNTY_STAMP = ".zhenxing-county.json"   # what the county summary was made from (written last)
+
+
 def _remove_county(d: Path) -> None:
     from zhenxing.report.notebook import COUNTY_FILE
-    for f in [*d.glob("county.*"), d / COUNTY_FILE]:
+    for f in [*d.glob("county.*"), d / COUNTY_FILE, d / COUNTY_STAMP]:
         f.unlink(missing_ok=True)
+
+
+def county_key(d: Path, towns: list[Path], county: str, year: int, formats, meta: dict) -> str:
+    """What a county summary is made from: the stamps of the townships it pools (each says
+    what that township's report was made from), the county's own rows (县本级), its policy
+    and wording, the formats and the code. A run that changes none of them keeps the
+    summary as it is."""
+    import hashlib
+
+    from zhenxing.data import contract, params
+    from zhenxing.report import assemble as report
+    stamps = {}
+    for t in towns:
+        try:
+            stamps[t.name] = json.loads((t / STAMP).read_text(encoding="utf-8")).get("key")
+        except (OSError, ValueError):
+            stamps[t.name] = None
+    parts = {"townships": stamps, "county_level": contract.township_key(meta, contract.COUNTY_LEVEL),
+             "policy": params.policy(county, year), "wording": params.wording(county),
+             "formats": sorted(formats), "code": report.code_fingerprint(), "year": int(year)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict | None:
@@ -89,8 +114,6 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     assembled and rendered like a township's. Files are written atomically: the executed
     notebook under a temporary name, renamed when done; the formats by ``render``.
     Returns the county's indicators, or None when no township is published."""
-    import papermill as pm
-
     from zhenxing.report import assemble as report
     from zhenxing.report import render
     from zhenxing.report.notebook import COUNTY_FILE, atomic_write
@@ -99,6 +122,15 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     if not towns:  # no township published: no summary (an old one would link nowhere)
         _remove_county(d)
         return None
+    key = county_key(d, towns, county, year, formats, meta)
+    try:
+        current = json.loads((d / COUNTY_STAMP).read_text(encoding="utf-8")).get("key") == key
+    except (OSError, ValueError):
+        current = False
+    if current and (d / COUNTY_FILE).is_file() and all((d / f"county.{f}").is_file() for f in formats):
+        return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
+    (d / COUNTY_STAMP).unlink(missing_ok=True)
+    import papermill as pm  # (not imported when the summary is current)
     rd = _report_date(towns) or ""
     parameters = {"dataset": str(meta["path"]), "county": county, "year": int(year), "report_date": rd,
                   "out_dir": str(d)}
@@ -119,6 +151,7 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
     atomic_write(d / "county.md", md)
     # the last render of a run, with cores to spare: a process per format
     render.render(md, d, title=title, formats=formats, resources=d, basename="county", spread=True)
+    atomic_write(d / COUNTY_STAMP, json.dumps({"key": key}))
     return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
 
 

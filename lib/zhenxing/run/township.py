@@ -48,13 +48,16 @@ class Outcome:
 
 
 def stamp_of(township: str, county: str, year: int, report_date: str, formats, fingerprint: str,
-           dataset_hash: str) -> tuple[dict, str]:
-    """What a township's reports were made from (data, parameters, notes, policy, code) and
-    its key: a rerun skips a township whose stamp key is unchanged."""
-    stamp = {"dataset": dataset_hash, "township": township, "year": year, "report_date": report_date,
+           dataset_hash: str, data_key: str | None = None) -> tuple[dict, str]:
+    """What a township's reports were made from (its own data, parameters, notes, its
+    county's policy and wording, code) and its key: a rerun skips a township whose stamp
+    key is unchanged. ``data_key`` is the township's own data (``contract.township_key``),
+    so a change to another township's rows, or to another county's policy, rebuilds only
+    what it touches; without it the whole dataset's hash stands in."""
+    stamp = {"dataset": data_key or dataset_hash, "township": township, "year": year, "report_date": report_date,
              "formats": sorted(formats), "code": fingerprint,
              "notes": _file_hash(params.notes_file(year, county, township)),
-             "policy": params.policy(county, year)}
+             "policy": params.policy(county, year), "wording": params.wording(county)}
     return stamp, hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -104,7 +107,7 @@ def build(work: Path, dataset: str, township: str, county: str, year: int, repor
 
 def run_township(dataset: str, township: str, county: str, year: int, report_date: str, out: str | None,
                  formats: tuple[str, ...], force: bool, fingerprint: str, dataset_hash: str,
-                 package: dict | None = None) -> Outcome:
+                 package: dict | None = None, data_key: str | None = None) -> Outcome:
     """Everything for one (township, year); returns an Outcome, never raises.
 
     Two ways, one task. Without `package` (local processes, which share the client's disk):
@@ -118,7 +121,7 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
     t0 = time.perf_counter()
     final = Path(out) / str(year) / county / township
     failed_dir = Path(out) / "failed" / str(year) / county / township
-    stamp, stamp_key = stamp_of(township, county, year, report_date, formats, fingerprint, dataset_hash)
+    stamp, stamp_key = stamp_of(township, county, year, report_date, formats, fingerprint, dataset_hash, data_key)
     if not force and (final / STAMP).exists() and is_current(final, stamp_key):
         clean_failed(Path(out), failed_dir)
         return Outcome(township, county, "skipped", seconds=time.perf_counter() - t0)
