@@ -34,7 +34,16 @@ class Violation:
                 "record": self.record, "message": self.message()}
 
 
-class StructureError(Exception):
+class Explained:
+    """An error whose message says all a person needs (Chinese first, the English key in
+    brackets): JupyterLab and papermill show the message alone, not the library's
+    traceback (IPython prints what ``_render_traceback_`` returns instead of the frames)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self}"]
+
+
+class StructureError(Explained, Exception):
     """A table that cannot be read at all (one error naming the file)."""
 
     def __init__(self, file: str, expected: str, key: str, row: int | None = None):

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from zhenxing.data import paths
+from zhenxing.data.errors import Explained
 
 NOTEBOOK_PARAMETERS = {"dataset": str, "township": str, "year": int, "report_date": str}
 
@@ -117,7 +118,7 @@ def wording(county: str | None = None, root: Path | None = None) -> dict:
     return _WORDING_CACHE[key]
 
 
-class ParamError(ValueError):
+class ParamError(Explained, ValueError):
     """A parameter a person gave that cannot be used (Chinese message, English key)."""
 
 

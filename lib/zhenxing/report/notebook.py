@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhenxing.data import contract, params, paths
+from zhenxing.data.errors import Explained
 from zhenxing.report import tables
 from zhenxing.topics import county as county_topic
 from zhenxing.topics import monitoring, registry
 from zhenxing.topics.registry import TOPIC_KEYS, TOPIC_TITLES, TOPICS  # noqa: F401 — the notebooks' topics
 
 
-class DataError(Exception):
+class DataError(Explained, Exception):
     """The dataset cannot serve this township (messages already masked)."""
 
 
