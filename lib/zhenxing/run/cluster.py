@@ -51,7 +51,7 @@ def run_package(meta: dict, dataset: Path, counties: set[str]) -> dict:
     slim.update(bad_townships=[], errors=[])
     files = {"defaults.yaml": paths.PARAMS / "defaults.yaml"}
     for c in sorted(counties):
-        for name in (f"{c}.yaml", f"{c}.wording.yaml"):
+        for name in (f"{c}.yaml", f"{c}.wording.yaml", f"{c}.rules.yaml"):
             files[f"policy/{name}"] = paths.PARAMS / "policy" / name
     return {"meta": slim, "params": {k: f.read_bytes() for k, f in files.items() if f.is_file()},
             "label": notebook.dataset_label(dataset), "code": code_fingerprint(),
@@ -70,6 +70,18 @@ def township_tables(meta: dict, township: str) -> dict[str, bytes]:
     return out
 
 
+def reachable(address: str, seconds: float = 3.0) -> None:
+    """Raise OSError at once when nothing listens at the scheduler's address (a TCP
+    connection attempt of a few seconds), rather than after the client's long timeout."""
+    import socket
+    from urllib.parse import urlsplit
+    u = urlsplit(address if "://" in address else f"tcp://{address}")
+    if u.scheme not in ("tcp", "tls") or not u.hostname:
+        return  # another transport (inproc, ucx): let the client say
+    with socket.create_connection((u.hostname, u.port or 8786), timeout=seconds):
+        pass
+
+
 def on_dask(address: str, jobs: dict, progress: Progress, package_of=None, on_result=None) -> list[Outcome]:
     """An existing Dask cluster: the same task per township, each carrying its data
     (`package_of(township)`) and returning its files, which `on_result` writes as they
@@ -79,7 +91,8 @@ def on_dask(address: str, jobs: dict, progress: Progress, package_of=None, on_re
 
     from distributed import Client, as_completed
     try:
-        client = Client(address, timeout="30s")
+        reachable(address)
+        client = Client(address, timeout="20s")
     except (OSError, TimeoutError) as e:
         raise ClusterError(f"无法连接 Dask 调度器 {address}：{type(e).__name__}。请确认已运行 dask scheduler，"
                            f"地址和端口（默认 8786）正确、防火墙已放行 [scheduler_unreachable]") from None
