@@ -365,6 +365,10 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
         k += 1
     md.append("## 三、存在问题")
     md += out("problems") or county_topic.county_problems(ind.get("flags") or [], ind)
+    from zhenxing.review import beside as review_beside  # 数据质量: the townships' 疑点核查 counts
+    quality = review_beside.county_paragraph(county_dir, ind.get("townships") or [])
+    if quality:
+        md.append(quality)
     md.append(f"## 四、{county_topic.county_plan_heading(ind)}")
     md.append(f"### （一）{cw['plan']['goals']}")
     goals = out("goals")

@@ -77,6 +77,7 @@ class Result:
     skipped: dict = field(default_factory=dict)   # rule id → why (Chinese)
     county: str = ""
     path: Path | None = None                      # the workbook, once written
+    gated: list = field(default_factory=list)     # figures the plausibility gate did not state (in a run)
 
     def by_rule(self) -> dict:
         out: dict = {r.id: [] for r in self.rules}

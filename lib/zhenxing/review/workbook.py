@@ -94,6 +94,15 @@ def build(results: list[Result], county: str = "") -> Workbook:
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(SUMMARY_COLS))}{ws.max_row}"
     _print_setup(ws, header_row)
+    gated = [g for r in results for g in r.gated]
+    if gated:   # figures the report does not state as facts (the plausibility gate), and why
+        ws.append([])
+        ws.append(["报告中未作为事实陈述的数字（数据不可信，需核实后填报）："])
+        ws.cell(row=ws.max_row, column=1).font = BOLD
+        for g in gated:
+            ws.append([None, f"{g.get('topic')}.{g.get('key')}", None, g.get("reason") or ""])
+            for c in ws[ws.max_row]:
+                c.alignment = WRAP
 
     used = {"汇总"}
     rules = results[0].rules if results else []

@@ -179,6 +179,7 @@ def write_rollups(out: Path, year: int, meta: dict, outcomes, formats) -> list[t
 
 
 FORMAT_NAMES = {"html": "网页", "pdf": "PDF", "docx": "Word"}
+REVIEW_FILE = "疑点核查.xlsx"   # review.FILE_NAME, written beside each township's report
 
 
 def _format_links(folder: Path, stem: str, href: str) -> str:
@@ -224,6 +225,8 @@ def write_index(out: Path) -> None:
             items = []
             for t in towns:
                 links = _format_links(cdir / t, "report", f"{base}/{quote(t)}")
+                if links and (cdir / t / REVIEW_FILE).is_file():  # the data review beside the report
+                    links += f" · [疑点核查清单（Excel）]({base}/{quote(t)}/{quote(REVIEW_FILE)})"
                 if links:
                     items.append(f"- {t}：{links}")
             line += "\n".join(items)

@@ -57,7 +57,9 @@ def stamp_of(township: str, county: str, year: int, report_date: str, formats, f
     stamp = {"dataset": data_key or dataset_hash, "township": township, "year": year, "report_date": report_date,
              "formats": sorted(formats), "code": fingerprint,
              "notes": _file_hash(params.notes_file(year, county, township)),
-             "policy": params.policy(county, year), "wording": params.wording(county)}
+             "policy": params.policy(county, year), "wording": params.wording(county),
+             "rules": [_file_hash(paths.LIB / "review" / "rules.yaml"),  # the review beside the reports
+                       _file_hash(paths.PARAMS / "policy" / f"{county}.rules.yaml")]}
     return stamp, hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -103,6 +105,10 @@ def build(work: Path, dataset: str, township: str, county: str, year: int, repor
     state["step"] = "render"
     from zhenxing.report import render
     render.render(md, work, title=title, formats=formats, resources=work)
+    state["step"] = "review"  # 疑点核查.xlsx beside the reports, published with them
+    from zhenxing.review import beside as review
+    with (view() if view else contextlib.nullcontext()):
+        review.write_beside(work, dataset, township, county, year, report_date)
 
 
 def run_township(dataset: str, township: str, county: str, year: int, report_date: str, out: str | None,
