@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, _usable, fmt_num
+from zhenxing.audit.grammar import Doc, Figure, Finding, finding, usable, fmt_num
 
 _LEAD = re.compile(r"^(有|全年|今年|当年|本年度|年内|目前|现|截至目前|截至年底|截至\S{1,6}[底末]|累计|共计|合计|总计|共|其中|已|现有|全乡|全镇|我乡|我镇|全县)+")
 _TRAIL = re.compile(r"(共计|合计|累计|总计|共有|共|计|为|是|达到|达|有|约|近|超过|实现|完成)+$")
@@ -120,7 +120,7 @@ def check_inconsistent(doc: Doc) -> list[Finding]:
         prev = None
         for f in figs:
             p, prev = prev, f
-            if not _usable(f) or f.kind not in ("count", "money", "pair"):
+            if not usable(f) or f.kind not in ("count", "money", "pair"):
                 continue
             sk = subject_key(doc, n, f)
             if sk is not None:
@@ -135,7 +135,7 @@ def check_inconsistent(doc: Doc) -> list[Finding]:
                 same = f0.value == f.value and (f.kind != "pair" or f0.persons == f.persons)
                 if not same:
                     line = doc.lines[n - 1]
-                    out.append(_finding("inconsistent", n, line, f.start, f.end,
+                    out.append(finding("inconsistent", n, line, f.start, f.end,
                                         f"“{key}”在第{n0}行写作{f0.raw}，此处写作{f.raw}，前后不一致", f0.raw))
                 continue
             seen[k] = (n, f)
@@ -155,7 +155,7 @@ def _against_subject(doc: Doc, n: int, f: Figure, sk: tuple, seen: dict) -> list
             doc.right("inconsistent", n, f)
             continue
         narrowed = ("、".join(sorted(scope)) + "的") if scope else ""
-        out.append(_finding("inconsistent", n, doc.lines[n - 1], f.start, f.end,
+        out.append(finding("inconsistent", n, doc.lines[n - 1], f.start, f.end,
                             f"{narrowed}{subject}在第{n0}行为{fmt_num(v0)}{unit}（{f0.raw}），此处为{fmt_num(value)}{unit}，前后不一致",
                             f0.raw if f0.kind == f.kind == "pair" else f"{fmt_num(v0)}{unit}"))
         break

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, fmt, fmt_num, matches_at_precision, round_to
+from zhenxing.audit.grammar import Doc, Figure, Finding, finding, fmt, fmt_num, matches_at_precision, round_to
 
 # --- against the computed indicators (--dataset) ----------------------------------------
 
@@ -201,6 +201,6 @@ def compare_indicators(lines: list[str], ind: dict, verified: list | None = None
                         doc.right("data", n, f)
                         continue
                     exp = f"{fmt_num(true)}{f.unit}"
-            out.append(_finding("data", n, line, f.start, f.end,
+            out.append(finding("data", n, line, f.start, f.end,
                                 f"{_path_zh(path)}文中为{f.raw}，按数据计算为{exp}", exp))
     return out

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, cn_value
+from zhenxing.audit.grammar import Doc, Figure, Finding, finding, cn_value
 
 def check_malformed(doc: Doc) -> list[Finding]:
     """。 or ． as a decimal point, thousands separators, a number without its unit."""
@@ -14,11 +14,11 @@ def check_malformed(doc: Doc) -> list[Finding]:
             if f.quoted or f.kind in ("marker", "date", "cn"):
                 continue
             if f.malformed and f.kind != "bare":
-                out.append(_finding("malformed_number", n, line, f.start, f.end, f.malformed, f.fixed))
+                out.append(finding("malformed_number", n, line, f.start, f.end, f.malformed, f.fixed))
             elif f.kind == "bare":
                 after = line[f.end:f.end + 1]
                 if f.malformed and f.unit != "万":
-                    out.append(_finding("malformed_number", n, line, f.start, f.end, f.malformed, f.fixed))
+                    out.append(finding("malformed_number", n, line, f.start, f.end, f.malformed, f.fixed))
                     continue
                 if after not in ("", ",", "，", "。", ";", "；", "、", ")", "）", " ") and f.unit != "万":
                     continue
@@ -27,7 +27,7 @@ def check_malformed(doc: Doc) -> list[Finding]:
                     continue
                 unit = _guess_unit(figs, k, line)
                 exp = (f.raw + unit) if unit else "补上单位"
-                out.append(_finding("malformed_number", n, line, f.start, f.end,
+                out.append(finding("malformed_number", n, line, f.start, f.end,
                                     "数字后没有单位" + ("（只有“万”）" if f.unit == "万" else ""), exp))
     return out
 
@@ -124,7 +124,7 @@ def check_numbering(doc: Doc) -> list[Finding]:
                 msg = f"“一是、二是……”的列举{what}：前一项是“{_numeral(level, prev)}”，这里应为“{exp}”"
             else:
                 msg = f"标题序号{what}：上一个是{_numeral(level, prev)}，这里应为{exp}"
-            out.append(_finding("numbering", n, line, start, end, msg, exp))
+            out.append(finding("numbering", n, line, start, end, msg, exp))
             nxt = run[i + 1][1] if i + 1 < len(run) else None
             prev = prev + 1 if nxt == prev + 2 else v
     return out

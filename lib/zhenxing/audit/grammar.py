@@ -345,20 +345,20 @@ class Doc:
                 yield n, k, fs
 
 
-def _finding(kind: str, n: int, line: str, start: int, end: int, message: str, expected: str) -> Finding:
+def finding(kind: str, n: int, line: str, start: int, end: int, message: str, expected: str) -> Finding:
     return Finding(kind, n, line[start:end], message, expected, start, end)
 
 
-def _usable(f: Figure) -> bool:
+def usable(f: Figure) -> bool:
     return f.kind in ("count", "money", "pair") and not f.approx and not f.quoted and "/" not in f.unit
 
 
-def _same_unit(a: Figure, b: Figure) -> bool:
+def same_unit(a: Figure, b: Figure) -> bool:
     return a.unit == b.unit or {a.unit, b.unit} <= {"户人", "户"} or {a.unit, b.unit} <= {"户人", "人"} \
         or {a.unit, b.unit} <= {"人", "名", "位"}
 
 
-def _amounts(f: Figure, unit_hint: str) -> list[Decimal]:
+def amounts(f: Figure, unit_hint: str) -> list[Decimal]:
     """The values of f to use against a figure of unit `unit_hint` (pairs give both)."""
     if f.kind == "pair":
         if unit_hint == "户":

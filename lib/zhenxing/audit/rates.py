@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from zhenxing.audit.grammar import (Doc, Figure, Finding, _amounts, _finding, _same_unit, _usable, fmt, fmt_num,
+from zhenxing.audit.grammar import (Doc, Figure, Finding, amounts, finding, same_unit, usable, fmt, fmt_num,
                                     matches_at_precision, pct)
-from zhenxing.audit.sums import _group_total
+from zhenxing.audit.sums import group_total
 
 # --- checks -------------------------------------------------------------------------------
 
@@ -35,7 +35,7 @@ def check_rates(doc: Doc) -> list[Finding]:
             k = j - 1
             prior = []
             while k >= 0 and fs[k].kind != "percent":
-                if _usable(fs[k]) and not _GROWTH.search(fs[k].before):
+                if usable(fs[k]) and not _GROWTH.search(fs[k].before):
                     prior.append(fs[k])
                 k -= 1
             prior.reverse()
@@ -43,7 +43,7 @@ def check_rates(doc: Doc) -> list[Finding]:
             if not prior and (_SHARE_WORD.search(p.before) or share):
                 share = None   # 产业资金占全年资金的比重为60.2%: its amounts in the sentence before
                 # 占比为57.3% with its amounts in the sentence before
-                prior = [f for f in doc.previous_sentence(n, p.sentence) if _usable(f) and not _GROWTH.search(f.before)]
+                prior = [f for f in doc.previous_sentence(n, p.sentence) if usable(f) and not _GROWTH.search(f.before)]
                 cross = True
             if not prior:
                 continue
@@ -55,14 +55,14 @@ def check_rates(doc: Doc) -> list[Finding]:
                 if not nums:
                     continue
                 num = nums[-1]
-                dens = [f for f in dens if _same_unit(f, num)]
-                den = dens[0] if dens else _group_total(fs, num)
-                if num is None or den is None or not _same_unit(num, den):
+                dens = [f for f in dens if same_unit(f, num)]
+                den = dens[0] if dens else group_total(fs, num)
+                if num is None or den is None or not same_unit(num, den):
                     continue
-                pairs = [(a, b) for a in _amounts(num, den.unit) for b in _amounts(den, num.unit)
-                         if len(_amounts(num, den.unit)) == 1 or _amounts(num, den.unit).index(a) == _amounts(den, num.unit).index(b)]
+                pairs = [(a, b) for a in amounts(num, den.unit) for b in amounts(den, num.unit)
+                         if len(amounts(num, den.unit)) == 1 or amounts(num, den.unit).index(a) == amounts(den, num.unit).index(b)]
             else:
-                same = [f for f in prior if _same_unit(f, prior[-1])]
+                same = [f for f in prior if same_unit(f, prior[-1])]
                 if len(same) > 2 or (cross and len(same) == 2):
                     found = _share_of_parts(doc, n, line, p, same, cross)
                     if found is not None:
@@ -71,7 +71,7 @@ def check_rates(doc: Doc) -> list[Finding]:
                 if len(same) != 2:
                     continue
                 a, b = same
-                va, vb = _amounts(a, b.unit), _amounts(b, a.unit)
+                va, vb = amounts(a, b.unit), amounts(b, a.unit)
                 pairs = []
                 for x, y in zip(va, vb):
                     lo, hi = sorted((x, y))
@@ -86,7 +86,7 @@ def check_rates(doc: Doc) -> list[Finding]:
                 continue
             shown = "、".join(f"{fmt_num(x)}÷{fmt_num(y)}" for x, y in pairs)
             exp = " 或 ".join(pct(t, p.decimals) for t in trues)
-            out.append(_finding("rate", n, line, p.start, p.end,
+            out.append(finding("rate", n, line, p.start, p.end,
                                 f"比率{p.raw}与同句所列数字不符：{shown}×100%={exp}", exp))
     return out
 
@@ -104,7 +104,7 @@ def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure], 
     only part of its sentence; never an unnamed part of the sentence before)."""
     total, parts = same[0], same[1:]
     unit = "户" if total.kind == "pair" else total.unit
-    trues = [(x, _amounts(x, unit)[0] * 100 / _amounts(total, unit)[0]) for x in parts if _amounts(total, unit)[0]]
+    trues = [(x, amounts(x, unit)[0] * 100 / amounts(total, unit)[0]) for x in parts if amounts(total, unit)[0]]
     if not trues:
         return None
     doc.rated.add(id(p))
@@ -120,8 +120,8 @@ def _share_of_parts(doc: Doc, n: int, line: str, p: Figure, same: list[Figure], 
         return None
     x, t = named[0]
     exp = pct(t, p.decimals)
-    return [_finding("rate", n, line, p.start, p.end,
-                     f"比率{p.raw}与所列数字不符：{fmt_num(_amounts(x, unit)[0])}÷{fmt_num(_amounts(total, unit)[0])}×100%={exp}", exp)]
+    return [finding("rate", n, line, p.start, p.end,
+                     f"比率{p.raw}与所列数字不符：{fmt_num(amounts(x, unit)[0])}÷{fmt_num(amounts(total, unit)[0])}×100%={exp}", exp)]
 
 
 _GROWTH = re.compile(r"(同比|较上年|比上年|较去年|比去年|较\d{4}年|比\d{4}年)?(增长|增加|提高|上升|下降|减少|降低|增幅为?|增速为?)(了|为|达)?\s*$")
@@ -140,7 +140,7 @@ def check_growth(doc: Doc) -> list[Finding]:
                 continue
             if g.kind not in ("percent", "count", "money", "pair"):
                 continue
-            prior = [f for f in fs[:j] if _usable(f) and not _GROWTH.search(f.before)]
+            prior = [f for f in fs[:j] if usable(f) and not _GROWTH.search(f.before)]
             if g.kind != "percent":
                 prior = [f for f in prior if f.unit == g.unit]
             else:
@@ -174,7 +174,7 @@ def check_growth(doc: Doc) -> list[Finding]:
                 exp = pct(true, g.decimals)
                 if true < 0:
                     exp = f"{'增长' if down else '下降'}{pct(-true, g.decimals)}"
-                out.append(_finding("rate", n, line, g.start, g.end,
+                out.append(finding("rate", n, line, g.start, g.end,
                                     f"增减幅度{g.raw}与所列两年数字不符：({fmt_num(cur.value)}-{fmt_num(prev.value)})÷{fmt_num(prev.value)}×100%={pct((cur.value - prev.value) * 100 / prev.value, g.decimals)}",
                                     exp))
             else:
@@ -183,7 +183,7 @@ def check_growth(doc: Doc) -> list[Finding]:
                     doc.right("sum", n, g)
                     continue
                 exp = fmt(abs(true), g.unit)
-                out.append(_finding("sum", n, line, g.start, g.end,
+                out.append(finding("sum", n, line, g.start, g.end,
                                     f"增减数{g.raw}与所列两年数字不符：{fmt_num(cur.value)}-{fmt_num(prev.value)}={fmt_num(cur.value - prev.value)}",
                                     exp))
     return out
@@ -238,6 +238,6 @@ def check_points(doc: Doc) -> list[Finding]:
                 continue
             exp = f"{fmt_num(p.value)}个百分点"
             core = re.match(r"\S+?[%％]", p.raw).group()
-            out.append(_finding("unit", n, line, p.start, p.start + len(core),
+            out.append(finding("unit", n, line, p.start, p.start + len(core),
                                 f"两个比率之差应以“个百分点”表示，不能写作“{core}”", exp))
     return out

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import re
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, _finding, _same_unit, _usable, fmt, fmt_num
+from zhenxing.audit.grammar import Doc, Figure, Finding, finding, same_unit, usable, fmt, fmt_num
 
-def _group_total(fs: list[Figure], part: Figure) -> Figure | None:
+def group_total(fs: list[Figure], part: Figure) -> Figure | None:
     """The total a 其中 part belongs to: the last same-unit figure before 其中."""
     idx = fs.index(part)
     for k in range(idx, -1, -1):
         if "其中" in fs[k].before or (k < idx and "其中" in fs[k + 1].context[len(fs[k].context):]):
             for t in range(k - 1, -1, -1):
-                if _usable(fs[t]) and _same_unit(fs[t], part):
+                if usable(fs[t]) and same_unit(fs[t], part):
                     return fs[t]
             return None
     return None
@@ -110,11 +110,11 @@ def check_sums(doc: Doc) -> list[Finding]:
                   (j > 0 and "其中" in line[fs[j - 1].end:f.start])]
         for j in starts:
             first = fs[j]
-            if not _usable(first):
+            if not usable(first):
                 continue
             total = None
             for t in range(j - 1, -1, -1):
-                if _usable(fs[t]) and _same_unit(fs[t], first) and fs[t].unit == first.unit and depth[t] <= depth[j]:
+                if usable(fs[t]) and same_unit(fs[t], first) and fs[t].unit == first.unit and depth[t] <= depth[j]:
                     total = fs[t]
                     break
             if total is None:
@@ -134,7 +134,7 @@ def check_sums(doc: Doc) -> list[Finding]:
                     skip_to = _list_end(line, fs, k, depth)     # a 其中 of the part before: its own list
                 if k < skip_to or depth[k] > depth[j] or f.kind == "percent":
                     continue
-                if not _usable(f) or f.unit != first.unit:
+                if not usable(f) or f.unit != first.unit:
                     if f.unit != first.unit and f.kind in ("money", "count") and f.unit not in ("万元", "元"):
                         break
                     continue
@@ -142,14 +142,14 @@ def check_sums(doc: Doc) -> list[Finding]:
             out += _check_group(doc, n, line, fs, total, parts, "“其中”所列")
         # a parenthesis right after a figure: a breakdown of that figure
         for t, total in enumerate(fs):
-            if not _usable(total) or not re.match(r"\s*[（(]", line[total.end:]):
+            if not usable(total) or not re.match(r"\s*[（(]", line[total.end:]):
                 continue
             parts = []
             for k in range(t + 1, len(fs)):
                 if depth[k] <= depth[t]:
                     break
                 f = fs[k]
-                if depth[k] == depth[t] + 1 and _usable(f) and f.unit == total.unit and "其中" not in f.before:
+                if depth[k] == depth[t] + 1 and usable(f) and f.unit == total.unit and "其中" not in f.before:
                     parts.append(f)
             if len(parts) >= 2:
                 out += _check_group(doc, n, line, fs, total, parts, "括号内所列")
@@ -180,5 +180,5 @@ def _check_group(doc: Doc, n: int, line: str, fs: list[Figure], total: Figure, p
             total.kind != "pair" or sum(f.persons for f in members) == total.persons):
         doc.right("sum", n, total)
         return []
-    return [_finding("sum", n, line, total.start, total.end,
+    return [finding("sum", n, line, total.start, total.end,
                      f"{where}{len(parts)}项合计{exp}（{terms}），与总数{total.raw}不符", exp)]

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, _usable, figures, fmt_num, matches_at_precision, pct
+from zhenxing.audit.grammar import Doc, Figure, Finding, usable, figures, fmt_num, matches_at_precision, pct
 from zhenxing.audit.reading import Table
 
 _TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|共\s*计|全[乡镇县]合计)$")
@@ -112,7 +112,7 @@ def _total_row(t: Table) -> int | None:
     return next((r for r, row in enumerate(t.rows) if row and _TOTAL_ROW.match(re.sub(r"\s", "", row[0]))), None)
 
 
-def _amounts(f: Figure) -> list[tuple[Decimal, str]]:
+def amounts(f: Figure) -> list[tuple[Decimal, str]]:
     if f.kind == "pair":
         return [(f.value, "户"), (f.persons, "人")]
     unit = "人" if f.unit in ("名", "位") else f.unit
@@ -133,14 +133,14 @@ def check_text_against_tables(doc: Doc) -> list[Finding]:
             if f.kind == "percent":
                 out += _share_in_table(doc, n, line, f)
                 continue
-            if not _usable(f):
+            if not usable(f):
                 continue
             for t in doc.tables:
                 rows = _rows_named(t, f.before)
                 if len(rows) != 1:
                     continue
                 r = rows[0]
-                for value, unit in _amounts(f):
+                for value, unit in amounts(f):
                     cells = [c for c in (_cell(t, r, k) for k in range(1, len(t.rows[r]))) if c and c.unit == unit]
                     if not cells:
                         continue
