@@ -27,6 +27,15 @@ Usage: python bench/run.py [--sizes 10,50,200] [--subset 3] [--workers 2]
    sent to / received from the workers per township. Appended to docs/performance.md.
 
    python bench/run.py --province 1200 [--per-county 100] [--small 10] [--workers 2] [--formats html]
+
+4. On demand, `--review N`: what the data review (疑点核查.xlsx and review.json beside each
+   township's report, issue 25) adds to `zhenxing run` on a generated county of N
+   townships (5,000 members each): the same run with the review and with it switched off
+   (`review.beside.write_beside` replaced by a no-op in the batch process before the
+   workers fork), alternately, `--repeat` pairs; plus the review's own seconds per
+   township, timed inside the workers. Written to docs/performance.md.
+
+   python bench/run.py --review 200 [--repeat 2] [--workers 2]
 """
 from __future__ import annotations
 
@@ -81,8 +90,10 @@ def plain_approach(dataset: Path, townships: list[str], year: int, work: Path, c
 
 
 def zhenxing_run(dataset: Path, out: Path, workers: int, cache: Path) -> tuple[float, float]:
-    """(b), on the cache validated above (both (a) and (b) start from a validated dataset)."""
-    return timed([str(VENV_BIN / "zhenxing"), "run", str(dataset), "--out", str(out), "--force",
+    """(b), on the cache validated above (both (a) and (b) start from a validated dataset), with
+    ``--charts``: the matplotlib charts in all three formats (SVG in HTML and PDF, their PNG in
+    DOCX), as (a)'s notebooks draw them into its HTML."""
+    return timed([str(VENV_BIN / "zhenxing"), "run", str(dataset), "--out", str(out), "--force", "--charts",
                   "--workers", str(workers)], env={**os.environ, "ZHENXING_CACHE": str(cache)})
 
 
@@ -101,7 +112,8 @@ def townships_of(dataset: Path, cache: Path) -> list[str]:
 PROVINCE_HEAD = "## A province on a Dask cluster"
 BREAKDOWN_HEAD = "## Where the time goes (one township, profiled)"
 STATUS_HEAD = "## Status and what each change bought"  # written by hand; kept when the tables are redone
-KEPT = (STATUS_HEAD, BREAKDOWN_HEAD, PROVINCE_HEAD)
+REVIEW_HEAD = "## The data review in a run (疑点核查)"
+KEPT = (STATUS_HEAD, REVIEW_HEAD, BREAKDOWN_HEAD, PROVINCE_HEAD)
 
 
 def _province_child(dataset: str, out: str, workers: int, formats: str) -> None:
@@ -205,13 +217,107 @@ def province(args) -> None:
     print(f"appended to {out}")
 
 
+def _review_child(dataset: str, out: str, workers: int, mode: str) -> None:
+    """One `zhenxing run --force` (all three formats) in this process, with the review or
+    without it; prints one JSON line: seconds, townships written, review seconds per call."""
+    from zhenxing.review import beside
+    from zhenxing.run import batch
+    times = Path(out + ".review-times")
+    times.mkdir(parents=True, exist_ok=True)
+    real = beside.write_beside
+
+    def timed_review(*a, **k):
+        t = time.perf_counter()
+        r = real(*a, **k)
+        with open(times / str(os.getpid()), "a") as f:
+            f.write(f"{time.perf_counter() - t}\n")
+        return r
+    beside.write_beside = timed_review if mode == "with" else (lambda *a, **k: None)
+    t0 = time.perf_counter()
+    outcomes, _ = batch.run(Path(dataset), out=Path(out), force=True, workers=workers)
+    secs = time.perf_counter() - t0
+    calls = [float(x) for f in times.iterdir() for x in f.read_text().split()]
+    print(json.dumps({"seconds": secs, "written": sum(o.status == "written" for o in outcomes),
+                      "townships": len(outcomes), "review_calls": len(calls), "review_seconds": sum(calls),
+                      "review_max": max(calls, default=0.0)}))
+
+
+def review_overhead(args) -> None:
+    n = args.review
+    work = Path(tempfile.mkdtemp(prefix="zhenxing-review-bench-"))
+    try:
+        ds, cache = work / f"county{n}", work / "cache"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "zhenxing.sample", str(ds), "--townships", str(n),
+                        "--members", str(n * MEMBERS_PER_TOWNSHIP), "--plain"], check=True, capture_output=True)
+        print(f"generated {n} townships in {time.perf_counter() - t0:.0f}s", flush=True)
+        vs, _ = validation(ds, cache)
+        members = sum(1 for _ in open(ds / "members.csv", "rb")) - 1
+        print(f"validation+cache {vs:.0f}s ({members:,} members)", flush=True)
+        runs = {"with": [], "without": []}
+        for i in range(args.repeat):
+            for mode in (("without", "with") if i % 2 == 0 else ("with", "without")):
+                out = work / f"out-{mode}-{i}"
+                r = subprocess.run([sys.executable, __file__, "--_review-child", str(ds), str(out), str(args.workers),
+                                    mode], capture_output=True, text=True, env={**os.environ, "ZHENXING_CACHE": str(cache)})
+                if r.returncode != 0:
+                    raise SystemExit(r.stderr[-3000:])
+                row = json.loads(r.stdout.strip().splitlines()[-1])
+                if row["written"] != row["townships"]:
+                    raise SystemExit(f"{mode}: {row['written']} of {row['townships']} written")
+                runs[mode].append(row)
+                print(f"run {i + 1} {mode} review: {row['seconds']:.1f}s"
+                      + (f", review {row['review_seconds']:.1f}s in {row['review_calls']} calls" if mode == "with" else ""),
+                      flush=True)
+                shutil.rmtree(out, ignore_errors=True)
+                shutil.rmtree(str(out) + ".review-times", ignore_errors=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    w = statistics.median(r["seconds"] for r in runs["with"])
+    wo = statistics.median(r["seconds"] for r in runs["without"])
+    per = statistics.median(r["review_seconds"] / max(1, r["review_calls"]) for r in runs["with"])
+    own = per * n / args.workers
+    all_runs = {m: ", ".join(f"{r['seconds']:.1f}" for r in rs) for m, rs in runs.items()}
+    lines = [REVIEW_HEAD, "",
+             f"Measured by `python bench/run.py --review {n} --repeat {args.repeat} --workers {args.workers}` on "
+             f"{dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores: a generated county of "
+             f"{n} townships ({members:,} members, `python -m zhenxing.sample DIR --townships {n} --members "
+             f"{n * MEMBERS_PER_TOWNSHIP} --plain`), `zhenxing run --force`, HTML+PDF+DOCX, on the validated cache; "
+             "the same run without the review (its step replaced by a no-op before the workers fork) and with it, "
+             "alternately.", "",
+             "| | run s (median) | all runs s |", "|---|---:|---|",
+             f"| without the review | {wo:.1f} | {all_runs['without']} |",
+             f"| with the review | {w:.1f} | {all_runs['with']} |", "",
+             f"The review adds **{(w / wo - 1) * 100:.1f}%** to the run (target ≤ 20%). Inside the workers it took "
+             f"{per:.3f} s per township (longest {max(r['review_max'] for r in runs['with']):.3f} s): "
+             f"{per * n:.0f} s of worker time, about {own:.0f} s of wall time over {args.workers} workers, "
+             f"{own / wo * 100:.1f}% of the run without it.", ""]
+    out = ROOT / "docs" / "performance.md"
+    old = out.read_text(encoding="utf-8")
+    if REVIEW_HEAD in old:  # this section anew, the others as they are
+        head, rest = old.split(REVIEW_HEAD, 1)
+        nxt = [rest.index(h) for h in KEPT if h in rest]
+        old = head.rstrip() + "\n\n" + (rest[min(nxt):] if nxt else "")
+    cut = old.find(BREAKDOWN_HEAD)
+    text = (old[:cut].rstrip() + "\n\n" + "\n".join(lines) + "\n" + old[cut:]) if cut >= 0 else \
+        old.rstrip() + "\n\n" + "\n".join(lines)
+    out.write_text(text, encoding="utf-8")
+    print(f"written to {out}")
+
+
 def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--_review-child":
+        sys.path.insert(0, str(ROOT / "lib"))
+        _review_child(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "--_province-child":
         sys.path.insert(0, str(ROOT / "lib"))
         _province_child(*sys.argv[2:4], int(sys.argv[4]), sys.argv[5])
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--province", type=int, default=0, help="townships of a generated province on a LocalCluster")
+    ap.add_argument("--review", type=int, default=0, help="townships of a generated county: run with and without the review")
     ap.add_argument("--per-county", type=int, default=100, help="(--province) townships per generated county")
     ap.add_argument("--small", type=int, default=10, help="(--province) the small run to compare with")
     ap.add_argument("--formats", default="html", help="(--province) report formats")
@@ -223,6 +329,9 @@ def main() -> None:
     args = ap.parse_args()
     if args.province:
         province(args)
+        return
+    if args.review:
+        review_overhead(args)
         return
     if shutil.which("jupyter", path=str(VENV_BIN)) is None or subprocess.run(
             [str(VENV_BIN / "jupyter"), "nbconvert", "--version"], capture_output=True).returncode != 0:
@@ -278,13 +387,14 @@ def write_report(rows, vrows, args) -> None:
         "## Validation and caching (once per dataset version)", "",
         "| dataset | members | seconds | peak memory (MB) |", "|---|---:|---:|---:|",
         *[f"| {l} | {m:,} | {s:.1f} | {mb:.0f} |" for l, m, s, mb in vrows], "",
-        "## Batch: (a) papermill + nbconvert per notebook vs (b) `zhenxing run` (HTML+PDF+DOCX)", "",
+        "## Batch: (a) papermill + nbconvert per notebook vs (b) `zhenxing run --charts` (HTML+PDF+DOCX)", "",
         "| dataset | townships | (a) seconds | (b) seconds | a/b | (b) per township (s) | peak memory of any one process (MB) |",
         "|---|---:|---:|---:|---:|---:|---:|",
         *[f"| {r['dataset']} | {r['townships']} | {r['a_seconds']:.1f}{' (est.)' if r['a_estimated'] else ''} | "
           f"{r['b_seconds']:.1f} | {r['ratio']:.1f}× | {r['b_per_township']:.2f} | {r['peak_worker_mb']:.0f} |" for r in rows], "",
         f"(a) renders HTML only (nbconvert's PDF needs LaTeX or a downloaded Chromium), {len(TOPICS)} topics; "
-        f"(b) renders the same {len(TOPICS)} topics in three formats plus the county summary and index, on the "
+        f"(b) renders the same {len(TOPICS)} topics in three formats, matplotlib charts in each (`--charts`), plus the "
+        "county summary and index, on the "
         f"validated cache. On generated counties (a) ran {args.subset} townships and is scaled to the county. "
         f"(b) is the median of {args.repeat} runs, one after another (all runs: "
         + "; ".join(f"{r['dataset']} " + ", ".join(f"{x:.1f}" for x in r["b_runs"]) + " s" for r in rows) + ").", "",
