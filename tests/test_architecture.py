@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 LIB = Path(__file__).resolve().parent.parent / "lib" / "zhenxing"
-LAYERS = ["data", "words", "topics", "report", "run", "cli"]
-BESIDE = {"audit": {"data", "words", "topics", "report"}, "review": {"data", "words", "topics"},
-          "sample": {"data"}}
+LAYERS = ["data", "review", "words", "topics", "report", "run", "cli"]
+BESIDE = {"audit": {"data", "review", "words", "topics", "report"}, "sample": {"data", "review"}}
 MAX_LINES = 900
 CALLS_BESIDE = {("review", "run"), ("review", "report")}   # (beside, layer): the run's 疑点核查
 
