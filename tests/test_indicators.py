@@ -465,19 +465,18 @@ def test_policy_misreadings_are_not_flags(ind):
     assert ind["posts"]["dismissed_in_year"]["by_reason"]["不履职"] == 1
 
 
-def test_flag_rules_are_a_list_to_extend():
+def test_flag_rules_are_a_list_to_extend(monkeypatch):
+    """A topic adds a flag rule by listing it in its module's RULES; the registry runs
+    every topic's rules (here one more rule, as a topic would add it)."""
     calls = []
 
-    @topic_flags.rule
     def _extra(ind, policy):
         calls.append(1)
         return [topic_flags.make_flag("security", "兜底保障", "unsecured", "high", {"households": 2, "persons": 3},
                         message="无劳动能力且未纳入兜底保障的2户3人")]
-    try:
-        fl = registry.flags({}, topic_base.DEFAULT_POLICY)
-        assert calls and fl[0]["rule"] == "unsecured" and fl[0]["theme"] == "兜底保障"
-    finally:
-        topic_flags.FLAG_RULES.remove(_extra)
+    monkeypatch.setattr(registry, "RULES", (*registry.RULES, _extra))
+    fl = registry.flags({}, topic_base.DEFAULT_POLICY)
+    assert calls and fl[0]["rule"] == "unsecured" and fl[0]["theme"] == "兜底保障"
 
 
 def test_flag_growth_below_benchmark(tables):
