@@ -24,6 +24,8 @@ def township_digests(frames: dict[str, pd.DataFrame], towns: dict[str, pd.Series
     acc: dict[str, "hashlib._Hash"] = {}
     for name in sorted(frames):
         df = frames[name]
+        if name not in towns:   # a table whose rows belong to no township
+            continue
         for t, part in df.groupby(towns[name].fillna("\0"), sort=False):
             if t == "\0":
                 continue

@@ -20,10 +20,10 @@ from zhenxing.topics.base import (
     no_rows_reason,
     nonblank,
     prep,
+    sum_wan,
     town_households,
     ts,
     year_is,
-    yuan_to_wan,
 )
 from zhenxing.topics.flags import make_flag
 from zhenxing.words.numbers import change, count, num, pct, persons, wan
@@ -91,7 +91,7 @@ def employment(tables: dict, township: str, year: int, report_date,
         if "务工收入" in absent["work"]:
             note.column(["wage_income"], "work", "务工收入")
         else:
-            wage = yuan_to_wan(w["务工收入"])
+            wage = sum_wan(w["务工收入"], "work", "务工收入")
     else:
         for k in ("workers", "zero_employment_households", "wage_income"):
             note.add(k, "no_rows", "work", None, f"无{year}年务工数据")

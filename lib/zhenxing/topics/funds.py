@@ -25,7 +25,7 @@ from zhenxing.topics.base import (
     on_or_before,
     pct_of,
     prep,
-    to_wan,
+    sum_wan,
     town_mask,
     ts,
     year_is,
@@ -35,8 +35,8 @@ from zhenxing.words.numbers import (
     count,
     date_cn,
     num,
-    pct,
     parts_add_up,
+    pct,
     pct_cell,
     round_half_up,
     wan,
@@ -65,11 +65,11 @@ BASIS_NOTE = {"issued": "累计拨付率按截至各时间节点已下达的资�
 # ---------------------------------------------------------------- funds
 def _checkpoints(policy: dict, year: int, d: pd.Timestamp) -> list[tuple[pd.Timestamp, float]]:
     out = []
-    for mmdd, target in (policy.get("spend_progress") or {}).items():
+    for mmdd, need in (policy.get("spend_progress") or {}).items():
         m, day = (int(x) for x in str(mmdd).split("-"))
         cp = pd.Timestamp(year, m, day)
         if cp <= d:
-            out.append((cp, target))
+            out.append((cp, need))
     return sorted(out)
 
 
@@ -93,9 +93,9 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
         "by_type": {t: 0.0 for t in PROJECT_TYPES},
     }
     for s, g in pr.groupby("资金来源"):
-        approved["by_source"][str(s)] = to_wan(g["批复金额"])
+        approved["by_source"][str(s)] = sum_wan(g["批复金额"], "projects", "批复金额")
     for t, g in pr.groupby("项目类型"):
-        approved["by_type"][str(t)] = to_wan(g["批复金额"])
+        approved["by_type"][str(t)] = sum_wan(g["批复金额"], "projects", "批复金额")
 
     # 衔接资金 = the four levels of 财政衔接资金; the industry share is over it only
     link = pr[pr["资金来源"].isin(LINKAGE_SOURCES)]
@@ -146,7 +146,7 @@ def funds(tables: dict, township: str, year: int, report_date, policy: dict,
     else:
         assets = {a: {"projects": 0, "amount": 0.0} for a in ASSET_CLASSES}
         for a, g in pr[nonblank(pr["资产类别"])].groupby("资产类别"):
-            assets[str(a)] = {"projects": int(g["项目编号"].nunique()), "amount": to_wan(g["批复金额"])}
+            assets[str(a)] = {"projects": int(g["项目编号"].nunique()), "amount": sum_wan(g["批复金额"], "projects", "批复金额")}
 
     return {
         "projects": n_projects,
@@ -249,8 +249,8 @@ def assets(tables: dict, township: str, year: int, report_date,
     gone = absent["assets"]
     by_class = {c: {"count": 0, "value": 0.0} for c in ASSET_CLASSES}
     for c, g in a.groupby("资产类别"):
-        by_class[str(c)] = {"count": int(len(g)), "value": to_wan(g["资产原值"])}
-    out = {"count": int(len(a)), "value": to_wan(a["资产原值"]), "by_class": by_class,
+        by_class[str(c)] = {"count": int(len(g)), "value": sum_wan(g["资产原值"], "assets", "资产原值")}
+    out = {"count": int(len(a)), "value": sum_wan(a["资产原值"], "assets", "资产原值"), "by_class": by_class,
            "registered": None, "registered_rate": None, "unregistered": None, "income": None}
     if "确权日期" in gone:
         note.column(["registered_rate"], "assets", "确权日期")
@@ -260,7 +260,7 @@ def assets(tables: dict, township: str, year: int, report_date,
     if "当年收益" in gone:
         note.column(["income"], "assets", "当年收益")
     else:
-        out["income"] = to_wan(a.loc[a["资产类别"] == OPERATING, "当年收益"])
+        out["income"] = sum_wan(a.loc[a["资产类别"] == OPERATING, "当年收益"], "assets", "当年收益")
     return out
 
 
