@@ -13,7 +13,9 @@ from zhenxing.data import contract
 from zhenxing.data.contract import read_dataset
 
 SOURCES = {"credit": "小额信贷.xlsx", "assistance": "社会救助.csv", "education_aid": "education_aid.csv",
-           "assets": "项目资产.csv", "villages": "村.csv"}
+           "assets": "项目资产.csv", "villages": "村.csv",
+           # the office's ledgers (issue 23)
+           "activities": "工作台账.xlsx", "rectification": "问题整改台账.csv", "teams": "驻村工作队.csv"}
 
 
 @pytest.fixture

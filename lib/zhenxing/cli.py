@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+import zhenxing.audit.writers  # noqa: F401 — registers the check of the writer's numbers (report.narrative)
 from zhenxing.data import paths
 
 

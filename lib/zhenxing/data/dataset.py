@@ -43,7 +43,7 @@ def township_of(tables: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
     hh_town = h.set_index("户编号")["乡镇"] if h is not None else pd.Series(dtype=object)
     hh_town = hh_town[~hh_town.index.duplicated()]
     for name, df in tables.items():
-        if name in ("households", "projects", "posts", "assets", "villages"):
+        if name in ("households", "projects", "posts", "assets", "villages", "activities", "rectification", "teams"):
             out[name] = df["乡镇"]
         elif name == "education_aid":
             m = tables.get("members")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from zhenxing import __version__
 from zhenxing.data import params, paths
+from zhenxing.report import narrative as writers
 from zhenxing.report.notebook import dataset_label as notebook_label
 from zhenxing.report.options import CHARTS_ENV, SIGNED_ON_ENV, options  # noqa: F401
 from zhenxing.topics import county as county_topic
@@ -165,16 +166,17 @@ def split_table(block: str) -> tuple[str, str]:
 
 
 # --- the 公文's frame: options, 落款, 附件, provenance, page links --------------------
-def signature(county: str | None, name: str, default_issuer: str, report_date) -> str:
+def signature(county: str | None, name: str, default_issuer: str, report_date, nar=None) -> str:
     """The 落款: issuing office and date, right-aligned below the body (from the county's
     policy file, ``--signed-on``, else "{名称}人民政府" on the report date)."""
     sig = params.signature(county, name)
-    signed = options()["signed_on"] or sig["signed_on"] or report_date
+    own_issuer, own_date = nar.signature() if nar is not None else (None, None)   # the writer's ## 落款
+    signed = own_date or options()["signed_on"] or sig["signed_on"] or report_date
     try:
         date = numbers.date_cn(params.parse_date_arg(signed)) if signed else ""
     except Exception:  # noqa: BLE001 — a date written out already (2024年1月10日)
         date = str(signed)
-    return "::: {.signature}\n" + (sig["issuer"] or default_issuer) + "\\\n" + date + "\n:::"
+    return "::: {.signature}\n" + (own_issuer or sig["issuer"] or default_issuer) + "\\\n" + date + "\n:::"
 
 
 def annexes(detail: list[str], body_tables: list[str], intro: str | None = None) -> list[str]:
@@ -237,6 +239,10 @@ def unfinished(parameters: dict | None, township: str, year: int, report_date) -
         return None
 
 
+#: sections that are left out when their notebook says nothing (the ledgers' own section)
+OPTIONAL_SECTIONS = ("work",)
+
+
 def sub_heading(i: int) -> str:
     return f"（{CN_NUM[i]}）"
 
@@ -258,41 +264,57 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
         nbs = {t: nbformat.read(run_dir / f"{t}.ipynb", as_version=4) for t in TOPICS
                if (run_dir / f"{t}.ipynb").exists()}
 
-    md = [wording.intro(ind)]
+    nar = writers.load((parameters or {}).get("dataset"), year, town, ind)   # the writer's own words
+    md = [(nar and nar.text("开头")) or wording.intro(ind)]
     headings = wording.wording(ind).get("headings") or {}
+
+    def narrative_after(anchor: str) -> list[str]:
+        return [nar.text(anchor)] if nar and nar.text(anchor) else []
 
     md.append("## 一、基本情况")
     basic = _outputs(nbs["monitoring"], "basic", charts_dir, "monitoring", n) if "monitoring" in nbs else []
     md += basic or [monitoring.paragraph_basic(ind, ind.get("basic"))]
 
     md.append("## 二、工作开展情况及成效")
-    for i, topic in enumerate(TOPICS):
+    i = 0
+    for topic in TOPICS:
+        blocks = _outputs(nbs[topic], "report", charts_dir, topic, n) if topic in nbs else None
+        if topic in OPTIONAL_SECTIONS and not blocks:
+            continue   # a section from the office's ledgers: absent, the summary says nothing of it
         md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
-        if topic in nbs:
-            md += screen_tables(_outputs(nbs[topic], "report", charts_dir, topic, n), body_tables)
+        i += 1
+        if blocks is not None:
+            md += screen_tables(blocks, body_tables)
             note = wording.note(ind, TOPICS[topic])
             if note:
                 md.append(f"::: {{.note}}\n{note}\n:::")
         else:
             md.append(f"本次未生成{TOPIC_TITLES[topic]}专题。")
+        md += narrative_after(topic)
+    if nar and nar.text("亮点"):
+        md.append(f"### {sub_heading(i)}{headings.get('highlights') or '总结推广典型经验'}")
+        md += narrative_after("亮点")
 
     policy = params.policy(ind.get("county"), year)
     flags = report_flags(ind, policy)
     md.append("## 三、存在问题")
-    md += problems.problems(flags, ind)
+    none = wording.wording(ind)["problems"]["none"].rstrip("。") + "。"
+    md += writers.numbered_on(problems.problems(flags, ind), nar.items("存在问题") if nar else [], none)
 
     md.append(f"## 四、{problems.plan_heading(ind)}")
     if notes and notes.exists():
         md.append(notes.read_text(encoding="utf-8").strip())
     else:
-        md += problems.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date")))
+        md += writers.numbered_on(problems.plan(ind, policy, flags, unfinished(parameters, town, year, ind.get("report_date"))),
+                                  nar.items("工作打算") if nar else [])
 
     county = ind.get("county") or None
-    md.append(signature(county, town, f"{town}人民政府", ind.get("report_date")))
+    md.append(signature(county, town, f"{town}人民政府", ind.get("report_date"), nar))
     detail = [b for topic in TOPICS if topic in nbs for b in _outputs(nbs[topic], "annex", charts_dir, topic, annex_n)]
     md += annexes(detail, body_tables)
 
     prov = provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
+    prov += writers.provenance_line(nar)
     write_note(run_dir, title(town, year), prov)
     nav = [(town, "report.html"), (f"{county or ''}汇总", "../county.html"), ("目录", "../../../index.html")]
     md.append(metadata(prov, nav))
@@ -351,7 +373,8 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     cw = wording.wording(ind)["county"]
     out = lambda tag, c=n: screen_tables(_outputs(nb, tag, charts_dir, "county", c), body_tables)  # noqa: E731
 
-    md = out("intro") or [county_topic.county_intro(ind)]
+    nar = writers.load((parameters or {}).get("dataset"), year, county, ind, county=True)
+    md = [nar.text("开头")] if nar and nar.text("开头") else (out("intro") or [county_topic.county_intro(ind)])
     md.append("## 一、基本情况")
     md += out("basic")
     md.append("## 二、工作开展情况及成效")
@@ -362,9 +385,15 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
             continue
         md.append(f"### {sub_heading(k)}{cw['headings'].get(topic) or TOPIC_TITLES[topic]}")
         md += blocks
+        if nar and nar.text(topic):
+            md.append(nar.text(topic))
         k += 1
+    if nar and nar.text("亮点"):
+        md.append(f"### {sub_heading(k)}{cw['headings'].get('highlights') or '总结推广典型经验'}")
+        md.append(nar.text("亮点"))
     md.append("## 三、存在问题")
-    md += out("problems") or county_topic.county_problems(ind.get("flags") or [], ind)
+    md += writers.numbered_on(out("problems") or county_topic.county_problems(ind.get("flags") or [], ind),
+                              nar.items("存在问题") if nar else [])
     from zhenxing.review import beside as review_beside  # 数据质量: the townships' 疑点核查 counts
     quality = review_beside.county_paragraph(county_dir, ind.get("townships") or [])
     if quality:
@@ -376,13 +405,14 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
         md.append(wording.fill(cw["plan"]["goals_intro"], {"year": year, "next": year + 1}) + "：")
         md += goals
     md.append(f"### （二）{cw['plan']['measures']}")
-    md += out("measures")
-    md.append(signature(county, county, f"{county}人民政府", ind.get("report_date")))
+    md += writers.numbered_on(out("measures"), nar.items("工作打算") if nar else [])
+    md.append(signature(county, county, f"{county}人民政府", ind.get("report_date"), nar))
     intro = wording.fill(cw["annex"]["intro"], {}) + "。"
     md += annexes(_outputs(nb, "annex", charts_dir, "county", annex_n), body_tables, intro)
     if ind.get("missing"):
         md.append("未列入：" + "、".join(ind["missing"]) + "（未能生成报告）。")
     prov = county_provenance(ind, dataset_name=dataset_name, dataset_hash=dataset_hash, parameters=parameters)
+    prov += writers.provenance_line(nar)
     write_note(county_dir, county_title(county, year), prov)
     md.append(metadata(prov, [(f"{county}汇总", "county.html"), ("目录", "../../index.html")]))
     return county_title(county, year), "\n\n".join(md) + "\n"

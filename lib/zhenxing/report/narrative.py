@@ -123,6 +123,7 @@ def parse(path: Path, ind: dict | None = None, *, county: bool = False) -> Narra
     n = Narrative(path)
     current, buf = None, []
     unknown = []
+    started = False   # after the first "##" heading (text under an unknown one is not reported twice)
 
     def flush():
         if current is not None:
@@ -133,6 +134,7 @@ def parse(path: Path, ind: dict | None = None, *, county: bool = False) -> Narra
         m = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
         if m and not line.startswith("###"):
             flush()
+            started = True
             name = m.group(1).strip()
             if name not in known:
                 unknown.append(name)
@@ -142,7 +144,7 @@ def parse(path: Path, ind: dict | None = None, *, county: bool = False) -> Narra
             buf = []
         elif current is not None:
             buf.append(line)
-        elif line.strip() and not line.startswith("# ") and not line.strip().startswith("<!--"):
+        elif not started and line.strip() and not line.startswith("# ") and not line.strip().startswith("<!--"):
             unknown.append(line.strip()[:20] + "（写在第一个“##”标题之前）")
     flush()
     if unknown:

@@ -232,7 +232,7 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
     todo = []
     for t in tasks:  # unchanged townships are skipped here, before any task is sent
         stamps[t] = stamp_of(t, all_towns[t], year, report_date, formats, fingerprint, meta["hash"],
-                             contract.township_key(meta, t))
+                             contract.township_key(meta, t), dataset=str(dataset))
         final = Path(out) / str(year) / all_towns[t] / t
         if not force and is_current(final, stamps[t][1]):
             clean_failed(Path(out), Path(out) / "failed" / str(year) / all_towns[t] / t)

@@ -48,7 +48,7 @@ class Outcome:
 
 
 def stamp_of(township: str, county: str, year: int, report_date: str, formats, fingerprint: str,
-           dataset_hash: str, data_key: str | None = None) -> tuple[dict, str]:
+           dataset_hash: str, data_key: str | None = None, dataset: str | None = None) -> tuple[dict, str]:
     """What a township's reports were made from (its own data, parameters, notes, its
     county's policy and wording, code) and its key: a rerun skips a township whose stamp
     key is unchanged. ``data_key`` is the township's own data (``contract.township_key``),
@@ -59,8 +59,27 @@ def stamp_of(township: str, county: str, year: int, report_date: str, formats, f
              "notes": _file_hash(params.notes_file(year, county, township)),
              "policy": params.policy(county, year), "wording": params.wording(county),
              "rules": [_file_hash(paths.LIB / "review" / "rules.yaml"),  # the review beside the reports
-                       _file_hash(paths.PARAMS / "policy" / f"{county}.rules.yaml")]}
+                       _file_hash(paths.PARAMS / "policy" / f"{county}.rules.yaml")],
+             "narrative": narrative_hash(dataset_hash, year, township, dataset)}   # the writer's own words
     return stamp, hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def narrative_hash(dataset_hash: str, year: int, name: str, dataset: str | None = None) -> str | None:
+    """The content hash of the writer's file of (name, year) — in ``dataset`` (else the
+    folder the cache recorded for ``dataset_hash``), or ``$ZHENXING_NARRATIVE``; None
+    without one."""
+    from zhenxing.report import narrative
+    if dataset is not None:
+        return narrative.digest(narrative.file_of(dataset, year, name))
+    folder = None
+    try:
+        meta = json.loads((contract.cache_root() / dataset_hash[:20] / "meta.json").read_text(encoding="utf-8"))
+        folder = meta.get("path")
+    except (OSError, ValueError):
+        pass
+    if folder is None and not os.environ.get(narrative.ENV, "").strip():
+        return None
+    return narrative.digest(narrative.file_of(folder, year, name))
 
 
 def is_current(final: Path, key: str) -> bool:
@@ -127,7 +146,8 @@ def run_township(dataset: str, township: str, county: str, year: int, report_dat
     t0 = time.perf_counter()
     final = Path(out) / str(year) / county / township
     failed_dir = Path(out) / "failed" / str(year) / county / township
-    stamp, stamp_key = stamp_of(township, county, year, report_date, formats, fingerprint, dataset_hash, data_key)
+    stamp, stamp_key = stamp_of(township, county, year, report_date, formats, fingerprint, dataset_hash, data_key,
+                                dataset=dataset)
     if not force and (final / STAMP).exists() and is_current(final, stamp_key):
         clean_failed(Path(out), failed_dir)
         return Outcome(township, county, "skipped", seconds=time.perf_counter() - t0)

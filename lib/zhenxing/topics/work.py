@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from zhenxing.data.schema import ACTIVITY_TYPES, RECTIFICATION_SOURCES
-from zhenxing.topics.base import Topic, on_or_before, prep, town_mask, ts, village_key, year_is
+from zhenxing.topics.base import Topic, on_or_before, prep, town_mask, ts, village_key, village_label, year_is
 from zhenxing.topics.flags import make_flag
 from zhenxing.words.numbers import num, pct
 from zhenxing.words.wording import fill, self_ref, sentences, whole_year, wording
@@ -120,12 +120,15 @@ def _unposted(tables: dict, township, year: int, at_d: pd.DataFrame) -> list[str
     v = tables.get("villages")
     if v is None:
         return None
-    rows = v[town_mask(v["乡镇"], township)]
+    t = tables["teams"]
+    keeping = set(t.loc[town_mask(t["乡镇"], township), "乡镇"].dropna())   # townships that keep the ledger
+    rows = v[town_mask(v["乡镇"], township) & v["乡镇"].isin(keeping)]
     if "年度" in rows and rows["年度"].notna().any():
         rows = rows[(rows["年度"] == year).fillna(False)]
     poor = rows[rows["是否脱贫村"].fillna(False).astype(bool)]
     have = set(village_key(at_d))
-    return sorted(set(poor.loc[~village_key(poor).isin(have), "村"].dropna()))
+    gap = poor[~village_key(poor).isin(have)]
+    return sorted(set(village_label(gap, township).dropna().astype(str)))
 
 
 def work(tables: dict, township, year: int, report_date, notes: list | None = None) -> dict | None:
@@ -147,7 +150,7 @@ def flag_overdue_rectification(ind: dict, policy: dict) -> list[dict]:
         return []
     items = [x["description"] for x in r.get("overdue_items") or []]
     return [make_flag("work", "整改落实", "rectification_overdue", "high",
-                      {"overdue": n, "items": "、".join(f"“{x}”" for x in items[:3]) or None})]
+                      {"overdue": n, "items": "、".join(f"“{x.replace('“', '‘').replace('”', '’')}”" for x in items[:3]) or None})]
 
 
 def flag_unposted_villages(ind: dict, policy: dict) -> list[dict]:
