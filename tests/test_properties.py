@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 
 from zhenxing.report import charts as C
 from zhenxing.data import contract
-from zhenxing.report import tables as TB
 from zhenxing.report import tables as tables_mod
 from zhenxing.topics import base as topic_base
 from zhenxing.topics import credit
@@ -425,7 +424,7 @@ def run(spec: dict, mid_year: bool) -> None:
                     tables_mod.markdown(fn(ind), "表")
                 tables_mod.markdown(funds.projects(t, town, year), "附表")
                 for fn in CHART_FNS:
-                    check_chart(fn(ind))
+                    check_chart(C.draw(fn(ind)))
 
 
 # ---------------------------------------------------------------- fixed examples
