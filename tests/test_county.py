@@ -280,7 +280,8 @@ def test_industry_assessment_in_county_summary_only(sample_county):
 
 def test_county_plan_states_no_past_date(sample_county):
     out, ind, _, _ = sample_county
-    plan = _md(out).split("## 四、2024年工作计划", 1)[1].split("## 五、", 1)[0]
+    # the plan runs to the next section or to the 落款 (the signature block), whichever comes first
+    plan = _md(out).split("## 四、2024年工作计划", 1)[1].split("## 五、", 1)[0].split("::: {.signature}", 1)[0]
     assert "### （一）工作目标" in plan and "### （二）主要措施" in plan
     goals = re.findall(r"(?m)^\d+\. (.+)$", plan)
     assert len(goals) >= 5
