@@ -33,14 +33,17 @@ def run(request, tmp_path_factory):
 
 
 def section(md: str, head: str) -> str:
-    m = re.search(rf"^## {head}\n(.*?)(?=^## )", md, re.S | re.M)
+    """A section's text, up to the next heading or the 落款 (the signature block that ends
+    the body, then the 附件)."""
+    m = re.search(rf"^## {head}\n(.*?)(?=^## |^::: \{{\.signature\}}|\Z)", md, re.S | re.M)
     assert m, head
     return m.group(1).strip()
 
 
 def prose(md: str) -> str:
-    """The body paragraphs: no tables, captions, figures, headings or provenance."""
-    body = md.split("## 数据来源与生成信息")[0]
+    """The body paragraphs: no tables, captions, figures, headings or provenance; up to the
+    落款 (the signature block names the issuer, then come the 附件)."""
+    body = md.split("## 数据来源与生成信息")[0].split("::: {.signature}")[0]
     keep = [ln for ln in body.splitlines()
             if ln.strip() and not ln.startswith(("|", "Table:", "![", "#", ":::"))]
     return "\n".join(keep)
