@@ -12,8 +12,9 @@ setup: ## create .venv and install pinned packages and the CJK font (only when m
 report: setup ## render the bundled sample county end to end into outputs/
 	$(VENV)/zhenxing run
 
-test: ## install everything the tests need, then run the whole test suite (what CI runs)
+test: ## install everything the tests need, then lint and run the whole test suite (what CI runs)
 	@scripts/setup.sh --test
+	$(VENV)/ruff check lib tests bench
 	$(VENV)/python -m pytest
 
 notebooks: setup ## re-run the committed notebooks on the sample and store their outputs (nbval reference)

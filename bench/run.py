@@ -124,8 +124,7 @@ def _province_child(dataset: str, out: str, workers: int, formats: str) -> None:
     import psutil
     from distributed import LocalCluster
 
-    from zhenxing.run import batch
-    from zhenxing.run import site
+    from zhenxing.run import batch, site
     # the client's memory while the townships run, and while the county summaries are made
     samples, phase, stop = {"townships": 0.0, "county summaries": 0.0}, ["townships"], threading.Event()
 

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing.report.render import render
-
 from conftest import chromium, setup_installs  # noqa: E402
+from zhenxing.report.render import render
 
 CHROMIUM = chromium()  # any chromium on PATH, as set-up finds it, else /usr/bin/chromium
 CHROMIUM_ARGS = [

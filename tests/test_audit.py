@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zhenxing.audit import checker as audit
 from zhenxing import cli
+from zhenxing.audit import checker as audit
 
 HERE = Path(__file__).resolve().parent
 OWN = HERE / "audit"

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 
 import nbformat
-import pytest
-
 import psutil
+import pytest
 
 from zhenxing.data import contract
 from zhenxing.sample import generator as sample
@@ -94,7 +93,6 @@ def test_the_in_process_engine_reports_a_failing_cell_as_papermill_does(tmp_path
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from zhenxing.run import kernels
     from zhenxing.data import paths  # noqa: F401 — registers the engines
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42\nprint('x')"),
                                           nbformat.v4.new_code_cell("1 / 0")])
@@ -118,8 +116,8 @@ def test_a_warm_kernel_starts_each_notebook_with_a_clean_namespace():
     """A variable left by one notebook is gone in the next one run on the same kernel."""
     import papermill as pm
 
-    from zhenxing.run import kernels
     from zhenxing.data import paths  # noqa: F401 — registers the engine
+    from zhenxing.run import kernels
     first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42")])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())")])
     for nb in (first, second):
@@ -380,8 +378,7 @@ def test_a_county_summary_that_fails_fails_the_run(tiny_dataset, tmp_path, monke
     published, the failure is in the table, and the run exits 1 (never a silent 0)."""
     from types import SimpleNamespace
 
-    from zhenxing.run import batch
-    from zhenxing.run import site
+    from zhenxing.run import batch, site
 
     def broken(*a, **k):
         raise RuntimeError("county notebook failed")

@@ -8,8 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from zhenxing.report import charts
-from zhenxing.report import tables
+from zhenxing.report import charts, tables
 from zhenxing.topics import county as county_topic
 
 DATA = {"乡村保洁员": 38, "交通劝导员": 27, "森林管护员": 11, "生态护林员": 73, "社保协理员": 15}
@@ -26,8 +25,8 @@ def _sizes(svg: str) -> list[float]:
 def _texts(chart: charts.Chart) -> list[tuple[float, float, float, float, float, str]]:
     """(x0, y0, x1, y1, size, text) of every visible text of the matplotlib figure, in pt
     from the bottom left."""
-    from matplotlib.text import Text
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
     fig = chart.figure
     renderer = FigureCanvasAgg(fig).get_renderer()
     out = []
@@ -84,7 +83,7 @@ def test_chart_text_is_legible_at_phone_width():
 def test_every_label_lies_inside_the_chart(make):
     """Titles wrap, category labels wrap: nothing is cut off at the picture's edge."""
     chart, _ = make()
-    for x0, y0, x1, y1, size, s in _texts(chart):
+    for x0, y0, x1, y1, _size, s in _texts(chart):
         assert -0.5 <= x0 and x1 <= chart.width + 0.5, (s, x0, x1)
         assert -0.5 <= y0 and y1 <= chart.height + 0.5, (s, y0, y1)
 
@@ -123,8 +122,9 @@ def test_png_for_word_comes_from_the_same_figure_and_is_stable():
     chart, _ = charts.bar({"甲": 1, "乙": 2}, "测试图", "户")
     a, b = chart.png(), chart.png()
     assert a == b and a[:8] == b"\x89PNG\r\n\x1a\n"
-    from PIL import Image
     import io
+
+    from PIL import Image
     im = Image.open(io.BytesIO(a))
     assert im.width == round(chart.width / 72 * charts.PNG_PPI)
 
@@ -207,8 +207,9 @@ def test_notebook_display_bundle_has_svg_and_alt(monkeypatch):
 
 
 def test_notebook_table_shows_html_in_lab_and_keeps_captioned_markdown(monkeypatch):
-    import pandas as pd
     import IPython.display
+    import pandas as pd
+
     from zhenxing.report import notebook
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a[0]))

@@ -7,13 +7,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from zhenxing.run import batch
 from zhenxing import cli
 from zhenxing.data import contract
+from zhenxing.run import batch
 
 
 def zhenxing(*args) -> subprocess.CompletedProcess:

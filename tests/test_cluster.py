@@ -20,13 +20,14 @@ import sys
 import time
 from pathlib import Path
 
+import distributed  # noqa: E402  (requirements.txt: a missing package is a failure, not a skip)
 import pytest
 
-import distributed  # noqa: E402  (requirements.txt: a missing package is a failure, not a skip)
-
 from conftest import setup_installs
-from zhenxing.data import contract
-from zhenxing.data import paths  # noqa: E402
+from zhenxing.data import (
+    contract,
+    paths,  # noqa: E402
+)
 
 BIN = Path(sys.executable).parent
 

@@ -3,7 +3,6 @@ acceptance fixture, checked through `zhenxing check` as a user runs it."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path

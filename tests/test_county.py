@@ -13,21 +13,15 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from zhenxing.data import contract
+from conftest import setup_installs
+from zhenxing.data import contract, params, paths
 from zhenxing.report import notebook
-from zhenxing.data import params
-from zhenxing.data import paths
-from zhenxing.run import site
 from zhenxing.report.published import STAMP
+from zhenxing.run import site
 from zhenxing.topics import base as topic_base
 from zhenxing.topics import county as county_topic
-from zhenxing.topics import funds
-from zhenxing.topics import income
-from zhenxing.topics import monitoring
-from zhenxing.topics import problems
-from zhenxing.topics import registry
+from zhenxing.topics import funds, income, monitoring, problems, registry
 from zhenxing.words import numbers
-from conftest import setup_installs
 
 YEAR = 2023
 COUNTY = "示例县"
@@ -268,7 +262,7 @@ def test_industry_assessment_in_county_summary_only(sample_county):
     assert "按资金来源考核衔接资金用于产业发展的比重" in md
     assert "中央衔接资金1713.74万元中用于产业发展1120.37万元，占65.38%，达到不低于60%的要求" in md
     # no township report states it: not the township sentences, not the stored notebook outputs
-    for t, ti in towns.items():
+    for _t, ti in towns.items():
         said = "".join([funds.paragraph_funds(ti), *problems.problems(ti["flags"], ti),
                         *problems.plan(ti, params.policy(COUNTY, YEAR), ti["flags"])])
         assert "按资金来源考核" not in said and "不低于60%" not in said

@@ -14,11 +14,7 @@ import pytest
 from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
 from zhenxing.topics import base as topic_base
 from zhenxing.topics import flags as topic_flags
-from zhenxing.topics import funds
-from zhenxing.topics import income
-from zhenxing.topics import monitoring
-from zhenxing.topics import posts
-from zhenxing.topics import registry
+from zhenxing.topics import funds, income, monitoring, posts, registry
 
 T = "甲镇"
 Y = 2023

@@ -36,7 +36,7 @@ def test_unknown_section_is_refused_by_name_with_the_accepted_ones(tmp_path):
 
 
 def test_a_number_that_contradicts_the_data_is_warned_of(tmp_path, capsys):
-    p = write(tmp_path, "## 防止返贫动态监测\n\n全镇累计识别认定防止返贫监测对象40户128人。\n")
+    write(tmp_path, "## 防止返贫动态监测\n\n全镇累计识别认定防止返贫监测对象40户128人。\n")
     ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31",
            "monitoring": {"total": {"households": 38, "persons": 128}}}
     n = narrative.load(tmp_path, 2023, "青山镇", ind)

@@ -13,10 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from zhenxing.data import contract
+from zhenxing.data import contract, params, paths
 from zhenxing.report import notebook
-from zhenxing.data import params
-from zhenxing.data import paths
 from zhenxing.topics.registry import TOPICS
 
 PAPERMILL = str(Path(sys.executable).parent / "papermill")
@@ -183,6 +181,7 @@ def test_warm_kernel_engine_misspelled_parameter_stops(tmp_path, tiny_dataset):
     """`zhenxing run`'s engine: one kernel, namespace reset between notebooks; a good
     notebook before and after the bad one still runs."""
     import papermill as pm
+
     from zhenxing.run import kernels
     town = sorted(contract.prepare(tiny_dataset)["townships"])[0]
     good = {"dataset": str(tiny_dataset), "township": town, "year": 2023, "report_date": "", "out_dir": str(tmp_path / "o")}

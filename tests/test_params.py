@@ -7,8 +7,7 @@ import papermill as pm
 import pytest
 import yaml
 
-from zhenxing.data import params
-from zhenxing.data import paths
+from zhenxing.data import params, paths
 from zhenxing.topics.registry import TOPICS
 
 TYPES = {"str": str, "int": int}

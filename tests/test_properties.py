@@ -21,19 +21,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zhenxing.report import charts as C
 from zhenxing.data import contract
+from zhenxing.report import charts as C
 from zhenxing.report import tables as tables_mod
 from zhenxing.topics import base as topic_base
-from zhenxing.topics import credit
-from zhenxing.topics import education
-from zhenxing.topics import employment
-from zhenxing.topics import funds
-from zhenxing.topics import income
-from zhenxing.topics import monitoring
+from zhenxing.topics import credit, education, employment, funds, income, monitoring, registry, security
 from zhenxing.topics import posts as posts_mod
-from zhenxing.topics import registry
-from zhenxing.topics import security
 from zhenxing.words import wording
 
 # Hypothesis profiles (default; ci, derandomised, chosen when CI=true; large on demand

@@ -11,7 +11,6 @@ runs read a copy (ZHENXING_TEST_PARAMS, see conftest.py).
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -21,8 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from zhenxing.data import contract
-from zhenxing.data import paths
+from zhenxing.data import contract, paths
 from zhenxing.sample import generator as sample
 
 YEAR = 2023

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import setup_installs
 
-from zhenxing.report import render as rmod
+from conftest import setup_installs
 from zhenxing.report import charts
+from zhenxing.report import render as rmod
 from zhenxing.report.render import (
     CJKFonts,
     FontNotFoundError,
@@ -591,6 +591,7 @@ def _ind(**kw):
 
 def test_provenance_is_for_a_reader():
     import datetime as dt
+
     from zhenxing.report.assemble import assemble as report
     now = dt.datetime(2024, 1, 5, 1, 30, tzinfo=dt.timezone.utc)
     params_ = {"dataset": "/srv/data/sample", "township": "青山镇", "year": 2023, "report_date": ""}

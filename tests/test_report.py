@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from zhenxing.report.assemble import assemble as report
-from zhenxing.words import numbers
-from zhenxing.words import wording
+from zhenxing.words import numbers, wording
 
 TOWN = "青山镇"
 

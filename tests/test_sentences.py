@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from frames import frame
+from zhenxing.topics import base as topic_base
 from zhenxing.topics import (
     credit,
     education,
@@ -20,7 +21,6 @@ from zhenxing.topics import (
     registry,
     security,
 )
-from zhenxing.topics import base as topic_base
 from zhenxing.words import numbers
 
 T, Y = "甲镇", 2023

@@ -3,17 +3,10 @@ import copy
 import re
 
 import pytest
-from zhenxing.report import charts
-from zhenxing.report import tables
-from zhenxing.topics import employment
-from zhenxing.topics import funds
-from zhenxing.topics import income
-from zhenxing.topics import monitoring
-from zhenxing.topics import posts
-from zhenxing.topics import problems
-from zhenxing.words import numbers
-from zhenxing.words import wording
 
+from zhenxing.report import charts, tables
+from zhenxing.topics import employment, funds, income, monitoring, posts, problems
+from zhenxing.words import numbers, wording
 
 
 # ---------------------------------------------------------------- numbers
@@ -361,7 +354,6 @@ def test_basic_without_households_of_the_township():
 
 # ---------------------------------------------------------------- tables and charts accept nulls
 def test_tables_leave_unknown_figures_out_with_a_note():
-    from zhenxing.report import tables as TB
     ind = copy.deepcopy(IND)
     ind["monitoring"].update(unresolved=None, eliminated=None, eliminated_in_year=None)
     ind["monitoring"]["by_village"] = {"一村": {"total": {"households": 2, "persons": 5}, "unresolved": None}}
@@ -387,7 +379,6 @@ def test_tables_leave_unknown_figures_out_with_a_note():
 
 
 def test_charts_never_draw_unknown_figures():
-    from zhenxing.report import charts as C
     ind = copy.deepcopy(IND)
     ind["monitoring"].update(unresolved=None, eliminated=None)
     ind["employment"]["workers"] = None
@@ -589,8 +580,7 @@ def test_targets_and_thresholds_as_the_documents_write_them():
 
 
 def test_a_county_overrides_the_wording_without_code(tmp_path, monkeypatch):
-    from zhenxing.data import params
-    from zhenxing.data import paths
+    from zhenxing.data import params, paths
     (tmp_path / "policy").mkdir()
     (tmp_path / "policy" / "某县.wording.yaml").write_text(
         "problems:\n  rules:\n    spend_progress:\n      judgement: 衔接资金支出进度滞后\n"
@@ -606,7 +596,6 @@ def test_a_county_overrides_the_wording_without_code(tmp_path, monkeypatch):
 
 
 def test_tables_write_targets_and_dates_as_the_documents_do():
-    from zhenxing.report import tables as TB
     ind = copy.deepcopy(IND)
     ind["funds"]["progress"] = [{"date": "2023-03-31", "paid_rate": 6.0137, "target": 25.0}]
     df = funds.funds_progress(ind)

@@ -13,13 +13,8 @@ import pytest
 from frames import frame  # tests/ is on sys.path (pytest rootdir conftest)
 from zhenxing.topics import base as topic_base
 from zhenxing.topics import credit as credit_topic
-from zhenxing.topics import education
-from zhenxing.topics import employment
-from zhenxing.topics import funds
+from zhenxing.topics import education, employment, funds, monitoring, registry, security
 from zhenxing.topics import income as income_topic
-from zhenxing.topics import monitoring
-from zhenxing.topics import registry
-from zhenxing.topics import security
 
 T = "甲镇"
 Y = 2023

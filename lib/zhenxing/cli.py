@@ -43,9 +43,8 @@ def _review(args) -> int:
 
 
 def _params(args) -> int:
+    from zhenxing.data import contract, params
     from zhenxing.run import batch
-    from zhenxing.data import contract
-    from zhenxing.data import params
     try:
         batch.check_args(report_date=args.report_date)
         meta = contract.prepare(Path(args.dataset))
@@ -137,7 +136,7 @@ def _nzh(singular: str, plural: str, n: int) -> str:
 
 @contextlib.contextmanager
 def chinese_argparse():
-    """argparse speaks Chinese within this block (building and parsing)."""
+    """Argparse speaks Chinese within this block (building and parsing)."""
     saved = argparse._, argparse.ngettext
     argparse._, argparse.ngettext = _zh, _nzh
     try:

@@ -21,8 +21,19 @@ from pathlib import Path
 from zhenxing.audit.consistency import check_inconsistent
 from zhenxing.audit.data import AuditDataError, compare_data, compare_indicators, name_indicator  # noqa: F401
 from zhenxing.audit.form import check_malformed, check_numbering
-from zhenxing.audit.grammar import (KINDS, Doc, Figure, Finding, cn_value, figures, fmt, fmt_num,  # noqa: F401
-                                    matches_at_precision, round_to, tokenize)
+from zhenxing.audit.grammar import (  # noqa: F401
+    KINDS,
+    Doc,
+    Figure,
+    Finding,
+    cn_value,
+    figures,
+    fmt,
+    fmt_num,
+    matches_at_precision,
+    round_to,
+    tokenize,
+)
 from zhenxing.audit.output import KIND_ZH, merge, table, to_html, to_json, write_html  # noqa: F401
 from zhenxing.audit.rates import check_growth, check_points, check_rates
 from zhenxing.audit.reading import AuditReadError, Table, read_document, read_lines  # noqa: F401

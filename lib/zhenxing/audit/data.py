@@ -38,7 +38,7 @@ def _monitoring_group(text: str) -> str:
     return "total"
 
 
-def name_indicator(f: Figure, total: Figure | None, total_path: str | None) -> str | None:
+def name_indicator(f: Figure, total: Figure | None, total_path: str | None) -> str | None:  # noqa: C901 — one branch per phrasing
     """The indicator a figure states, as a key path of indicators.json, or None.
 
     Only figures whose subject words name one indicator unambiguously are matched."""
@@ -127,9 +127,8 @@ def _path_zh(path: str) -> str:
 
 def compare_data(lines: list[str], dataset: str, township: str, year: int) -> list[Finding]:
     """Figures the text names, against the indicators computed for (township, year)."""
-    from zhenxing.data import contract
+    from zhenxing.data import contract, params
     from zhenxing.report import notebook
-    from zhenxing.data import params
     try:
         ctx = notebook.context(str(dataset), township, int(year))
     except params.ParamError as e:
@@ -161,7 +160,7 @@ def compare_indicators(lines: list[str], ind: dict, verified: list | None = None
     for n, _, fs in doc.sentences():
         line = doc.lines[n - 1]
         total, total_path = None, None
-        for j, f in enumerate(fs):
+        for _j, f in enumerate(fs):
             in_part = "其中" in f.context
             path = name_indicator(f, total if in_part else None, total_path if in_part else None)
             if not in_part:

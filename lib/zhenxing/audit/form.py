@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, finding, cn_value
+from zhenxing.audit.grammar import Doc, Figure, Finding, cn_value, finding
+
 
 def check_malformed(doc: Doc) -> list[Finding]:
     """。 or ． as a decimal point, thousands separators, a number without its unit."""

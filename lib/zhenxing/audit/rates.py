@@ -4,8 +4,19 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from zhenxing.audit.grammar import (Doc, Figure, Finding, amounts, finding, same_unit, usable, fmt, fmt_num,
-                                    matches_at_precision, pct)
+from zhenxing.audit.grammar import (
+    Doc,
+    Figure,
+    Finding,
+    amounts,
+    finding,
+    fmt,
+    fmt_num,
+    matches_at_precision,
+    pct,
+    same_unit,
+    usable,
+)
 from zhenxing.audit.sums import group_total
 
 # --- checks -------------------------------------------------------------------------------
@@ -201,7 +212,7 @@ def _rates_around(doc: Doc, n: int, p: Figure) -> list[Figure]:
 
 
 def _is_difference(p: Figure, rates: list[Figure]) -> bool:
-    """p equals the difference of two stated rates."""
+    """P equals the difference of two stated rates."""
     for i, a in enumerate(rates):
         for b in rates[i + 1:]:
             d = abs(a.value - b.value)

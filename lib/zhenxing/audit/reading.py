@@ -16,6 +16,7 @@ class AuditReadError(Exception):
 class Table:
     """A table of a .docx: its cells as text, shown after the paragraphs as lines of their
     own (`row_lines[r]` is the line of row r), placed after paragraph `after_line`."""
+
     number: int
     rows: list[list[str]]
     after_line: int

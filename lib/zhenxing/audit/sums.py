@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, finding, same_unit, usable, fmt, fmt_num
+from zhenxing.audit.grammar import Doc, Figure, Finding, finding, fmt, fmt_num, same_unit, usable
+
 
 def group_total(fs: list[Figure], part: Figure) -> Figure | None:
     """The total a 其中 part belongs to: the last same-unit figure before 其中."""

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from zhenxing.audit.grammar import Doc, Figure, Finding, usable, figures, fmt_num, matches_at_precision, pct
+from zhenxing.audit.grammar import Doc, Figure, Finding, figures, fmt_num, matches_at_precision, pct, usable
 from zhenxing.audit.reading import Table
 
 _TOTAL_ROW = re.compile(r"^(合\s*计|总\s*计|共\s*计|全[乡镇县]合计)$")

@@ -12,23 +12,84 @@ The contract in words: ``docs/data-contract.md``.
 """
 from __future__ import annotations
 
-from zhenxing.data.cache import (POOL_PARTIAL, cache_root, load_county, load_township, partition_stem, prepare, township_key,
-                                 stat_key)
+from zhenxing.data.cache import (
+                                 POOL_PARTIAL,
+                                 cache_root,
+                                 load_county,
+                                 load_township,
+                                 partition_stem,
+                                 prepare,
+                                 stat_key,
+                                 township_key,
+)
 from zhenxing.data.dataset import Dataset, dataset_hash, read_dataset, township_of
 from zhenxing.data.errors import StructureError, UnusableDataset, Violation
-from zhenxing.data.files import (Source, atomic_write, canonical_columns, cell_text, clean_name, csv_rows,
-                                 data_files, decode_csv, find_tables, is_person_header, norm_col, person_columns,
-                                 read_raw, scan, xlsx_rows)
+from zhenxing.data.files import (
+                                 Source,
+                                 atomic_write,
+                                 canonical_columns,
+                                 cell_text,
+                                 clean_name,
+                                 csv_rows,
+                                 data_files,
+                                 decode_csv,
+                                 find_tables,
+                                 is_person_header,
+                                 norm_col,
+                                 person_columns,
+                                 read_raw,
+                                 scan,
+                                 xlsx_rows,
+)
 from zhenxing.data.masking import mask, mask_name, mask_text, pseudonymise
 from zhenxing.data.person import PersonExport, merge_person, read_person
-from zhenxing.data.schema import (ALIASES, ASSET_CLASSES, ASSISTANCE_TYPES, CATEGORIES, CONTRACT_VERSION,
-                                  COUNTY_LEVEL, DROPPED, DTYPES, ELIMINATED_FLAG, FUND_SOURCES, HOUSEHOLD_TYPE,
-                                  ID_CHECK, ID_SHAPE, ID_WEIGHTS, LABOUR, LABOUR_FORCE, LONG_DIGITS, NO,
-                                  OPTIONAL_TABLES, PER_CAPITA_INCOME, PERIODS, PERSON_ALIASES, PERSON_MARKERS,
-                                  PERSON_SIGNATURE, PROJECT_TYPES, RECORD_KEY, REGIONS, RISK_VARIANTS,
-                                  SCHOOL_YEAR, SEXES, STAGES, TABLE_ORDER, TABLES, UNIT_YUAN, YES, Col,
-                                  absent_order, conform, null_column, required_names, schema, table_cn, to_wan,
-                                  to_yuan, unit)
+from zhenxing.data.schema import (
+                                 ALIASES,
+                                 ASSET_CLASSES,
+                                 ASSISTANCE_TYPES,
+                                 CATEGORIES,
+                                 CONTRACT_VERSION,
+                                 COUNTY_LEVEL,
+                                 DROPPED,
+                                 DTYPES,
+                                 ELIMINATED_FLAG,
+                                 FUND_SOURCES,
+                                 HOUSEHOLD_TYPE,
+                                 ID_CHECK,
+                                 ID_SHAPE,
+                                 ID_WEIGHTS,
+                                 LABOUR,
+                                 LABOUR_FORCE,
+                                 LONG_DIGITS,
+                                 NO,
+                                 OPTIONAL_TABLES,
+                                 PER_CAPITA_INCOME,
+                                 PERIODS,
+                                 PERSON_ALIASES,
+                                 PERSON_MARKERS,
+                                 PERSON_SIGNATURE,
+                                 PROJECT_TYPES,
+                                 RECORD_KEY,
+                                 REGIONS,
+                                 RISK_VARIANTS,
+                                 SCHOOL_YEAR,
+                                 SEXES,
+                                 STAGES,
+                                 TABLE_ORDER,
+                                 TABLES,
+                                 UNIT_YUAN,
+                                 YES,
+                                 Col,
+                                 absent_order,
+                                 conform,
+                                 null_column,
+                                 required_names,
+                                 schema,
+                                 table_cn,
+                                 to_wan,
+                                 to_yuan,
+                                 unit,
+)
 from zhenxing.data.validate import PART, Table, convert_table, cross_checks, id_valid, parse_date, parse_number
 
 # Former private names still used outside the data layer (run/batch.py), until callers

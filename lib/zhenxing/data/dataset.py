@@ -13,8 +13,16 @@ from zhenxing.data.errors import StructureError, UnusableDataset, Violation
 from zhenxing.data.files import data_files, read_raw, scan
 from zhenxing.data.masking import mask_text, pseudonymise
 from zhenxing.data.person import PersonExport, merge_person, read_person
-from zhenxing.data.schema import (CONTRACT_VERSION, DROPPED, OPTIONAL_TABLES, RECORD_KEY, TABLE_ORDER, TABLES,
-                                  absent_order, table_cn)
+from zhenxing.data.schema import (
+    CONTRACT_VERSION,
+    DROPPED,
+    OPTIONAL_TABLES,
+    RECORD_KEY,
+    TABLE_ORDER,
+    TABLES,
+    absent_order,
+    table_cn,
+)
 from zhenxing.data.validate import PART, Table, convert_table, cross_checks
 
 
@@ -185,7 +193,7 @@ UNREADABLE_KEYS = frozenset({"truncated_xlsx", "not_xlsx", "unreadable_xlsx", "u
                              "unreadable_csv", "unreadable_file"})
 
 
-def read_dataset(folder) -> Dataset:
+def read_dataset(folder) -> Dataset:  # noqa: C901 — the validation steps in their order, one after another
     """Read every table of a dataset, validate it, pseudonymise it.
 
     Raises ``UnusableDataset`` when the folder gives no households table at all."""

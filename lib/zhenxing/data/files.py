@@ -18,9 +18,19 @@ from pathlib import Path
 import pandas as pd
 
 from zhenxing.data.errors import StructureError, Violation
-from zhenxing.data.schema import (ALIASES, ELIMINATED_FLAG, HOUSEHOLD_TYPE, PER_CAPITA_INCOME, PERSON_ALIASES,
-                                  PERSON_MARKERS, PERSON_SIGNATURE, RISK_VARIANTS, TABLES, required_names,
-                                  table_cn)
+from zhenxing.data.schema import (
+    ALIASES,
+    ELIMINATED_FLAG,
+    HOUSEHOLD_TYPE,
+    PER_CAPITA_INCOME,
+    PERSON_ALIASES,
+    PERSON_MARKERS,
+    PERSON_SIGNATURE,
+    RISK_VARIANTS,
+    TABLES,
+    required_names,
+    table_cn,
+)
 
 
 def atomic_write(path: Path, content: str | bytes) -> None:
@@ -47,6 +57,7 @@ def data_files(folder: Path) -> list[Path]:
 @dataclass
 class Source:
     """One data file and what it was taken as."""
+
     path: Path
     kind: str                    # a table name, "person" (person-level export) or "unknown"
     rows: list | None = None     # the sheet as text when it had to be read to classify it

@@ -11,8 +11,7 @@ import pandas as pd
 from zhenxing.data.errors import StructureError, Violation
 from zhenxing.data.files import clean_name, csv_rows, grid_frame, is_person_header, person_columns, tidy, xlsx_rows
 from zhenxing.data.masking import mask
-from zhenxing.data.schema import (ELIMINATED_FLAG, HOUSEHOLD_TYPE, PER_CAPITA_INCOME, RISK_VARIANTS, TABLES, YES,
-                                  required_names)
+from zhenxing.data.schema import ELIMINATED_FLAG, HOUSEHOLD_TYPE, PER_CAPITA_INCOME, RISK_VARIANTS, TABLES, YES, required_names
 
 _HH_FROM_PERSON = [c.name for c in TABLES["households"]["cols"]
                    if c.name not in ("户编号", "户主姓名", "户主证件号码", "家庭人口数")]

@@ -15,8 +15,7 @@ import pandas as pd
 
 from zhenxing.data.errors import Violation
 from zhenxing.data.masking import mask, mask_name
-from zhenxing.data.schema import (ID_CHECK, ID_WEIGHTS, NO, RECORD_KEY, SCHOOL_YEAR, TABLES, YES, Col,
-                                  null_column)
+from zhenxing.data.schema import ID_CHECK, ID_WEIGHTS, NO, RECORD_KEY, SCHOOL_YEAR, TABLES, YES, Col, null_column
 
 _DATE_FORMS = [
     (re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"), False),

@@ -71,6 +71,7 @@ RC = {
 class Bar:
     """One drawn bar (for tests and readers of the geometry): its category, series, value,
     and rectangle in the SVG's user units (pt, from the top left)."""
+
     category: str
     series: str
     value: float
@@ -84,6 +85,7 @@ class Bar:
 class Chart:
     """A finished chart: the matplotlib figure, its SVG text and the bars drawn. JupyterLab
     shows it as SVG; ``png()`` is Word's bitmap of the same figure."""
+
     svg: str
     horizontal: bool
     bars: tuple[Bar, ...]
@@ -134,7 +136,7 @@ def wrap(label: str, max_width: float, size: float = LABEL_SIZE, bold: bool = Fa
             lines.append(part)
             continue
 
-        def fill(target: float) -> list[str]:
+        def fill(target: float, toks=toks) -> list[str]:
             out, cur = [], ""
             for t in toks:
                 if cur and text_width(cur + t, size, bold) > target + 1e-6:

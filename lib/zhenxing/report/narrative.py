@@ -171,7 +171,7 @@ def load(dataset, year: int, name: str, ind: dict | None = None, *, county: bool
 def check(n: Narrative, ind: dict) -> list[str]:
     """Warnings about the writer's numbers, from every registered checker."""
     lines = []
-    for anchor, t in n.sections.items():
+    for _anchor, t in n.sections.items():
         lines += [x for x in t.splitlines()]
     out: list[str] = []
     for fn in _CHECKERS:

@@ -99,7 +99,7 @@ def _pandoc_run(args: Sequence[str], markdown: str, *, what: str, cwd: Path) -> 
 
 @functools.cache
 def _translations(lang: str) -> bytes | None:
-    """pandoc's term translations for a Chinese ``lang``: pandoc ships
+    """Pandoc's term translations for a Chinese ``lang``: pandoc ships
     zh-Hans.yaml and zh-Hant.yaml but looks for zh-CN.yaml, then zh.yaml, and
     warns (so fails, with --fail-if-warnings) when neither exists."""
     parts = [p.lower() for p in re.split(r"[-_]", lang)]

@@ -12,8 +12,18 @@ API for other code (see docs/review.md)::
     review.summary(res) # one row per rule: records, households, villages, skipped
     review.by_family(res)   # {family: records}, for a 数据质量 paragraph
 """
-from zhenxing.review.engine import (FAMILIES, Finding, Result, Rule, RuleError, builtin_rules, load_rules,
-                                    summary, threshold, township_findings)
+from zhenxing.review.engine import (
+    FAMILIES,
+    Finding,
+    Result,
+    Rule,
+    RuleError,
+    builtin_rules,
+    load_rules,
+    summary,
+    threshold,
+    township_findings,
+)
 from zhenxing.review.workbook import FILE_NAME, write_workbook
 
 

@@ -36,6 +36,7 @@ def check(fn):
 class Context:
     """One township's tables for one report year and date, with the derived frames the
     checks share (computed once)."""
+
     tables: dict
     year: int
     report_date: dt.date

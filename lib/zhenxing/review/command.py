@@ -66,7 +66,7 @@ def run(args) -> int:
             for rid, why in r.skipped.items():
                 skipped.setdefault(rid, why)
         if skipped:
-            print(f"未核查的规则（数据不足）[skipped_rules]：", file=sys.stderr)
+            print("未核查的规则（数据不足）[skipped_rules]：", file=sys.stderr)
             for rid, why in skipped.items():
                 print(f"  {rid}：{why}", file=sys.stderr)
     if meta.get("errors"):

@@ -2,13 +2,11 @@
 decide which rules the data allow, evaluate them on one township's tables."""
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from zhenxing.review import checks as C
@@ -69,6 +67,7 @@ class Finding:
 @dataclass
 class Result:
     """The review of one township and year."""
+
     township: str
     year: int
     report_date: dt.date

@@ -215,6 +215,7 @@ def _language_info() -> dict:
 
 class _Sink:
     """Where the running cell's outputs go."""
+
     outputs: list | None = None
 
     def add(self, out) -> None:

@@ -122,7 +122,7 @@ def _raise_income(t, years, limits) -> None:
     hh_of = i["hh"].to_numpy()
     year = i["year"].to_numpy()
     exited_free = hh["exited"] & (hh["cat"] < 0)
-    for k, y in enumerate(years):
+    for _k, y in enumerate(years):
         e = np.datetime64(f"{int(y)}-12-31")
         elim_by = (hh["cat"] >= 0) & ~np.isnat(hh["elim"]) & (hh["elim"] <= e)
         need = (year == y) & (exited_free | elim_by)[hh_of] & (pc.to_numpy() < limits[int(y)])
@@ -186,7 +186,7 @@ def _parse_any(v):
 
 # ---------------------------------------------------------------------------- dirty
 
-def plant(t, years: Sequence[int], limits: dict[int, float], hh_key, seed: int, month_only: bool) -> list[dict]:
+def plant(t, years: Sequence[int], limits: dict[int, float], hh_key, seed: int, month_only: bool) -> list[dict]: # noqa: C901 — one planted violation per rule, in turn
     """Plant one violation per rule in a tidied township; returns what was planted:
     ``{"rule", "township", "key"}`` (key as the review shows it, before masking)."""
     rng = np.random.default_rng([seed, t.index, 25])

@@ -143,6 +143,7 @@ def generate(
     Table files of an earlier run in ``out_dir`` (any stem of the contract,
     ``.csv``/``.xlsx``) are removed first so the folder holds one dataset.
     Returns the output folder.
+
     """
     if townships < 1:
         raise ValueError("townships must be >= 1")

@@ -108,7 +108,7 @@ class Ledgers:
             for k in range(int(rng.integers(0, 3))):
                 rows.append(("", self.day(year, 1, 4), "招聘会", ("春风行动专场招聘会", "就业援助月招聘会")[k],
                              int(rng.integers(80, 400)), "", "", int(rng.integers(150, 900))))
-            for k in range(int(rng.integers(2, 6))):
+            for _ in range(int(rng.integers(2, 6))):
                 rows.append(("", self.day(year), "会议", "巩固拓展脱贫攻坚成果工作推进会",
                              int(rng.integers(20, 80)), "", "", ""))
             if rng.random() < 0.6:

@@ -175,7 +175,7 @@ class OptionalTables:
             rows.append((f"ZC{self.t.index:03d}{k:04d}", pid, self.r.t.name, a["village"], a["name"].replace("项目", ""),
                          a["asset"], int(a["year"]), round(value, 3), reg, income))
         villages = self.t.villages
-        for j in range(int(rng.integers(10, 25))):   # assets of earlier years' projects
+        for _ in range(int(rng.integers(10, 25))):   # assets of earlier years' projects
             k += 1
             cls = ASSET_CLASSES[int(rng.choice(3, p=[.35, .5, .15]))]
             year = int(rng.integers(2016, self.years[0]))

@@ -356,6 +356,7 @@ class ChartSpec:
     """What a chart shows, as a topic defines it: :func:`zhenxing.report.charts.draw`
     draws it. ``kind`` is ``bar`` (``data``: label → value) or ``grouped`` (``data``:
     series → label → value); a ``None`` value is a figure not computed (no bar)."""
+
     kind: str
     data: dict
     title: str
@@ -381,6 +382,7 @@ class Topic:
     """One section of the report, as its module declares it (``TOPIC``): its notebook, its
     title, the keys of ``indicators.json`` it states (its own key first) and its place
     among the sections."""
+
     notebook: str
     title: str
     keys: tuple[str, ...]

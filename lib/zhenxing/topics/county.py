@@ -26,7 +26,6 @@ from zhenxing.topics.registry import compute, flags
 from zhenxing.words.numbers import (
     count,
     date_cn,
-    fixed,
     hp,
     num,
     pct,
@@ -373,7 +372,7 @@ def county_coverage(ind: dict, missing: list[str] | None = None) -> str:
 def county_partial_note(ind: dict) -> str | None:
     """注 for a column some townships did not give (pooled over the others)."""
     parts = []
-    for table, cols in (ind.get("partial_columns") or {}).items():
+    for _table, cols in (ind.get("partial_columns") or {}).items():
         for col, towns in cols.items():
             if col == "风险发现日期":
                 parts.append(f"{join_list(towns)}未提供{col}，识别认定用时按其余乡镇计算")

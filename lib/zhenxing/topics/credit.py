@@ -9,17 +9,17 @@ import pandas as pd
 
 from zhenxing.topics.base import (
     DEFAULT_POLICY,
-    monitored_mask,
-    true,
     Notes,
     Topic,
     bar,
     count_amount,
     in_year,
+    monitored_mask,
     on_or_before,
     pct_of,
     prep,
     town_households,
+    true,
     ts,
 )
 from zhenxing.topics.flags import make_flag

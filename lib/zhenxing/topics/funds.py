@@ -507,7 +507,7 @@ def unfinished_projects(tables: dict, township: str, year: int, report_date) -> 
     done_ids = set(p.loc[done, "项目编号"])
     left = p[~p["项目编号"].isin(done_ids)].sort_values("项目编号")
     out = []
-    for pid, g in left.groupby("项目编号", sort=True):
+    for _pid, g in left.groupby("项目编号", sort=True):
         name = g["项目名称"].iloc[0]
         if not (isinstance(name, str) and name.strip()):
             continue

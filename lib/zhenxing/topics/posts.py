@@ -38,7 +38,6 @@ from zhenxing.words.wording import (
     with_note,
 )
 
-
 DISMISSAL_REASONS = ("不履职", "不符合条件")
 
 

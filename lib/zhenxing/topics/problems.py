@@ -11,7 +11,6 @@ from zhenxing.topics.monitoring import main_risks
 from zhenxing.words.numbers import (
     change,
     decimal_of,
-    fixed,
     hp,
     num,
     pct,
@@ -168,7 +167,7 @@ def _future_checkpoints(progress: dict | None, year: int, after: dt.date | None)
     return sorted(out)
 
 
-def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: list[str] | None) -> dict:
+def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: list[str] | None) -> dict:  # noqa: C901 — one block per theme
     """The fields of one theme's plan item: each clause of the wording whose fields are all
     here is written. Targets for Y+1 come from ``policy["next_year"]`` (else this year's
     policy), or from this year's figures; nothing dated on or before the report date."""

@@ -18,7 +18,6 @@ from zhenxing.topics.base import county_of, prep
 from zhenxing.topics.flags import SEVERITY, THEMES
 from zhenxing.topics.problems import flag_sentence
 
-
 # the modules that serve every topic (and the county summary, which reads this one)
 SHARED = {"base", "flags", "problems", "registry", "county", "plausibility"}
 
