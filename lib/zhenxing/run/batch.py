@@ -72,7 +72,15 @@ def _worker_init() -> None:
 
 def _stop_pool(pool, futs) -> None:
     """Cancel queued townships and stop the workers and their kernels at once."""
+    import threading
+
     import psutil
+    default_hook = threading.excepthook
+
+    def quiet(args):  # the pool's own thread then sets an error on a future already cancelled
+        if args.exc_type.__name__ != "InvalidStateError":   # (CPython prints "InvalidStateError: CANCELLED")
+            default_hook(args)
+    threading.excepthook = quiet
     for f in futs:
         f.cancel()
     procs = list((getattr(pool, "_processes", None) or {}).values())
