@@ -376,3 +376,17 @@ def test_bad_override_is_a_chinese_error_naming_it(tmp_path, text, names):
     for n in names:
         assert n in str(e.value)
     assert str(e.value).startswith("规则文件")
+
+
+def test_a_township_without_posts_is_reviewed_not_failed():
+    """No post records for the township (an empty table after its rows are taken): the
+    post rules find nothing rather than fail (a run's review step broke on this)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    from zhenxing.data import contract
+    from zhenxing.review import checks as C
+    posts = contract.conform("posts", pd.DataFrame(columns=[c for c, _ in contract.schema("posts")]))
+    ctx = C.Context({"posts": posts}, 2023, dt.date(2023, 12, 31))
+    assert len(C.overlapping_posts(ctx)) == 0

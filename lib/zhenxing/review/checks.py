@@ -405,7 +405,7 @@ def overlapping_posts(ctx: Context) -> pd.DataFrame:
     far = pd.Timestamp.max
     end = p["解聘日期"].fillna(far)
     # the latest end of the person's earlier engagements
-    prev_end = end.groupby(p["证件号码"]).transform(lambda s: s.cummax().shift(1))
+    prev_end = pd.to_datetime(end.groupby(p["证件号码"]).transform(lambda s: s.cummax().shift(1)))  # (typed when empty)
     bad = prev_end.notna() & (p["聘用日期"] < prev_end)
     d = p[bad]
     key, hh, village = _table_key("posts", d, ctx)
