@@ -93,7 +93,8 @@ def test_the_in_process_engine_reports_a_failing_cell_as_papermill_does(tmp_path
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    from zhenxing.data import paths  # noqa: F401 — registers the engines
+    from zhenxing.data import paths
+    from zhenxing.run import kernels  # noqa: F401 — registers the engines
     bad = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42\nprint('x')"),
                                           nbformat.v4.new_code_cell("1 / 0")])
     ok = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())\n7")])
@@ -116,8 +117,8 @@ def test_a_warm_kernel_starts_each_notebook_with_a_clean_namespace():
     """A variable left by one notebook is gone in the next one run on the same kernel."""
     import papermill as pm
 
-    from zhenxing.data import paths  # noqa: F401 — registers the engine
-    from zhenxing.run import kernels
+    from zhenxing.data import paths
+    from zhenxing.run import kernels  # registers the engine
     first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("leak = 42")])
     second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('leak' in globals())")])
     for nb in (first, second):
@@ -147,10 +148,13 @@ def test_a_killed_batch_resumes_to_complete_reports(tmp_path, small_county):
            "--formats", "html,docx", "--workers", "1"]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     county = out / "2023" / "示例县"
-    wait_for(lambda: list(county.glob("*/report.html")), "the first township's report")
+    # a township published (its stamp is written last; a build folder is hidden, .<乡镇>.tmp-…)
+    wait_for(lambda: [f for f in county.glob("*/.zhenxing-run.json") if not f.parent.name.startswith(".")],
+             "the first township's published report")
     os.killpg(p.pid, signal.SIGKILL)  # mid-batch: one township done, the next one in progress
     p.wait()
-    done = [d for d in county.iterdir() if d.is_dir() and not d.name.startswith(".")] if county.exists() else []
+    done = [d for d in county.iterdir() if d.is_dir() and not d.name.startswith(".") and d.name != "charts"] \
+        if county.exists() else []
     assert 1 <= len(done) < 3, "the kill should land mid-batch"
     for d in done:  # whatever looks like a township folder is complete
         assert {"report.html", "report.docx", "indicators.json"} <= {f.name for f in d.iterdir()}
