@@ -213,7 +213,9 @@ def test_sample_summary_sections_and_formats(sample_county):
         assert (d / f).is_file(), f
     md = _md(out)
     heads = re.findall(r"(?m)^## (.+)$", md)
-    assert heads[:5] == ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划", "五、附表"]
+    # the body's four sections, then (after the 落款) the table of every township as 附件1
+    assert heads[:5] == ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划",
+                         "附件1\u3000各乡镇主要指标"]
     assert "全县63个村共有农户11096户35990人" in md
     assert "县内乡镇均已计入" in md
     # townships named where they stand out (never by a count of flags)

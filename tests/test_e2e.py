@@ -135,7 +135,7 @@ def test_report_structure(town, run):
     text = html_text(town / "report.html")
     assert "青石镇2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结" in text
     order = ["一、基本情况", "二、工作开展情况及成效", "（一）扎实开展防止返贫动态监测和帮扶", "三、存在问题",
-             "四、2024年工作打算", "五、附表", "数据来源与生成信息"]
+             "四、2024年工作打算", "附件1", "数据来源与生成信息"]   # 附件 after the 落款, provenance folded last
     pos = [text.index(h) for h in order]
     assert pos == sorted(pos)
     ds_hash = contract.dataset_hash(run[2])[:12]
@@ -272,7 +272,7 @@ def test_tiny_run_writes_every_output(tiny_run):
     assert (town_dir.parent / "county.html").exists() and (out / "index.html").exists()
     text = html_text(town_dir / "report.html")
     assert f"{town}2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作总结" in text
-    order = ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "五、附表", "数据来源与生成信息"]
+    order = ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "附件1", "数据来源与生成信息"]
     assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
     assert "ctx." not in (town_dir / "report.html").read_text(encoding="utf-8") and "papermill" not in text
 
@@ -286,9 +286,13 @@ def test_tiny_run_provenance_is_for_a_reader(tiny_run):
     assert "程序版本：zhenxing" in prov and "政策参数文件：params/defaults.yaml" in prov
     assert str(dataset.parent) not in prov and "/tmp" not in prov and "UTC+8" in prov
     assert not re.search(r"\b(dataset|township|year|report_date|out_dir)\b", prov), prov
+    # the 公文 a township sends carries no provenance: it is in 编制说明.md (and the web page's footer)
     for f in ("report.pdf", "report.docx"):
         t = squash(pdf_text(town_dir / f) if f.endswith(".pdf") else docx_text(town_dir / f))
-        assert "数据来源与生成信息" in t and "北京时间" in t and "/tmp" not in t
+        assert "数据来源与生成信息" not in t and "北京时间" not in t and "/tmp" not in t
+    note = (town_dir / "编制说明.md").read_text(encoding="utf-8")
+    assert f"数据集：{dataset.name}（内容校验码 {contract.dataset_hash(dataset)[:12]}）" in note
+    assert "（北京时间，UTC+8）" in note and str(dataset.parent) not in note
 
 
 def test_tiny_run_has_no_personal_data(tiny_run):

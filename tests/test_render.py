@@ -18,6 +18,7 @@ import pytest
 
 from conftest import setup_installs
 from zhenxing.report import charts
+from zhenxing.report import fonts as report_fonts
 from zhenxing.report import render as rmod
 from zhenxing.report.render import (
     CJKFonts,
@@ -367,7 +368,7 @@ def test_html_from_the_shared_parse_is_what_pandoc_embed_resources_writes(tmp_pa
     template.write_text(rmod.HTML_TEMPLATE.read_text(encoding="utf-8").replace(
         "<style>\n$zx-style$\n</style>", '$for(css)$\n<link rel="stylesheet" href="$css$">\n$endfor$'),
         encoding="utf-8")
-    subprocess.run([rmod._pandoc(), *rmod._common_args(TITLE, "zh-CN", res, build), "--to", "html5",
+    subprocess.run([rmod.pandoc_path(), *rmod._common_args(TITLE, "zh-CN", res, build), "--to", "html5",
                     "--standalone", "--embed-resources", "--template", str(template), "--css", str(rmod.HTML_CSS),
                     "--output", "cli.html"], input=md.encode(), cwd=build, check=True)
     cli = (build / "cli.html").read_text(encoding="utf-8")
@@ -404,13 +405,13 @@ def test_pdf_and_docx_from_one_parse_are_what_pandoc_writes_for_each(tmp_path):
                          title=TITLE, lang="zh-CN", resources=res)
     fonts = rmod.cjk_fonts()
     common = rmod._common_args(TITLE, "zh-CN", res, build)
-    subprocess.run([rmod._pandoc(), *common, "--to", "typst", "--standalone", "--template", str(rmod.TYPST_TEMPLATE),
+    subprocess.run([rmod.pandoc_path(), *common, "--to", "typst", "--standalone", "--template", str(rmod.TYPST_TEMPLATE),
                     "--extract-media", "media", "--variable", f"serif-font={fonts.serif_family}",
                     "--variable", f"sans-font={fonts.sans_family}", "--variable", f"title-weight={fonts.title_weight}",
                     "--variable", "typst-lang=zh", "--variable", "typst-region=CN", "--output", "cli.typ"],
                    input=MARKDOWN.encode(), cwd=build, check=True)
     assert (build / "report.typ").read_text(encoding="utf-8") == (build / "cli.typ").read_text(encoding="utf-8")
-    subprocess.run([rmod._pandoc(), *common, "--to", "docx", "--reference-doc", "reference.docx",
+    subprocess.run([rmod.pandoc_path(), *common, "--to", "docx", "--reference-doc", "reference.docx",
                     "--output", "cli.docx"], input=MARKDOWN.encode(), cwd=build, check=True)
     rmod.tidy_docx(build / "cli.docx")
     ours, cli = zipfile.ZipFile(build / "report.docx"), zipfile.ZipFile(build / "cli.docx")
@@ -481,7 +482,7 @@ def test_missing_font_error_names_the_debian_package(tmp_path):
 
 
 def test_pdf_without_fonts_fails_before_writing(tmp_path, monkeypatch):
-    monkeypatch.setattr(rmod, "_standard_font_dirs", lambda: [tmp_path / "none"])
+    monkeypatch.setattr(report_fonts, "_standard_font_dirs", lambda: [tmp_path / "none"])
     monkeypatch.delenv("ZHENXING_FONT_DIR", raising=False)
     out = tmp_path / "out"
     with pytest.raises(FontNotFoundError, match="fonts-noto-cjk"):
@@ -495,7 +496,7 @@ def test_font_dir_from_environment(tmp_path, monkeypatch):
     fonts = tmp_path / "fonts"
     fonts.mkdir()
     (fonts / serif.name).symlink_to(serif)
-    monkeypatch.setattr(rmod, "_standard_font_dirs", lambda: [])
+    monkeypatch.setattr(report_fonts, "_standard_font_dirs", lambda: [])
     monkeypatch.setenv("ZHENXING_FONT_DIR", str(fonts))
     found = cjk_fonts()
     assert found.serif_family == "Noto Serif CJK SC"
@@ -592,7 +593,7 @@ def _ind(**kw):
 def test_provenance_is_for_a_reader():
     import datetime as dt
 
-    from zhenxing.report.assemble import assemble as report
+    from zhenxing.report import assemble as report
     now = dt.datetime(2024, 1, 5, 1, 30, tzinfo=dt.timezone.utc)
     params_ = {"dataset": "/srv/data/sample", "township": "青山镇", "year": 2023, "report_date": ""}
     lines = report.provenance(_ind(), dataset_name="sample", dataset_hash="ab" * 32, parameters=params_, now=now)
@@ -610,7 +611,7 @@ def test_provenance_is_for_a_reader():
 
 def test_provenance_without_a_label_names_the_folder_never_the_path():
     from zhenxing.data import paths
-    from zhenxing.report.assemble import assemble as report
+    from zhenxing.report import assemble as report
     ind = _ind(dataset=None)
     assert report.provenance(ind, dataset_name="export-2023", dataset_hash="c" * 64,
                              parameters={"dataset": "/srv/x/export-2023"})[0].startswith("数据集：export-2023（")
@@ -756,39 +757,6 @@ def test_docx_uses_the_png_twin(long_rendered):
     d = docx.Document(str(long_rendered["docx"]))
     blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
     assert len(blobs) == 6 and all(b.startswith(b"\x89PNG") for b in blobs)
-
-
-def test_docx_png_twin_is_rasterised_from_the_svg_of_a_notebook_chart(tmp_path):
-    """A chart stored only as SVG (as the notebooks store it) reaches Word as a PNG drawn
-    from that SVG with the report's CJK font: 1000 px across the 5 in chart, 200 ppi
-    stated (Word shows it 5 in wide), each bar drawn where the SVG puts it in its colour,
-    and the title and labels drawn (dark ink, not blank); HTML keeps the SVG."""
-    from PIL import Image, ImageStat
-
-    res = tmp_path / "res"
-    (res / "charts").mkdir(parents=True)
-    chart, alt = charts.bar({"县内": 120, "省内县外": 90, "省外": 80}, "务工人数", "人")
-    (res / "charts" / "c.svg").write_text(chart.svg, encoding="utf-8")
-    out = render(f"## 一、务工\n\n正文。\n\n![图1　{alt}](charts/c.svg)\n", tmp_path / "out",
-                 title=TITLE, resources=res, backend="pandoc")
-    twin = res / "charts" / "c.png"
-    im = Image.open(twin)
-    assert im.size == (1000, round(chart.height * 200 / 72)) and round(im.info["dpi"][0]) == 200
-    px = 1000 / chart.width  # pixels per point
-    rgb = im.convert("RGB")
-    for b, colour in zip(chart.bars, charts.COLORS):
-        centre = rgb.getpixel((round((b.x + b.width / 2) * px), round((b.y + b.height / 2) * px)))
-        assert centre == tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)), (b.category, centre, colour)
-    grey = im.convert("L")
-    title = (300, 0, 700, round(24 * px))  # the bold title, centred across the top
-    assert ImageStat.Stat(grey.crop(title)).extrema[0][0] < 80  # dark ink: the title is drawn
-    labels = (0, round((chart.height - 24) * px), 1000, round(chart.height * px))
-    assert ImageStat.Stat(grey.crop(labels)).extrema[0][0] < 80  # the category labels are drawn
-    d = docx.Document(str(out["docx"]))
-    blobs = [r.target_part.blob for r in d.part.rels.values() if "image" in r.reltype]
-    assert blobs == [twin.read_bytes()]
-    html = out["html"].read_text(encoding="utf-8")
-    assert "data:image/svg+xml" in html and "data:image/png" not in html
 
 
 def test_pdf_falls_back_to_natural_chart_size_when_layout_does_not_converge(tmp_path, monkeypatch):

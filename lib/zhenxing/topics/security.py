@@ -165,9 +165,10 @@ def guarantees(tables: dict, township, year: int, report_date, notes: list | Non
     drinking water is not assured ({h, p}; 0 is the standard), the family-doctor signing
     rate of covered members (over those with it filled) and 结对帮扶 coverage (covered
     households with a 帮扶责任人; the cadre is a pseudonym, never a name). Each is None when
-    its column is absent (noted under ``guarantees``, which no paragraph lists: a writer
-    who keeps no such column does not report it)."""
-    note = Notes(notes, "guarantees")
+    its column is absent (noted under the key's own topic — ``security``, and ``monitoring``
+    for ``paired_share`` — as figures the text does not dwell on: words.wording.UNSAID)."""
+    note = Notes(notes, "security")
+    note_monitoring = Notes(notes, "monitoring")
     out = {"housing_unsafe": None, "water_unsafe": None, "family_doctor_rate": None, "family_doctor": None,
            "paired_share": None, "paired": None}
     tables, absent = prep(tables)
@@ -184,7 +185,7 @@ def guarantees(tables: dict, township, year: int, report_date, notes: list | Non
         else:
             out[key] = hp_counts(covered[(covered[col] == False).fillna(False).astype(bool)])  # noqa: E712
     if "帮扶责任人" in gone:
-        note.column(["paired_share"], "households", "帮扶责任人")
+        note_monitoring.column(["paired_share"], "households", "帮扶责任人")
     else:
         n = int(covered["帮扶责任人"].notna().sum())
         out["paired"] = {"paired": n, "covered": int(len(covered))}

@@ -36,6 +36,11 @@ def absent(topic: str) -> str:
 
 
 # Figures a ``not_stated`` entry (``indicators.compute``) can name: (topic, key) → words.
+# Figures an office may simply not keep (a column many exports lack): when absent they are
+# null in indicators.json with why, but the text does not dwell on it.
+UNSAID = {("security", "housing_unsafe"), ("security", "water_unsafe"), ("security", "family_doctor_rate"),
+          ("monitoring", "paired_share")}
+
 FIGURES = {
     ("monitoring", "identification_days"): "识别认定用时",
     ("monitoring", "unresolved"): "风险未消除监测对象",
@@ -86,7 +91,7 @@ def not_stated(ind: dict, topic: str) -> list[str]:
     "未提供风险发现日期，未计算识别认定用时。", "无上年收入数据，未作比较。"."""
     groups: dict[tuple, list[str]] = {}
     for e in entries(ind, topic):
-        if e.get("key") is None:
+        if e.get("key") is None or (topic, e["key"]) in UNSAID:
             continue
         fig = FIGURES.get((topic, e["key"]), e["key"])
         figs = groups.setdefault((e.get("reason") or "未提供相关数据", e.get("cause")), [])
