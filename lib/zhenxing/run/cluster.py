@@ -46,14 +46,18 @@ def run_package(meta: dict, dataset: Path, counties: set[str]) -> dict:
     needs: no path, no error messages), the policy files of the counties in the run, the
     dataset's label and the client's code fingerprint and version."""
     from zhenxing.report import notebook
-    keep = ("name", "hash", "tables", "townships", "years", "absent_columns", "absent_columns_by_township")
+    keep = ("name", "hash", "tables", "townships", "years", "absent_columns", "absent_columns_by_township",
+            "township_hashes", "rules")   # (rules: the worker's cache entry is taken as validated)
     slim = {k: meta.get(k) for k in keep}
     slim.update(bad_townships=[], errors=[])
     files = {"defaults.yaml": paths.PARAMS / "defaults.yaml"}
     for c in sorted(counties):
         for name in (f"{c}.yaml", f"{c}.wording.yaml", f"{c}.rules.yaml"):
             files[f"policy/{name}"] = paths.PARAMS / "policy" / name
+    from zhenxing.report import options
     return {"meta": slim, "params": {k: f.read_bytes() for k, f in files.items() if f.is_file()},
+            # --charts and --signed-on: the workers' processes do not inherit the client's environment
+            "options": {k: os.environ.get(k, "") for k in (options.CHARTS_ENV, options.SIGNED_ON_ENV, options.PNG_ENV)},
             "label": notebook.dataset_label(dataset), "code": code_fingerprint(),
             "code_version": report.code_version()}
 

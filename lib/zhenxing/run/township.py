@@ -378,6 +378,7 @@ def _run_packaged(township: str, county: str, year: int, report_date: str, forma
                            f"请在工作机上安装同一版本后重启 dask worker [worker_version_mismatch]",
                            seconds=time.perf_counter() - t0)
         root = _worker_root()
+        os.environ.update(run.get("options") or {})   # this run's --charts / --signed-on
         ds, view = _materialise(root, run, township, tables)
         work = Path(tempfile.mkdtemp(dir=root / "tasks", prefix="t-"))
         notes = None
