@@ -105,3 +105,21 @@ def test_web_page_links_everywhere_and_folds_the_provenance(rendered):
     assert "脱贫户" in html.split("三、存在问题")[0]  # the body's table inline on screens
     assert "data:image/svg+xml" in html  # the chart inline
     assert "@media (max-width: 600px)" in html
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext 未安装（poppler-utils）")
+def test_the_signature_never_stands_alone_on_a_page(tmp_path):
+    """Whatever the body's length, the page that carries the 落款 also carries body text
+    (the body's last paragraph is kept with it). Bodies of 8 to 30 paragraphs put the end
+    of the body at every point of a page, so one of them fills its last page exactly."""
+    para = "我镇坚持把巩固拓展脱贫攻坚成果同乡村振兴有效衔接作为头等大事，逐户排查、逐项落实，确保各项帮扶措施落地见效。" * 2
+    for n in range(8, 31):
+        md = "## 一、工作开展情况\n\n" + "\n\n".join(para for _ in range(n)) + \
+             "\n\n::: {.signature}\n青山镇人民政府\\\n2024年1月15日\n:::\n"
+        out = render.render(md, tmp_path / f"o{n}", title="青山镇2023年工作总结", formats=("pdf",), resources=tmp_path)
+        pages = subprocess.run(["pdftotext", "-layout", str(out["pdf"]), "-"], capture_output=True, text=True,
+                               check=True).stdout.split("\f")
+        page = next(p for p in pages if "青山镇人民政府" in p)
+        body = [line for line in page.splitlines() if line.strip() and "人民政府" not in line
+                and "2024年1月15日" not in line and not re.fullmatch(r"\s*—\s*\d+\s*—\s*", line)]
+        assert body, f"{n} paragraphs: the 落款 stands alone on its page"

@@ -370,8 +370,30 @@ local function frame(doc)
   }
 end
 
+-- The 落款 never stands alone on a page: in Typst the body's last paragraph is kept with it
+-- (a block that sticks to the block after it), so a full last page carries it over too.
+local function keep_with_signature(doc)
+  local out = pandoc.Blocks {}
+  local b = doc.blocks
+  for i = 1, #b do
+    local nxt = b[i + 1]
+    if b[i].t == 'Para' and nxt and nxt.t == 'RawBlock' and nxt.format == 'typst'
+        and nxt.text == '#zx-signature[' then
+      out:insert(pandoc.RawBlock('typst', '#block(sticky: true)['))
+      out:insert(b[i])
+      out:insert(pandoc.RawBlock('typst', ']'))
+    else
+      out:insert(b[i])
+    end
+  end
+  doc.blocks = out
+end
+
 function Pandoc(doc)
   doc = frame(doc)
+  if is_typst() then
+    keep_with_signature(doc)
+  end
   drop_repeated_title(doc)
   local top = default_top_level()
   if doc.meta['zx-top-level'] ~= nil then
