@@ -332,3 +332,21 @@ def test_a_start_rate_of_zero_is_said_in_words():
                                                          "target": 60.0}]}}
     p = funds.paragraph_projects(ind)
     assert "尚无项目开工" in p and not ZERO.search(p)
+
+
+def test_zero_counts_of_the_monitored_are_said_in_words():
+    """Nobody eliminated, nobody new: said in words, never "已消除风险0户0人" or
+    "新识别认定监测对象0户0人" (Numbers in text: 0 is said in words)."""
+    from zhenxing.topics import monitoring as mon_topic
+    zero = {"households": 0, "persons": 0, "by_category": {}}
+    three = {"households": 3, "persons": 8, "by_category": {"边缘易致贫户": {"households": 3, "persons": 8}}}
+    ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31", "not_stated": [],
+           "monitoring": {"total": three, "unresolved": three, "eliminated": zero,
+                          "new_in_year": zero, "eliminated_in_year": zero, "by_risk_type": None}}
+    text = mon_topic.paragraph_monitoring(ind)
+    assert "0户0人" not in text
+    assert "累计识别认定防止返贫监测对象3户8人，目前均未消除风险。" in text
+    assert "未新识别认定监测对象，年内没有监测对象消除风险。" in text
+    ind["monitoring"].update(unresolved=zero, eliminated=three, new_in_year=three, eliminated_in_year=three)
+    text = mon_topic.paragraph_monitoring(ind)
+    assert "3户8人，均已消除风险。" in text and "0户0人" not in text

@@ -267,22 +267,35 @@ def main_risks(m: dict, top: int = 3) -> list[dict]:
              "share": v["households"] / total * 100} for k, v in ranked[:top]]
 
 
+def _households(obj: dict | None) -> int:
+    return int((obj or {}).get("households") or 0)
+
+
 def paragraph_monitoring(ind: dict) -> str:
     m = ind.get("monitoring")
     if not m:
         return no_data(ind, "monitoring")
     un, el = m.get("unresolved"), m.get("eliminated")
     s = [f"{as_of(ind)}，{place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"]
-    if un is not None and el is not None:
-        s.append(f"，其中已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
+    if un is not None and el is not None and m["total"].get("households"):
+        # 0 is said in words ("均未消除风险"), never "已消除风险0户0人"
+        if not _households(el):
+            s.append("，目前均未消除风险")
+        elif not _households(un):
+            s.append("，均已消除风险")
+        else:
+            s.append(f"，其中已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
     s.append("。")
     new, ey = m.get("new_in_year"), m.get("eliminated_in_year")
     span = whole_year(ind)
     if new is not None:
-        s.append(f"{span}新识别认定监测对象{with_cats(new)}")
-        s.append(f"，年内消除风险{with_cats(ey)}。" if ey is not None else "。")
+        s.append(f"{span}新识别认定监测对象{with_cats(new)}" if _households(new) else f"{span}未新识别认定监测对象")
+        if ey is not None:
+            s.append(f"，年内消除风险{with_cats(ey)}。" if _households(ey) else "，年内没有监测对象消除风险。")
+        else:
+            s.append("。")
     elif ey is not None:
-        s.append(f"{span}消除风险{with_cats(ey)}。")
+        s.append(f"{span}消除风险{with_cats(ey)}。" if _households(ey) else f"{span}没有监测对象消除风险。")
     risks = main_risks(m)
     if risks:
         if len(risks) == 1 and risks[0]["households"] == un["households"]:
