@@ -350,3 +350,17 @@ def test_zero_counts_of_the_monitored_are_said_in_words():
     ind["monitoring"].update(unresolved=zero, eliminated=three, new_in_year=three, eliminated_in_year=three)
     text = mon_topic.paragraph_monitoring(ind)
     assert "3户8人，均已消除风险。" in text and "0户0人" not in text
+
+
+def test_relocated_households_without_labour_are_said_in_words():
+    """A relocated household with nobody able to work: "搬迁家庭中没有劳动力", never
+    "有劳动力0人，务工就业0人"."""
+    from zhenxing.topics import security as sec_topic
+    ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31", "not_stated": [],
+           "relocation": {"households": {"households": 1, "persons": 1}, "labor_force": 0, "workers": 0,
+                          "work_rate": None, "zero_employment_households": 0}}
+    text = sec_topic.paragraph_relocation(ind)
+    assert "搬迁家庭中没有劳动力。" in text and "0人" not in text
+    ind["relocation"].update(labor_force=3, workers=0, work_rate=0.0, zero_employment_households=1)
+    text = sec_topic.paragraph_relocation(ind)
+    assert "有劳动力3人，2023年没有务工就业的" in text and "务工就业0人" not in text

@@ -371,9 +371,13 @@ def paragraph_relocation(ind: dict) -> str:
     if not r["households"]["households"]:
         return lead + f"{place(ind)}没有易地扶贫搬迁户。"
     s = [lead, f"{place(ind)}有易地扶贫搬迁户{hp(r['households'])}"]
-    if r.get("labor_force") is not None:
+    if r.get("labor_force") == 0:   # 0 said in words, and no work figures over nobody
+        s.append("，搬迁家庭中没有劳动力")
+    elif r.get("labor_force") is not None:
         s.append(f"，搬迁家庭有劳动力{persons(r['labor_force'])}")
-        if r.get("workers") is not None:
+        if r.get("workers") == 0:
+            s.append(f"，{ind.get('year')}年没有务工就业的")
+        elif r.get("workers") is not None:
             s.append(f"，{ind.get('year')}年务工就业{persons(r['workers'])}")
             if r.get("work_rate") is not None:
                 s.append(f"，务工就业率{pct(r['work_rate'])}")
