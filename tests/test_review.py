@@ -305,7 +305,7 @@ def test_no_threshold_in_the_policy_skips_the_income_rules():
 
 
 def test_findings_name_no_person_and_mask_long_ids():
-    long_id = "530102199001011234"
+    long_id = "539901199001011237"   # region 5399xx belongs to no real county (as the sample's ids)
     h = [hh(long_id, 家庭人口数=2)]
     m = [person(long_id, "1980-01-01", pid="a")]
     res = review.township_findings(township(h, m), "甲镇", Y, D, POLICY)

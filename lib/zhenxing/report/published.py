@@ -11,6 +11,16 @@ from zhenxing.topics.registry import TOPICS
 STAMP = ".zhenxing-run.json"   # written last into a published township's folder
 
 
+def stamp_key(path: Path) -> str | None:
+    """The key a stamp file records (what a build was made from; a re-run compares it),
+    or None when there is no readable stamp."""
+    try:
+        stamp = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp.get("key") if isinstance(stamp, dict) else None
+
+
 def published(town_dir: Path, year=None) -> bool:
     """A complete, stamped run of the township's year: the stamp (written last), the
     indicators, every notebook and a report in each format the stamp names."""

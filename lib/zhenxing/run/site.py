@@ -20,6 +20,7 @@ from zhenxing.report.published import (  # noqa: F401 — the tree's readers
     published,
     published_indicators,
     published_townships,
+    stamp_key,
 )
 from zhenxing.run.failure import safe_error
 from zhenxing.words import numbers
@@ -96,12 +97,7 @@ def county_key(d: Path, towns: list[Path], county: str, year: int, formats, meta
 
     from zhenxing.data import contract, params
     from zhenxing.report import assemble as report
-    stamps = {}
-    for t in towns:
-        try:
-            stamps[t.name] = json.loads((t / STAMP).read_text(encoding="utf-8")).get("key")
-        except (OSError, ValueError):
-            stamps[t.name] = None
+    stamps = {t.name: stamp_key(t / STAMP) for t in towns}
     parts = {"townships": stamps, "county_level": contract.township_key(meta, contract.COUNTY_LEVEL),
              "policy": params.policy(county, year), "wording": params.wording(county),
              "formats": sorted(formats), "code": report.code_fingerprint(), "year": int(year)}
@@ -123,10 +119,7 @@ def write_county(out: Path, year: int, county: str, meta: dict, formats) -> dict
         _remove_county(d)
         return None
     key = county_key(d, towns, county, year, formats, meta)
-    try:
-        current = json.loads((d / COUNTY_STAMP).read_text(encoding="utf-8")).get("key") == key
-    except (OSError, ValueError):
-        current = False
+    current = stamp_key(d / COUNTY_STAMP) == key
     if current and (d / COUNTY_FILE).is_file() and all((d / f"county.{f}").is_file() for f in formats):
         return json.loads((d / COUNTY_FILE).read_text(encoding="utf-8"))
     (d / COUNTY_STAMP).unlink(missing_ok=True)

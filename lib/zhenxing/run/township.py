@@ -15,7 +15,7 @@ from pathlib import Path
 from zhenxing.data import contract, params, paths
 from zhenxing.report import assemble as report
 from zhenxing.report.notebook import atomic_write
-from zhenxing.report.published import STAMP
+from zhenxing.report.published import STAMP, stamp_key
 from zhenxing.run.failure import safe_error
 from zhenxing.topics.registry import TOPICS
 
@@ -83,10 +83,7 @@ def narrative_hash(dataset_hash: str, year: int, name: str, dataset: str | None 
 
 
 def is_current(final: Path, key: str) -> bool:
-    try:
-        return json.loads((final / STAMP).read_text(encoding="utf-8")).get("key") == key
-    except (OSError, ValueError):
-        return False
+    return stamp_key(final / STAMP) == key
 
 
 def build(work: Path, dataset: str, township: str, county: str, year: int, report_date: str, formats,

@@ -20,9 +20,8 @@ from zhenxing.data.schema import (  # noqa: F401 — re-used by the topic module
     LABOUR_FORCE,
     PROJECT_TYPES,
     REGIONS,
-    UNIT_YUAN,
+    to_wan,
 )
-from zhenxing.data.schema import unit as money_unit
 
 # Categories of the data contract (every category map holds all of them).
 RISK_TYPES = (
@@ -222,8 +221,7 @@ def dsum(values) -> Decimal:
 def sum_wan(values, table: str, column: str) -> float:
     """Σ of a money column's values, in 万元, in decimal arithmetic: converted by the unit
     the column's metadata gives (data/schema.py), never by which helper a caller picks."""
-    factor = Decimal(UNIT_YUAN[money_unit(table, column)]) / Decimal(UNIT_YUAN["万元"])
-    return float(dsum(values) * factor)
+    return float(to_wan(dsum(values), table, column))
 
 
 def pct_of(part, whole) -> float | None:
