@@ -22,6 +22,7 @@ from zhenxing.data.schema import (  # noqa: F401 — re-used by the topic module
     REGIONS,
     to_wan,
 )
+from zhenxing.words.wording import asof_phrase
 
 # Categories of the data contract (every category map holds all of them).
 RISK_TYPES = (
@@ -367,6 +368,14 @@ def bar(data: dict, title: str, unit: str, *, horizontal: bool | None = None,
         alt_prefix: str | None = None) -> ChartSpec:
     """A bar chart of ``data`` (label → value)."""
     return ChartSpec("bar", data, title, unit, horizontal, alt_prefix)
+
+
+def chart_when(ind: dict, *, stock: bool = False) -> str:
+    """What a chart's title says of when: a year's flow "2023年", a stock at the report date
+    "截至2023年底" / "截至2023年6月底" (titles say what and when; the unit is on its own line)."""
+    if not stock:
+        return f"{ind['year']}年"
+    return f"截至{ind['year']}年{asof_phrase(ind).removeprefix('年')}"
 
 
 def grouped_bar(data: dict, title: str, unit: str) -> ChartSpec:

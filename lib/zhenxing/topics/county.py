@@ -13,6 +13,7 @@ from zhenxing.topics.base import (
     SOURCES,
     as_date,
     bar,
+    chart_when,
     get_path,
     has,
     prep,
@@ -684,7 +685,7 @@ def county_paid_rates(ind: dict):
     if len(rows) < 2:
         return None
     rows, n = _ranked(rows, most=False)
-    return bar(rows, f"衔接资金拨付率最低的{n}个乡镇（%）" if n else "各乡镇衔接资金拨付率（%）", "%")
+    return bar(rows, f"{chart_when(ind)}衔接资金拨付率最低的{n}个乡镇" if n else f"{chart_when(ind)}各乡镇衔接资金拨付率", "%")
 
 
 def county_unresolved(ind: dict):
@@ -695,4 +696,4 @@ def county_unresolved(ind: dict):
     if len(rows) < 2:
         return None
     rows, n = _ranked(rows, most=True)
-    return bar(rows, f"风险未消除监测对象最多的{n}个乡镇（户）" if n else "各乡镇风险未消除监测对象（户）", "户")
+    return bar(rows, f"{chart_when(ind, stock=True)}风险未消除监测对象最多的{n}个乡镇" if n else f"{chart_when(ind, stock=True)}各乡镇风险未消除监测对象", "户")

@@ -12,6 +12,7 @@ from zhenxing.topics.base import (
     Notes,
     Topic,
     bar,
+    chart_when,
     count_amount,
     in_year,
     monitored_mask,
@@ -138,7 +139,7 @@ def credit_amounts(ind: dict):
             "贷款余额": (c.get("outstanding") or {}).get("amount")}
     if not any(v for v in data.values() if v is not None):
         return None
-    return bar(data, "脱贫人口小额信贷（万元）", "万元", horizontal=False)
+    return bar(data, f"{chart_when(ind, stock=True)}脱贫人口小额信贷", "万元", horizontal=False)
 
 
 # ---------------------------------------------------------------- the topic

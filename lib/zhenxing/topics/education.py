@@ -15,6 +15,7 @@ from zhenxing.topics.base import (
     Topic,
     age_on,
     bar,
+    chart_when,
     dsum,
     households,
     no_rows_reason,
@@ -183,7 +184,7 @@ def education_aid_table(ind: dict) -> pd.DataFrame:
 def education_stages_chart(ind: dict):
     e = ind.get("education") or {}
     by = {k: v for k, v in (e.get("students_by_stage") or {}).items() if v}
-    return bar(by, "脱贫户和监测对象家庭在校生（按学段）", "人") if by else None
+    return bar(by, f"{chart_when(ind, stock=True)}脱贫户和监测对象家庭在校生（按学段）", "人") if by else None
 
 
 # ---------------------------------------------------------------- the topic

@@ -15,6 +15,7 @@ from zhenxing.topics.base import (
     Topic,
     bar,
     change_rate,
+    chart_when,
     covered_mask,
     households,
     no_rows_reason,
@@ -224,7 +225,7 @@ def employment_regions(ind: dict):
     e = ind.get("employment")
     if not e or e.get("workers") is None or not e["workers"].get("by_region"):
         return None
-    return bar(e["workers"]["by_region"], f"{ind['year']}年务工人数（按地域）", "人")
+    return bar(e["workers"]["by_region"], f"{chart_when(ind)}务工人数（按地域）", "人")
 
 
 # ---------------------------------------------------------------- the topic

@@ -19,6 +19,7 @@ from zhenxing.topics.base import (
     absent_columns,
     as_int,
     bar,
+    chart_when,
     dsum,
     has,
     nonblank,
@@ -530,14 +531,14 @@ def funds_sources(ind: dict):
     if not f or not f.get("projects"):
         return None
     by = {k: v for k, v in ((f.get("approved") or {}).get("by_source") or {}).items() if v}
-    return bar(by, f"{ind['year']}年衔接资金批复金额（按来源）", "万元")
+    return bar(by, f"{chart_when(ind)}衔接资金批复金额（按来源）", "万元")
 
 
 def assets_classes(ind: dict):
     a = ind.get("assets")
     if not a or not a["count"]:
         return None
-    return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, "项目资产原值（按类别）", "万元")
+    return bar({k: v["value"] for k, v in a["by_class"].items() if v["count"]}, f"{chart_when(ind, stock=True)}项目资产原值（按类别）", "万元")
 
 
 # ---------------------------------------------------------------- the topic

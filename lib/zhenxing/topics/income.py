@@ -365,7 +365,7 @@ def income_groups(ind: dict):
             series[label] = vals
     if not series:
         return None
-    return grouped_bar(series, f"{ind['township']}人均纯收入（元）", "元")
+    return grouped_bar(series, f"{y - 1}—{y}年脱贫户和监测对象人均纯收入", "元")
 
 
 # ---------------------------------------------------------------- the topic

@@ -18,6 +18,7 @@ from zhenxing.topics.base import (
     Topic,
     absent_columns,
     as_int,
+    chart_when,
     grouped_bar,
     households,
     hp_by,
@@ -439,7 +440,7 @@ def monitoring_categories(ind: dict):
             series[label] = {k: v["households"] for k, v in m[key]["by_category"].items()}
     if not series:  # no 风险消除日期: the split is unknown, so no chart (the paragraph says why)
         return None
-    return grouped_bar(series, f"{ind['township']}监测对象分类（户）", "户")
+    return grouped_bar(series, f"{chart_when(ind, stock=True)}监测对象风险消除情况（按类别）", "户")
 
 
 # ---------------------------------------------------------------- the topic

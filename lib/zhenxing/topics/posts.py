@@ -14,6 +14,7 @@ from zhenxing.topics.base import (
     Notes,
     Topic,
     bar,
+    chart_when,
     has,
     in_year,
     nonblank,
@@ -191,7 +192,7 @@ def posts_types(ind: dict):
     p = ind.get("posts")
     if not p or p.get("in_post") is None or not p["in_post"].get("by_type"):
         return None
-    return bar(p["in_post"]["by_type"], "公益性岗位在岗人数（按岗位类型）", "人")
+    return bar(p["in_post"]["by_type"], f"{chart_when(ind, stock=True)}公益性岗位在岗人数（按岗位类型）", "人")
 
 
 # ---------------------------------------------------------------- the topic

@@ -17,6 +17,7 @@ from zhenxing.topics.base import (
     age_on,
     as_int,
     bar,
+    chart_when,
     covered_mask,
     dsum,
     households,
@@ -424,11 +425,11 @@ def assistance_types(ind: dict):
     if a:
         by = {k: v["households"] for k, v in a["by_type"].items() if v["households"]}
         if by:
-            return bar(by, f"{ind['year']}年社会救助户数（按类别）", "户")
+            return bar(by, f"{chart_when(ind)}社会救助户数（按类别）", "户")
     sec = ind.get("security") or {}
     by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
           if sec.get(key) is not None}
-    return bar(by, "脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
+    return bar(by, f"{chart_when(ind, stock=True)}脱贫户和监测对象享受低保、特困供养户数", "户") if any(by.values()) else None
 
 
 # ---------------------------------------------------------------- the topic
