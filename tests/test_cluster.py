@@ -250,3 +250,21 @@ def test_returned_files_are_written_whole_and_stamped_and_a_failure_goes_to_fail
     township.publish(out, 2023, f, {}, "")
     assert (out / "failed" / "2023" / "示例县" / "石门乡" / "funds.ipynb").exists()
     assert not (out / "2023" / "示例县" / "石门乡").exists()
+
+
+def test_the_writers_file_travels_with_the_task(tmp_path, tiny_copy, isolated_cluster):
+    """narrative/<Y>/<乡镇>.md sits in the client's dataset folder, which no worker sees: its
+    text still reaches the report the worker renders, exactly as written."""
+    env = {"ZHENXING_CACHE": str(tmp_path / "cache")}
+    town = sorted(contract.prepare(tiny_copy, tmp_path / "cache")["townships"])[0]
+    words = "全年组织镇村干部开展政策宣讲，走村入户讲解帮扶政策。"
+    f = tiny_copy / "narrative" / "2023" / f"{town}.md"
+    f.parent.mkdir(parents=True)
+    f.write_text(f"## 开头\n\n{words}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    p = _run(tiny_copy, out, isolated_cluster["address"], "--township", town, env=env)
+    stdout, stderr = p.communicate(timeout=600)
+    assert p.returncode == 0, stderr[-3000:]
+    [md] = (out / "2023").glob(f"*/{town}/report.md")
+    assert words in md.read_text(encoding="utf-8")
+    assert words in md.with_name("report.html").read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from zhenxing.data import contract, params, paths
 from zhenxing.report import assemble as report
+from zhenxing.report.narrative import file_of as writers_file
 from zhenxing.run.cluster import ClusterError, on_dask, run_package, township_tables
 from zhenxing.run.failure import safe_error
 from zhenxing.run.progress import Progress
@@ -257,8 +258,10 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
 
             def package_of(t):
                 nf = params.notes_file(year, all_towns[t], t)
+                wf = writers_file(dataset, year, t)   # the writer's own words travel with the task
                 return {"run": shared, "tables": township_tables(meta, t),
-                        "notes": nf.read_text(encoding="utf-8") if nf.is_file() else None}
+                        "notes": nf.read_text(encoding="utf-8") if nf.is_file() else None,
+                        "narrative": wf.read_text(encoding="utf-8") if wf.is_file() else None}
 
             def on_result(o):
                 publish(Path(out), year, o, *stamps[o.township])

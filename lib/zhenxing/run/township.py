@@ -379,6 +379,9 @@ def _run_packaged(township: str, county: str, year: int, report_date: str, forma
         ds, view = _materialise(root, run, township, tables)
         work = Path(tempfile.mkdtemp(dir=root / "tasks", prefix="t-"))
         notes = None
+        if package.get("narrative") is not None:   # the writer's file, where the dataset's would be
+            from zhenxing.report import narrative
+            atomic_write(narrative.file_of(ds, year, township), package["narrative"])
         if package.get("notes") is not None:
             notes = work.with_name(work.name + ".notes.md")
             notes.write_text(package["notes"], encoding="utf-8")
