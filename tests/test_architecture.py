@@ -21,7 +21,8 @@ LIB = Path(__file__).resolve().parent.parent / "lib" / "zhenxing"
 LAYERS = ["data", "review", "words", "topics", "report", "run", "cli"]
 BESIDE = {"audit": {"data", "review", "words", "topics", "report"}, "sample": {"data", "review"}}
 MAX_LINES = 900
-CALLS_BESIDE = {("review", "run"), ("review", "report")}   # (beside, layer): the run's 疑点核查
+CALLS_BESIDE = {("review", "run"), ("review", "report"),   # (beside, layer): the run's 疑点核查
+                ("audit", "run")}   # a Dask worker loads the check of the writer's numbers, as cli does
 
 
 def modules() -> dict[str, Path]:

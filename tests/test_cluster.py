@@ -258,9 +258,10 @@ def test_the_writers_file_travels_with_the_task(tmp_path, tiny_copy, isolated_cl
     env = {"ZHENXING_CACHE": str(tmp_path / "cache")}
     town = sorted(contract.prepare(tiny_copy, tmp_path / "cache")["townships"])[0]
     words = "全年组织镇村干部开展政策宣讲，走村入户讲解帮扶政策。"
+    wrong = "全镇累计识别认定防止返贫监测对象99999户99999人。"   # no township of 80 households has so many
     f = tiny_copy / "narrative" / "2023" / f"{town}.md"
     f.parent.mkdir(parents=True)
-    f.write_text(f"## 开头\n\n{words}\n", encoding="utf-8")
+    f.write_text(f"## 开头\n\n{words}\n\n## 防止返贫动态监测\n\n{wrong}\n", encoding="utf-8")
     out = tmp_path / "out"
     p = _run(tiny_copy, out, isolated_cluster["address"], "--township", town, env=env)
     stdout, stderr = p.communicate(timeout=600)
@@ -268,3 +269,6 @@ def test_the_writers_file_travels_with_the_task(tmp_path, tiny_copy, isolated_cl
     [md] = (out / "2023").glob(f"*/{town}/report.md")
     assert words in md.read_text(encoding="utf-8")
     assert words in md.with_name("report.html").read_text(encoding="utf-8")
+    # its numbers were checked on the worker: the contradiction is in 编制说明.md
+    checks = [ln for ln in md.with_name("编制说明.md").read_text(encoding="utf-8").splitlines() if "数字核对" in ln]
+    assert checks and "未核对" not in checks[0] and any("99999户" in ln for ln in checks), checks

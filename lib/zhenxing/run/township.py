@@ -380,6 +380,7 @@ def _run_packaged(township: str, county: str, year: int, report_date: str, forma
         work = Path(tempfile.mkdtemp(dir=root / "tasks", prefix="t-"))
         notes = None
         if package.get("narrative") is not None:   # the writer's file, where the dataset's would be
+            import zhenxing.audit.writers  # noqa: F401 — the check of its numbers, on the worker too
             from zhenxing.report import narrative
             atomic_write(narrative.file_of(ds, year, township), package["narrative"])
         if package.get("notes") is not None:
