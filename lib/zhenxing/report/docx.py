@@ -9,24 +9,141 @@ from pathlib import Path
 from zhenxing.report.tools import pandoc_path, run_tool
 
 DOCX_TEXT_WIDTH_TWIPS = round((210 - 28 - 26) / 25.4 * 1440)
+CELL_PAD_X, CELL_PAD_Y = 100, 80  # twips: report.typst's table inset, 5pt across and 4pt down
+
+
+def _child(parent, tag: str, *, first: bool = False):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    el = parent.find(qn(tag))
+    if el is None:
+        el = OxmlElement(tag)
+        if first:
+            parent.insert(0, el)
+        else:
+            parent.append(el)
+    return el
+
+
+def _before(parent, el, later: tuple[str, ...]) -> None:
+    """Put ``el`` into ``parent`` before the first of the elements ``later`` present (the
+    schema's order: Word refuses a file whose elements are out of order)."""
+    from docx.oxml.ns import qn
+
+    found = [e for e in (parent.find(qn(t)) for t in later) if e is not None]
+    if found:
+        found[0].addprevious(el)
+    else:
+        parent.append(el)
+
+
+def _padding(tblpr) -> None:
+    """Cell padding as the PDF's (Typst's inset 5pt across, 4pt down)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    mar = tblpr.find(qn("w:tblCellMar"))
+    if mar is None:
+        mar = OxmlElement("w:tblCellMar")
+        _before(tblpr, mar, ("w:tblLook", "w:tblCaption", "w:tblDescription"))
+    for edge, twips in (("top", CELL_PAD_Y), ("left", CELL_PAD_X), ("bottom", CELL_PAD_Y),
+                        ("right", CELL_PAD_X)):
+        el = mar.find(qn(f"w:{edge}"))
+        if el is None:
+            el = OxmlElement(f"w:{edge}")
+            mar.append(el)
+        el.set(qn("w:w"), str(twips))
+        el.set(qn("w:type"), "dxa")
+
+
+def _tidy_rows(rows) -> None:
+    """No row split over two pages; the first row a bold, centred header repeated on each
+    page; every row kept with the next, so no row (the total least of all) is left alone
+    on a page: a table that fits on a page moves whole, a longer one breaks where it must."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for i, tr in enumerate(rows):
+        trpr = tr.get_or_add_trPr()
+        if trpr.find(qn("w:cantSplit")) is None:
+            _before(trpr, OxmlElement("w:cantSplit"), ("w:trHeight", "w:tblHeader", "w:jc"))
+        if i < len(rows) - 1:
+            for para in tr.iter(qn("w:p")):
+                para.get_or_add_pPr().keepNext_val = True
+        if not (trpr.find(qn("w:tblHeader")) is not None or i == 0):
+            continue
+        if trpr.find(qn("w:tblHeader")) is None:
+            _before(trpr, OxmlElement("w:tblHeader"), ("w:jc",))
+        for para in tr.iter(qn("w:p")):
+            para.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
+            for run in para.iter(qn("w:r")):
+                run.get_or_add_rPr().get_or_add_b().val = True
+
+
+def _tidy_table(tbl) -> None:
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    tblpr = _child(tbl, "w:tblPr", first=True)
+    width = _child(tblpr, "w:tblW")
+    width.set(qn("w:type"), "pct")
+    width.set(qn("w:w"), "5000")
+    tblpr.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid = tbl.find(qn("w:tblGrid"))
+    if grid is not None:
+        cols = grid.findall(qn("w:gridCol"))
+        total = sum(int(c.get(qn("w:w"), "0") or 0) for c in cols)
+        if total > 0:
+            for c in cols:
+                c.set(qn("w:w"), str(round(int(c.get(qn("w:w"))) * DOCX_TEXT_WIDTH_TWIPS / total)))
+    # python-docx's element classes insert children in schema order
+    if grid is not None and len(grid.findall(qn("w:gridCol"))) >= 6:
+        for run in tbl.iter(qn("w:r")):  # 五号 (10.5 pt) in tables of six columns or more, as in the PDF
+            run.get_or_add_rPr().get_or_add_sz().val = Pt(10.5)
+    _tidy_rows(tbl.findall(qn("w:tr")))
+    _padding(tblpr)
+    # space between the table and what follows it
+    nxt = tbl.getnext()
+    if nxt is not None and nxt.tag == qn("w:p"):
+        spacing = nxt.get_or_add_pPr().get_or_add_spacing()
+        if (spacing.before or 0) < Pt(12):
+            spacing.before = Pt(12)
+
+
+def _tidy_paragraphs(body) -> None:
+    from docx.oxml.ns import qn
+
+    for para in body.findall(qn("w:p")):
+        style = para.pPr.style if para.pPr is not None else None
+        if style == "Compact" and para.pPr.numPr is not None:
+            # a tight list in the body (the county's 工作目标) reads like the body, not
+            # like a table cell (pandoc gives both the style "Compact")
+            para.pPr.style = "ListParagraph"
+        elif style == "Signature":
+            # the 落款 never stands alone on a page: the body's last paragraph goes with it
+            prev = para.getprevious()
+            if prev is not None and prev.tag == qn("w:p"):
+                prev.get_or_add_pPr().keepNext_val = True
 
 
 def tidy_docx(path: Path) -> None:
     """What a reference document cannot say, done on pandoc's DOCX in place.
 
     Every table spans the text width (its columns scaled to it, in the proportions the
-    Lua filter gave), is centred, has a bold, centred header row repeated on each page,
-    and no row split across two pages; a paragraph right after a table gets space above
-    it, so text and charts do not sit flush against the table's last rule.
+    Lua filter gave), is centred, has cell padding, a bold, centred header row repeated
+    on each page, no row split across two pages and every row kept with the next (no
+    row left alone); a paragraph right after a table gets space above it, so text and
+    charts do not sit flush against the table's last rule. A list in the body reads like
+    the body; the body's last paragraph goes with the 落款.
     """
     import zipfile
 
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.opc.oxml import serialize_part_xml
-    from docx.oxml import OxmlElement, parse_xml
+    from docx.oxml import parse_xml
     from docx.oxml.ns import qn
-    from docx.shared import Pt
 
     # Only word/document.xml changes: it is parsed with python-docx's element classes
     # (which keep children in schema order) and the package is rewritten with every other
@@ -37,67 +154,9 @@ def tidy_docx(path: Path) -> None:
         parts = {i.filename: z.read(i) for i in infos}
     root = parse_xml(parts["word/document.xml"])
     body = root.find(qn("w:body"))
-
-    def child(parent, tag: str, *, first: bool = False):
-        el = parent.find(qn(tag))
-        if el is None:
-            el = OxmlElement(tag)
-            if first:
-                parent.insert(0, el)
-            else:
-                parent.append(el)
-        return el
-
     for tbl in body.iter(qn("w:tbl")):
-        tblpr = child(tbl, "w:tblPr", first=True)
-        width = child(tblpr, "w:tblW")
-        width.set(qn("w:type"), "pct")
-        width.set(qn("w:w"), "5000")
-        tblpr.alignment = WD_TABLE_ALIGNMENT.CENTER
-        grid = tbl.find(qn("w:tblGrid"))
-        if grid is not None:
-            cols = grid.findall(qn("w:gridCol"))
-            total = sum(int(c.get(qn("w:w"), "0") or 0) for c in cols)
-            if total > 0:
-                for c in cols:
-                    c.set(qn("w:w"), str(round(int(c.get(qn("w:w"))) * DOCX_TEXT_WIDTH_TWIPS / total)))
-        rows = tbl.findall(qn("w:tr"))
-        wide = grid is not None and len(grid.findall(qn("w:gridCol"))) >= 6
-        # python-docx's element classes insert children in schema order (Word
-        # refuses a file whose elements are out of order)
-        if wide:  # 五号 (10.5 pt) in tables of six columns or more, as in the PDF
-            for run in tbl.iter(qn("w:r")):
-                run.get_or_add_rPr().get_or_add_sz().val = Pt(10.5)
-        for i, tr in enumerate(rows):
-            trpr = tr.get_or_add_trPr()
-            if trpr.find(qn("w:cantSplit")) is None:
-                cant = OxmlElement("w:cantSplit")
-                after = [trpr.find(qn(t)) for t in ("w:trHeight", "w:tblHeader", "w:jc")]
-                after = [e for e in after if e is not None]
-                if after:
-                    after[0].addprevious(cant)
-                else:
-                    trpr.append(cant)
-            header = trpr.find(qn("w:tblHeader")) is not None or i == 0
-            if not header:
-                continue
-            if trpr.find(qn("w:tblHeader")) is None:
-                head = OxmlElement("w:tblHeader")
-                jc = trpr.find(qn("w:jc"))
-                if jc is not None:
-                    jc.addprevious(head)
-                else:
-                    trpr.append(head)
-            for para in tr.iter(qn("w:p")):
-                para.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
-                for run in para.iter(qn("w:r")):
-                    run.get_or_add_rPr().get_or_add_b().val = True
-        # space between the table and what follows it
-        nxt = tbl.getnext()
-        if nxt is not None and nxt.tag == qn("w:p"):
-            spacing = nxt.get_or_add_pPr().get_or_add_spacing()
-            if (spacing.before or 0) < Pt(12):
-                spacing.before = Pt(12)
+        _tidy_table(tbl)
+    _tidy_paragraphs(body)
     parts["word/document.xml"] = serialize_part_xml(root)
     tmp = path.with_name(f".{path.name}.tidy")
     with zipfile.ZipFile(tmp, "w") as out:
@@ -126,7 +185,7 @@ def reference_docx() -> bytes:  # noqa: C901 — one long, linear list of style 
     indent and 1.5 line spacing; title 宋体 bold 22 pt centred; Heading 1 黑体,
     Heading 2 楷体, Heading 3 宋体 bold, all black; tables with thin rules, table
     captions 黑体 bold above and kept with their table, charts with 12 pt above;
-    page numbers "— 1 —" centred in the footer. What a style cannot say (full-width
+    page numbers "— 1 —" at the foot, odd pages right, even pages left (as the PDF). What a style cannot say (full-width
     tables, bold header rows, rows not split) is done by :func:`tidy_docx`.
     """
     from docx import Document
@@ -258,8 +317,11 @@ def reference_docx() -> bytes:  # noqa: C901 — one long, linear list of style 
     # Lua filter names), with room above as in a printed 公文
     para_style("Signature", size=14, indent=0, line=1.5, before=24, after=0,
                align=WD_ALIGN_PARAGRAPH.RIGHT).paragraph_format.right_indent = Pt(28)
-    # the county's numbered lists read like the body: 14 pt, 1.5 lines
-    for name in ("List Paragraph", "List Number", "List Bullet"):
+    # the county's numbered lists read like the body: 14 pt, 1.5 lines (tidy_docx gives a
+    # list in the body "List Paragraph"; pandoc's "Compact" stays the table cells' style)
+    para_style("List Paragraph", size=14, indent=0, line=1.5, before=0, after=0,
+               align=WD_ALIGN_PARAGRAPH.JUSTIFY)
+    for name in ("List Number", "List Bullet"):
         if find_style(name) is not None:
             para_style(name, size=14, line=1.5)
 
@@ -284,6 +346,35 @@ def reference_docx() -> bytes:  # noqa: C901 — one long, linear list of style 
             borders.append(b)
         tblpr.append(borders)
 
+    def page_number(para, align, side: str) -> None:
+        para.text = ""
+        para.alignment = align
+        if side == "right":
+            para.paragraph_format.right_indent = Pt(14)
+        else:
+            para.paragraph_format.left_indent = Pt(14)
+
+        def run(text: str | None = None):
+            r = para.add_run(text or "")
+            fonts(r._r, *_BODY_FONT)
+            r.font.size = Pt(14)
+            return r
+
+        run("— ")
+        for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, None),
+                            ("end", None)):
+            r = run("1" if (kind is None and instr is None) else None)
+            if kind:
+                fld = OxmlElement("w:fldChar")
+                fld.set(qn("w:fldCharType"), kind)
+                r._r.append(fld)
+            elif instr:
+                it = OxmlElement("w:instrText")
+                it.set(qn("xml:space"), "preserve")
+                it.text = instr
+                r._r.append(it)
+        run(" —")
+
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -291,32 +382,13 @@ def reference_docx() -> bytes:  # noqa: C901 — one long, linear list of style 
     section.left_margin, section.right_margin = Mm(28), Mm(26)
     section.footer_distance = Mm(20)
 
-    footer = section.footer
-    footer.is_linked_to_previous = False
-    para = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
-    para.text = ""
-    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-
-    def run(text: str | None = None):
-        r = para.add_run(text or "")
-        fonts(r._r, *_BODY_FONT)
-        r.font.size = Pt(14)
-        return r
-
-    run("— ")
-    for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, None),
-                        ("end", None)):
-        r = run("1" if (kind is None and instr is None) else None)
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            r._r.append(fld)
-        elif instr:
-            it = OxmlElement("w:instrText")
-            it.set(qn("xml:space"), "preserve")
-            it.text = instr
-            r._r.append(it)
-    run(" —")
+    # page numbers "— 1 —" as in the PDF: odd pages at the right, even pages at the left
+    # (one em in from the edge of the text), so a printed, bound copy shows them outside
+    doc.settings.odd_and_even_pages_header_footer = True
+    for footer, align, side in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT, "right"),
+                                (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT, "left")):
+        footer.is_linked_to_previous = False
+        page_number(footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph(), align, side)
 
     buf = io.BytesIO()
     doc.save(buf)
