@@ -277,6 +277,24 @@ def test_figures_against_indicators():
     assert got == {(8, "2户8人", "2户6人")}
 
 
+def test_a_lone_household_or_person_count_of_monitoring_objects_is_checked():
+    # qingshan: 38户128人 in all, 已消除 11户37人, 未消除 27户91人 (边缘易致贫户 11户), 年内新识别 16户
+    ind = _indicators()
+    m = ind["monitoring"]
+    right = [f"全镇累计识别认定防止返贫监测对象{m['total']['households']}户。已消除风险"
+             f"{m['eliminated']['households']}户，风险未消除{m['unresolved']['households']}户。",
+             f"年内新识别监测对象{m['new_in_year']['households']}户，年内消除风险9户。",   # (no such key here)
+             f"风险已消除的户数占全镇监测对象{m['total']['households']}户的28.95%。",
+             f"风险未消除监测对象{m['unresolved']['households']}户{m['unresolved']['persons']}人，其中边缘易致贫户"
+             f"{m['unresolved']['by_category']['边缘易致贫户']['households']}户。",
+             "监测对象中有劳动力的20户。"]          # a part no indicator names: not checked
+    assert audit.compare_indicators(right, ind) == []
+    wrong = [f"全镇累计识别认定防止返贫监测对象{m['total']['households'] + 2}户。",
+             f"已消除风险{m['eliminated']['persons'] - 1}人。"]
+    got = {(f.line, f.expected) for f in audit.compare_indicators(wrong, ind)}
+    assert got == {(1, f"{m['total']['households']}户"), (2, f"{m['eliminated']['persons']}人")}
+
+
 # --- the command ----------------------------------------------------------------------------
 
 def run(capsys, *argv):

@@ -38,6 +38,25 @@ def _monitoring_group(text: str) -> str:
     return "total"
 
 
+_MONITORING_SUBJECT = re.compile(r"(防止返贫)?监测对象(共|共计|合计|累计|总数)?$|"
+                                 r"(风险已消除|已消除风险|风险未消除|未消除风险|消除风险)(的)?$")
+
+
+def _monitoring_count(f: Figure, total_path: str | None) -> str | None:
+    """A lone 户 or 人 count of monitoring objects ("识别认定防止返贫监测对象40户", "已消除风险
+    10户", "其中边缘易致贫户13户"): the key path and which half of the pair ("|households")."""
+    half = "households" if f.unit == "户" else "persons"
+    before = f.before.strip()
+    if total_path and total_path.startswith("monitoring.") and total_path.count(".") == 1:
+        cat = next((c for c in CATEGORIES if before.endswith((c, c[:4], c[:4] + "户"))), None)
+        if cat:
+            return f"{total_path}.by_category.{cat}|{half}"
+    if _MONITORING_SUBJECT.search(before):
+        subject = before.rsplit("占", 1)[-1]    # "…的户数占全镇监测对象38户": the whole, not the part
+        return f"monitoring.{_monitoring_group(subject)}|{half}"
+    return None
+
+
 def name_indicator(f: Figure, total: Figure | None, total_path: str | None) -> str | None:  # noqa: C901 — one branch per phrasing
     """The indicator a figure states, as a key path of indicators.json, or None.
 
@@ -60,6 +79,10 @@ def name_indicator(f: Figure, total: Figure | None, total_path: str | None) -> s
         if re.search(r"(全乡|全镇|共有|辖)\S*(农户|户籍)", before) or re.search(r"^(农户|总户数)", before.strip()):
             return "basic"
         return None
+    if f.kind == "count" and f.unit in ("户", "人"):
+        path = _monitoring_count(f, total_path if "其中" in ctx else None)
+        if path:
+            return path
     if f.kind == "count" and f.unit in ("人", "名", "位", "个"):
         post = next((p for p in POST_TYPES if p in before or after.startswith(p) or p in after), None)
         if post and f.unit in ("人", "名", "位") or (post and f.unit == "个" and post in before):
@@ -167,12 +190,17 @@ def compare_indicators(lines: list[str], ind: dict, verified: list | None = None
                 total, total_path = (f, path) if f.kind == "pair" else (total, total_path)
             if path is None:
                 continue
+            half = None
+            if "|" in path:
+                path, half = path.split("|")
             if path == "basic":
                 v = {"households": _get(ind, "basic.households"), "persons": _get(ind, "basic.persons")}
             elif path.startswith("monitoring.total.by_category."):
                 v = _total_by_category(ind).get(path.rsplit(".", 1)[1])
             else:
                 v = _get(ind, path)
+            if v is not None and half is not None:
+                v = v.get(half) if isinstance(v, dict) else None
             if v is None:
                 continue
             if f.kind == "pair":
