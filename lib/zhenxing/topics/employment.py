@@ -26,13 +26,15 @@ from zhenxing.topics.base import (
     ts,
     year_is,
 )
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import change, count, num, pct, persons, wan
 from zhenxing.words.wording import (
+    fill,
     join_list,
     no_data,
     not_stated,
     place,
+    section_words,
     share_phrase,
     whole_year,
 )
@@ -166,17 +168,24 @@ def flag_stable_work(ind: dict, policy: dict) -> list[dict]:
 
 
 def paragraph_employment(ind: dict) -> str:
+    """务工就业 of the covered households' labour; zero-employment households, when there are
+    any, lead (what is off target first), none is one clause."""
     e = ind.get("employment")
     if not e:
         return no_data(ind, "employment")
     year = ind.get("year")
     w = e.get("workers")
+    sw = section_words(ind, "employment")
+    z = e.get("zero_employment_households")
+    lead = fill(sw.get("lead_zero"), {"all": place(ind), "households": z}) if z and gap_of(ind, "zero_employment") else None
+    s = [lead + "。"] if lead else []
+    who = "" if lead else place(ind)
     if e.get("labor_force") is not None:
-        s = [f"{year}年，{place(ind)}脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}"]
+        s.append(f"{year}年，{who}脱贫户和监测对象家庭共有劳动力{persons(e['labor_force'])}")
         if w is not None:
             s.append(f"，务工就业{persons(w['total'])}")
     else:   # the labour force not stated (not believed): the workers alone
-        s = [f"{year}年，{place(ind)}脱贫户和监测对象家庭务工就业{persons((w or {}).get('total'))}"]
+        s.append(f"{year}年，{who}脱贫户和监测对象家庭务工就业{persons((w or {}).get('total'))}")
     if w is not None:
         if e.get("workers_prev") is not None:
             s.append(f"，较上年{persons(e['workers_prev'])}")
@@ -187,11 +196,10 @@ def paragraph_employment(ind: dict) -> str:
     s.append("。")
     if e.get("wage_income") is not None:
         s.append(f"{whole_year(ind)}务工收入合计{wan(e['wage_income'])}。")
-    z = e.get("zero_employment_households")
-    if z:
+    if z and not lead:
         s.append(f"有劳动力但无人务工的零就业家庭{count(z, '户')}。")
     elif z == 0 and e.get("labor_force"):
-        s.append("有劳动力的家庭均有成员务工，未发现零就业家庭。")
+        s.append(fill(sw.get("zero_met"), {}) + "。")
     s += not_stated(ind, "employment")
     return "".join(s)
 

@@ -31,7 +31,7 @@ from zhenxing.topics.base import (
     ts,
     year_is,
 )
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import (
     count,
     date_cn,
@@ -48,11 +48,14 @@ from zhenxing.words.wording import (
     as_of,
     asof_phrase,
     checkpoint,
+    each_phrase,
     entries,
+    fill,
     join_list,
     no_data,
     not_stated,
     place,
+    section_words,
     target,
     unstated,
     with_note,
@@ -314,7 +317,10 @@ def paragraph_funds(ind: dict) -> str:
     link = linkage_of(f)
     lsrc = [f"{k}{wan(v)}" for k, v in by.items() if v and k in LINKAGE_SOURCES]
     what = "衔接资金项目" if not others else "项目"
-    s = [f"{year}年，{place(ind)}共实施{what}{count(f['projects'], '个')}"]
+    w = section_words(ind, "funds")
+    lead = _lead_spend(ind, f, others, w)
+    s = [lead + "。"] if lead else []
+    s.append(f"{year}年，{'' if lead else place(ind)}共实施{what}{count(f['projects'], '个')}")
     if round_half_up(link, 2) > 0:
         s.append(f"，安排衔接资金{wan(link)}")
         if len(lsrc) > 1:
@@ -333,13 +339,18 @@ def paragraph_funds(ind: dict) -> str:
     if share is not None and ind_amt:
         s.append(f"衔接资金中用于产业发展的{wan(ind_amt)}，占{pct(share)}。")
     notes = not_stated(ind, "funds")
-    if f.get("paid") is not None:
+    met = bool(f.get("progress")) and not gap_of(ind, "spend_progress")   # every checkpoint so far met
+    if lead:
+        pass   # said first
+    elif f.get("paid") is not None:
         if round_half_up(f["paid"], 2) == 0:
             s.append(f"{as_of(ind)}，尚未拨付资金。")
         else:
             s.append(f"{as_of(ind)}，已拨付资金{wan(f['paid'])}")
             if f.get("paid_rate") is not None:
                 s.append(f"，占批复资金的{pct(f['paid_rate'])}" if others else f"，拨付率{pct(f['paid_rate'])}")
+            if met:
+                s.append("，" + fill(w.get("spend_met"), {}))
             s.append("。")
     elif not any(e.get("key") == "paid" for e in entries(ind, "funds")):
         s.append("本年度未提供资金拨付数据，拨付进度不作统计。")
@@ -352,6 +363,19 @@ def paragraph_funds(ind: dict) -> str:
         s.append("，".join(done) + "。")
     s += notes
     return "".join(s)
+
+
+def _lead_spend(ind: dict, f: dict, others: dict, w: dict) -> str | None:
+    """The funds paragraph's lead when spending is behind its schedule: the money paid and
+    its rate, with the judgement (the checkpoints missed are in 存在问题 and the table)."""
+    if not gap_of(ind, "spend_progress") or f.get("paid") is None:
+        return None
+    if round_half_up(f["paid"], 2) == 0:
+        return fill(w.get("lead_unpaid"), {"as_of": as_of(ind), "all": place(ind)})
+    rate = f.get("paid_rate")
+    phrase = None if rate is None else (f"占批复资金的{pct(rate)}" if others else f"拨付率{pct(rate)}")
+    return fill(w.get("lead_spend"), {"as_of": as_of(ind), "all": place(ind), "paid": wan(f["paid"]),
+                                      "rate_phrase": phrase})
 
 
 def paragraph_assets(ind: dict) -> str:
@@ -388,7 +412,12 @@ def paragraph_projects(ind: dict) -> str:
         # Σ over projects: one person helped by two projects counts twice — 人次, never persons
         s.append(f"各项目带动受益脱贫人口和监测对象{count(f['beneficiaries'], '人次')}。")
     sp = f.get("start_progress")
-    if sp:
+    if sp and not gap_of(ind, "start_progress") and all(p.get("started") for p in sp):   # met: one clause
+        rates = list(dict.fromkeys(pct(p["start_rate"]) for p in sp))
+        s.append(fill(section_words(ind, "funds").get("start_met_same" if len(rates) == 1 < len(sp) else "start_met"),
+                      {"names": "、".join(date_cn(p["date"])[5:] for p in sp), "each": each_phrase(sp),
+                       "rates": "、".join(rates) if len(rates) == 1 else "、".join(pct(p["start_rate"]) for p in sp)}) + "。")
+    elif sp:
         items = []
         for p in sp:
             day = date_cn(p["date"])[5:]

@@ -28,7 +28,7 @@ from zhenxing.topics.base import (
     ts,
     year_is,
 )
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import (
     change,
     decimal_of,
@@ -43,10 +43,12 @@ from zhenxing.words.numbers import (
 from zhenxing.words.wording import (
     fill,
     join_list,
+    lead_first,
     no_data,
     not_stated,
     note,
     place,
+    section_words,
     table_note,
     with_note,
     wording,
@@ -251,7 +253,11 @@ def below_text(levels: list[dict], w: dict | None = None, first: str | None = No
     return "，".join([head, *rest])
 
 
-def paragraph_income(ind: dict) -> str:
+def paragraph_income(ind: dict) -> str:  # noqa: C901 — one block per figure, then the order
+    """收入: the covered group's per-capita net income and its growth, composition, the groups
+    below the thresholds and those whose income fell. What is furthest from its standard
+    (:func:`zhenxing.topics.flags.gap`) leads the paragraph in its own words; a standard met
+    is one clause."""
     inc = ind.get("income")
     if not inc:
         return no_data(ind, "income")
@@ -259,9 +265,37 @@ def paragraph_income(ind: dict) -> str:
     pcn, growth = inc.get("per_capita_net") or {}, inc.get("growth") or {}
     if pcn.get("covered") is None:
         return f"{year}年收入数据中没有脱贫户和监测对象的记录，未计算人均纯收入。"
-    s = [f"{year}年，{place(ind)}脱贫户和监测对象人均纯收入{yuan(pcn['covered'])}"]
+    w = section_words(ind, "income")
+    bench, gap_ = inc.get("rural_benchmark_growth"), inc.get("growth_gap")
+    levels = income_levels(inc.get("below") or {})
+    dec = inc.get("declined")
+    # the lead: the flagged figure furthest from its standard, said first in its own words
+    leads = {"below_threshold": (gap_of(ind, "below_threshold"), levels), "declined": (gap_of(ind, "declined"), dec),
+             "growth_below_benchmark": (gap_of(ind, "growth_below_benchmark"), gap_)}
+    rule, (far, _) = max(leads.items(), key=lambda kv: kv[1][0])
+    lead = None
+    if far > 0 and rule == "below_threshold" and levels:
+        nested = "".join(fill(w.get("lead_below_nested"), {"threshold": yuan_target(x["threshold"]), "hp": hp(x)}) or ""
+                         for x in levels[1:])
+        lead = fill(w.get("lead_below"), {"all": place(ind), "threshold": yuan_target(levels[0]["threshold"]),
+                                          "hp": hp(levels[0]), "nested": nested or " "}).rstrip()
+    elif far > 0 and rule == "declined" and dec:
+        lead = fill(w.get("lead_declined"), {"all": place(ind), "hp": hp(dec)})
+    elif far > 0 and rule == "growth_below_benchmark" and bench is not None and gap_ is not None:
+        lead = fill(w.get("lead_benchmark"), {"all": place(ind), "benchmark": pct(bench),
+                                              "gap": num(round_half_up(abs(gap_), 2))})
+    if not lead:
+        rule = None
+    s = [lead + "。"] if lead else []
+    s.append(fill(w.get("overview_after_lead"), {"year": year, "value": yuan(pcn["covered"])}) if lead
+             else f"{year}年，{place(ind)}脱贫户和监测对象人均纯收入{yuan(pcn['covered'])}")
     if growth.get("covered") is not None:
         s.append(f"，较上年{change(growth['covered'])}")
+        if bench is not None and gap_ is not None and rule != "growth_below_benchmark":
+            r = round_half_up(gap_, 2)
+            if r >= 0:   # met: one clause
+                s.append("，" + fill(w.get("benchmark_met" if r > 0 else "benchmark_level"),
+                                    {"benchmark": pct(bench), "gap": num(r)}))
     sub = []
     for g, name in (("exited_poor", "脱贫户"), ("monitored", "监测对象")):
         if pcn.get(g) is not None:
@@ -272,30 +306,29 @@ def paragraph_income(ind: dict) -> str:
     if sub:
         s.append("；其中" + "，".join(sub))
     s.append("。")
-    bench = inc.get("rural_benchmark_growth")
-    gap = inc.get("growth_gap")
-    if bench is not None and gap is not None:
-        r = round_half_up(gap, 2)
-        if r == 0:
-            s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅与之持平。")
-        else:
-            side = "高于" if r > 0 else "低于"
-            s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅{side}全县农村居民"
-                     f"{num(round_half_up(abs(gap), 2))}个百分点。")
+    if bench is not None and gap_ is not None and rule != "growth_below_benchmark" and round_half_up(gap_, 2) < 0:
+        s.append(f"全县农村居民人均可支配收入增长{pct(bench)}，脱贫户和监测对象收入增幅低于全县农村居民"
+                 f"{num(round_half_up(abs(gap_), 2))}个百分点。")
     comp = inc.get("composition") or {}
     parts = []
     for k, v in comp.items():
         if v is None or round_half_up(v, 2) == 0 and decimal_of(v) == 0:
             continue
         parts.append(f"{k}收入占{pct(v)}" if round_half_up(v, 2) != 0 else f"{k}收入占比不足0.01%")
+    rest = []
     if parts:
-        s.append(f"从收入构成看，{join_list(parts)}。")
-    levels = income_levels(inc.get("below") or {})
-    if levels:
-        s.append(below_text(levels, wording(ind)["problems"]["rules"]["below_threshold"],
-                            first="按人均纯收入分组，低于{threshold}的{hp}") + "。")
-    if inc.get("declined") is not None:
-        s.append(f"人均纯收入较上年下降的{hp(inc['declined'])}。")
+        rest.append((gap_of(ind, "transfer_share_high"), f"从收入构成看，{join_list(parts)}。"))
+    if levels and rule != "below_threshold":
+        rest.append((gap_of(ind, "below_threshold"),
+                     below_text(levels, wording(ind)["problems"]["rules"]["below_threshold"],
+                                first="按人均纯收入分组，低于{threshold}的{hp}") + "。"))
+    elif not levels and inc.get("below"):   # no household below any line: one clause
+        top = max(float(k) for k in inc["below"])
+        rest.append((0, fill(w.get("none_below"), {"threshold": yuan_target(top)}) + "。"))
+    if dec is not None and rule != "declined":
+        rest.append((gap_of(ind, "declined"), f"人均纯收入较上年下降的{hp(dec)}。" if dec.get("households")
+                     else "没有人均纯收入较上年下降的脱贫户和监测对象。"))
+    s += lead_first(rest)
     s += not_stated(ind, "income")
     return "".join(s)
 

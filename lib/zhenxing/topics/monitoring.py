@@ -43,11 +43,15 @@ from zhenxing.topics.flags import make_flag
 from zhenxing.words.numbers import MISSING, count, hp, num, pct, persons, wan_cell
 from zhenxing.words.wording import (
     as_of,
+    fill,
     hp_cells,
     join_list,
     no_data,
     not_stated,
     place,
+    policy_of,
+    section_words,
+    sentences,
     table_note,
     unstated,
     whole_year,
@@ -291,8 +295,8 @@ def paragraph_monitoring(ind: dict) -> str:
     span = whole_year(ind)
     if new is not None:
         s.append(f"{span}新识别认定监测对象{with_cats(new)}" if _households(new) else f"{span}未新识别认定监测对象")
-        if ey is not None:
-            s.append(f"，年内消除风险{with_cats(ey)}。" if _households(ey) else "，年内没有监测对象消除风险。")
+        if ey is not None:   # the time phrase once: "年内新识别…，消除风险…"
+            s.append(f"，消除风险{with_cats(ey)}。" if _households(ey) else "，没有监测对象消除风险。")
         else:
             s.append("。")
     elif ey is not None:
@@ -304,15 +308,28 @@ def paragraph_monitoring(ind: dict) -> str:
         else:
             parts = [f"{r['type']}的{hp(r)}，占{pct(r['share'])}" for r in risks]
             s.append(f"风险未消除的监测对象中，主要风险为{'；'.join(parts)}。")
-    idd = m.get("identification_days") or {}
-    if idd.get("counted"):
-        s.append(f"新识别认定的监测对象从发现风险到识别认定用时中位数为{num(idd['median'])}天，"
-                 f"最长{num(idd['max'])}天")
-        if idd.get("over_limit"):
-            s.append(f"，超过规定时限的{count(idd['over_limit'], '户')}")
-        s.append("。")
+    ident = sentence_identification(ind)
+    if ident:
+        s.append(ident + "。")
     s += not_stated(ind, "monitoring")
     return "".join(s)
+
+
+def sentence_identification(ind: dict) -> str | None:
+    """识别认定用时: on time, one clause ("均在15天内完成识别认定"); late, the households over
+    the limit first, then the longest and the median."""
+    idd = (ind.get("monitoring") or {}).get("identification_days") or {}
+    if not idd.get("counted"):
+        return None
+    w = section_words(ind, "monitoring")
+    limit = policy_of(ind).get("identification_days_max")
+    f = {"median": num(idd["median"]), "max": num(idd["max"]),
+         "limit": num(limit) if limit is not None else None}
+    if idd.get("over_limit"):
+        return fill(w.get("identification_missed"), {**f, "over": count(idd["over_limit"], "户")})
+    if idd.get("over_limit") == 0 and limit is not None:
+        return fill(w.get("identification_met"), f)
+    return fill(w.get("identification_plain"), f)
 
 
 def sentence_main_risk_types(ind: dict) -> str:
@@ -330,10 +347,12 @@ def paragraph_villages(ind: dict) -> str:
     v = ind.get("villages")
     if not v:
         return unstated(ind, "villages", "未统计村级组织和村集体经济情况")
-    year = ind.get("year")
-    s = [f"{place(ind)}村级数据涉及行政村{count(v['count'], '个')}"]
+    # the figures themselves, no "村级数据涉及…" or "有…数据的N个村中" (the villages are
+    # counted in the paragraph before; a base short of every village goes to a 注)
+    w = section_words(ind, "villages")
+    clauses = []
     if v.get("poverty_exited") is not None:
-        s.append(f"，其中脱贫村{count(v['poverty_exited'], '个')}")
+        clauses.append(fill(w.get("lead"), {"all": place(ind), "poverty": count(v["poverty_exited"], "个")}))
     staff = []
     if v.get("groups") is not None:
         staff.append(f"村民小组{count(v['groups'], '个')}")
@@ -342,15 +361,17 @@ def paragraph_villages(ind: dict) -> str:
     if v.get("work_team") is not None:
         staff.append(f"驻村工作队员{persons(v['work_team'])}")
     if staff:
-        s.append("；共有" + "、".join(staff))
-    s.append("。")
+        clauses.append(fill(w.get("staff"), {"staff": "、".join(staff)}) if clauses
+                       else f"{place(ind)}共有" + "、".join(staff))
+    s = ["，".join(c for c in clauses if c) + "。"] if clauses else []
     c5, c10, n = v.get("collective_income_5"), v.get("collective_income_10"), v.get("collective_income_counted")
     if c5 is not None and n:
-        s.append(f"{year}年有村集体经济收入数据的{count(n, '个')}村中，收入5万元以上的{count(c5['count'], '个')}，"
-                 f"占{pct(c5['share'])}")
+        parts = [fill(w.get("collective"), {"c5": count(c5["count"], "个"), "s5": pct(c5["share"])})]
         if c10 is not None:
-            s.append(f"；10万元以上的{count(c10['count'], '个')}，占{pct(c10['share'])}")
-        s.append("。")
+            parts.append(fill(w.get("collective_10"), {"c10": count(c10["count"], "个"), "s10": pct(c10["share"])}))
+        s.append(sentences(parts))
+        if n != v.get("count"):
+            s.append("（" + fill(w.get("collective_note"), {"counted": count(n, "个")}) + "。）")
     s += not_stated(ind, "villages")
     return "".join(s)
 

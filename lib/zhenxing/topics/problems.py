@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from zhenxing.topics.flags import SEVERITY, THEMES
+from zhenxing.topics.flags import SEVERITY, THEMES, gap
 from zhenxing.topics.income import below_text, income_levels
 from zhenxing.topics.monitoring import main_risks
 from zhenxing.words.numbers import (
@@ -116,16 +116,23 @@ def theme_of(flag: dict) -> str:
     return flag.get("theme") or TOPIC_THEMES.get(flag.get("topic"), "其他")
 
 
-def themed(flags: list[dict]) -> list[tuple[str, list[dict]]]:
-    """Flags grouped by theme, themes ordered by their most severe flag (then the theme
-    list of ``indicators.THEMES``), flags within a theme by severity."""
+def themed(flags: list[dict], ind: dict | None = None) -> list[tuple[str, list[dict]]]:
+    """Flags grouped by theme. Themes are ordered by their most severe flag, then by how far
+    their figures are from the target (:func:`zhenxing.topics.flags.gap`, the largest of the
+    theme's flags first: what stands out for *this* township leads), then by the theme list
+    of ``THEMES``; flags within a theme likewise (severity, then distance from the target)."""
     rank = {s: i for i, s in enumerate(SEVERITY)}
     order = {t: i for i, t in enumerate(THEMES)}
-    key = lambda f: (rank.get(f.get("severity"), len(rank)), order.get(theme_of(f), len(order)))  # noqa: E731
+    far = {id(f): gap(f, ind) for f in flags or []}
     groups: dict[str, list[dict]] = {}
-    for f in sorted(flags or [], key=key):
+    for f in sorted(flags or [], key=lambda f: (rank.get(f.get("severity"), len(rank)), -far[id(f)])):
         groups.setdefault(theme_of(f), []).append(f)
-    return list(groups.items())
+
+    def key(item):
+        _, fl = item
+        return (min(rank.get(f.get("severity"), len(rank)) for f in fl),
+                -max(far[id(f)] for f in fl), order.get(item[0], len(order)))
+    return sorted(groups.items(), key=key)
 
 
 def problems(flags: list[dict], ind: dict | None = None) -> list[str]:
@@ -135,7 +142,7 @@ def problems(flags: list[dict], ind: dict | None = None) -> list[str]:
     if not flags:
         return [w["none"].rstrip("。") + "。"]
     out = []
-    for i, (theme, fl) in enumerate(themed(flags)[:MAX_PROBLEMS]):
+    for i, (theme, fl) in enumerate(themed(flags, ind)[:MAX_PROBLEMS]):
         rules = list(dict.fromkeys(f.get("rule") for f in fl))
         if len(rules) == 1:
             judgement = (w["rules"].get(rules[0]) or {}).get("judgement")

@@ -34,9 +34,20 @@ from zhenxing.topics.base import (
 )
 from zhenxing.topics.education import NOT_IN_SCHOOL
 from zhenxing.topics.employment import workers_in_year, zero_employment_households
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import flag_of, gap, make_flag
 from zhenxing.words.numbers import MISSING, count, hp, pct, persons, wan, wan_cell
-from zhenxing.words.wording import asof_phrase, no_data, not_stated, place, unstated
+from zhenxing.words.wording import (
+    asof_phrase,
+    fill,
+    no_data,
+    not_stated,
+    place,
+    policy_of,
+    section_words,
+    sentences,
+    target,
+    unstated,
+)
 
 DIBAO, TEKUN = "农村低保", "特困供养"
 
@@ -224,8 +235,9 @@ def paragraph_guarantees(ind: dict) -> str:
     if house is not None and water is not None and not house["households"] and not water["households"]:
         s.append("脱贫户和监测对象住房安全和饮水安全全部有保障，保持动态清零")
     else:
-        for v, what in ((house, "住房安全"), (water, "饮水安全")):
-            if v is None:
+        led = section_lead(ind)[0]
+        for v, what, rule in ((house, "住房安全", "housing_unsafe"), (water, "饮水安全", "water_unsafe")):
+            if v is None or rule == led:
                 continue
             s.append(f"脱贫户和监测对象{what}全部有保障" if not v["households"]
                      else f"脱贫户和监测对象中{what}尚未保障的{hp(v)}，正在逐户落实改造措施")
@@ -307,7 +319,10 @@ def paragraph_security(ind: dict) -> str:
     sec = ind.get("security")
     if not sec:
         return no_data(ind, "security")
-    s = []
+    gap = sec.get("unable_to_work_unsecured")
+    rule, lead = section_lead(ind)
+    s = [lead + "。"] if lead else []
+    lead = rule == "unsecured_no_labour"
     dib, tek = sec.get("dibao"), sec.get("tekun")
     parts = []
     for v, label in ((dib, "农村低保"), (tek, "特困供养")):
@@ -337,8 +352,7 @@ def paragraph_security(ind: dict) -> str:
         s += not_stated(ind, "assistance")
     else:
         s.append(unstated(ind, "assistance", "未统计救助资金发放情况"))
-    gap = sec.get("unable_to_work_unsecured")
-    if gap is not None:
+    if gap is not None and not lead:
         if gap["households"]:
             s.append(f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(gap)}，需逐户评估纳入兜底保障。")
         else:
@@ -347,20 +361,55 @@ def paragraph_security(ind: dict) -> str:
     return "".join(s)
 
 
+LEAD_RULES = ("unsecured_no_labour", "medical_insured_below", "housing_unsafe", "water_unsafe")
+
+
+def section_lead(ind: dict) -> tuple[str | None, str | None]:
+    """(rule, sentence) of what leads the 兜底保障 section: of its gaps (兜底, 基本医疗保险,
+    住房, 饮水) the one furthest from its standard; (None, None) when every one is met."""
+    sec = ind.get("security") or {}
+    raised = [f for f in (flag_of(ind, r) for r in LEAD_RULES) if f]
+    if not sec or not raised:
+        return None, None
+    top = max(raised, key=lambda f: gap(f, ind))   # ties: the order of LEAD_RULES
+    rule, w = top["rule"], section_words(ind, "security")
+    if rule == "unsecured_no_labour" and (sec.get("unable_to_work_unsecured") or {}).get("households"):
+        return rule, fill(w.get("lead_unsecured"), {"hp": hp(sec["unable_to_work_unsecured"])})
+    if rule == "medical_insured_below" and sec.get("medical_insured"):
+        return rule, _medical(ind, sec, w)
+    if rule in ("housing_unsafe", "water_unsafe") and (sec.get(rule) or {}).get("households"):
+        what = "住房安全" if rule == "housing_unsafe" else "饮水安全"
+        return rule, f"脱贫户和监测对象中{what}尚未保障的{hp(sec[rule])}，正在逐户落实改造措施"
+    return None, None
+
+
+def _medical(ind: dict, sec: dict, w: dict) -> str | None:
+    med = sec["medical_insured"]
+    need = policy_of(ind).get("medical_insured_min")
+    f = {"insured": persons(med["insured"]), "rate": pct(sec["medical_insured_rate"]),
+         "target": target(need) if need is not None else None,
+         "uninsured": persons(med["counted"] - med["insured"])}
+    key = "medical_plain" if need is None else \
+        "medical_missed" if float(sec["medical_insured_rate"]) < float(need) else "medical_met"
+    return fill(w.get(key), f)
+
+
 def paragraph_insurance(ind: dict) -> str:
-    """基本医疗保险和基本养老保险参保情况 of covered households' members."""
+    """基本医疗保险和基本养老保险参保情况 of covered households' members: the rate itself (the
+    base it is computed over goes to the section's 注); 99% met is one clause, missed says
+    how many are not insured."""
     sec = ind.get("security")
     if not sec:
         return ""
+    w = section_words(ind, "security")
     s = []
     med, pen = sec.get("medical_insured"), sec.get("pension_insured")
-    if med:
-        s.append(f"脱贫户和监测对象家庭成员中，已登记参保情况的{persons(med['counted'])}，参加基本医疗保险"
-                 f"{persons(med['insured'])}，参保率{pct(sec['medical_insured_rate'])}")
+    if med and section_lead(ind)[0] != "medical_insured_below":   # else said first in the section
+        s.append(_medical(ind, sec, w))
     if pen:
-        s.append(f"{'；' if s else '脱贫户和监测对象家庭成员中，'}16周岁以上非在校生已登记的{persons(pen['counted'])}，"
-                 f"参加基本养老保险{persons(pen['insured'])}，参保率{pct(sec['pension_insured_rate'])}")
-    return ("".join(s) + "。") if s else ""
+        s.append(fill(w.get("pension"), {"insured": persons(pen["insured"]), "rate": pct(sec["pension_insured_rate"]),
+                                         "who": " " if s else "脱贫户和监测对象家庭成员中"}).strip())
+    return sentences(s)
 
 
 def paragraph_relocation(ind: dict) -> str:

@@ -271,6 +271,13 @@ def note(ind: dict, topic: str) -> str | None:
                 parts.append(fill(w["identification_month_only"], {"month_only": idd["excluded_month_only"]}))
         elif idd.get("excluded_month_only"):
             parts.append(fill(w["identification_month_only"], {"month_only": idd["excluded_month_only"]}))
+    elif topic == "security":   # the base of the insured rates, out of the prose (no "已登记…的N人中")
+        sec = ind.get("security") or {}
+        med, pen = sec.get("medical_insured"), sec.get("pension_insured")
+        if med or pen:
+            f = {"medical": f"{med['counted']}人" if med else "未统计",
+                 "pension": f"16周岁以上非在校生{pen['counted']}人" if pen else "未统计"}
+            parts.append(fill(section_words(ind, "security").get("note_insured"), f))
     elif topic == "income":
         comp = [v for v in ((ind.get("income") or {}).get("composition") or {}).values() if v is not None]
         if comp:
@@ -359,3 +366,27 @@ ROUNDING_NOTE = "注：因四舍五入，分项之和与合计略有出入。"
 def hp_cells(o) -> list[int]:
     o = o or {}
     return [int(o.get("households", 0)), int(o.get("persons", 0))]
+
+
+# ---------------------------------------------------------------- what leads a section (issue 23)
+def section_words(ind: dict, topic: str) -> dict:
+    """The wording of a section's lead and met-target clauses (``sections.<topic>``)."""
+    return (wording(ind).get("sections") or {}).get(topic) or {}
+
+
+def policy_of(ind: dict) -> dict:
+    """The policy targets of the township's county and year (the notebooks' own policy)."""
+    from zhenxing.data import params
+    ind = ind or {}
+    try:
+        return params.policy(ind.get("county"), int(ind.get("year") or dt.date.today().year)) or {}
+    except Exception:  # noqa: BLE001 — an unknown county or year: the defaults
+        return params.policy(None, int(ind.get("year") or dt.date.today().year)) or {}
+
+
+def lead_first(parts: list[tuple[float, str | None]]) -> list[str]:
+    """A section's sentences, the one furthest from its target first: the parts with a gap
+    (> 0) in order of their gap, largest first, then the others in their own order."""
+    parts = [(g, t) for g, t in parts if t]
+    short = sorted((p for p in parts if p[0] > 0), key=lambda p: -p[0])
+    return [t for _, t in short] + [t for g, t in parts if g <= 0]
