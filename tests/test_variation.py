@@ -257,3 +257,24 @@ def test_a_time_phrase_once_per_sentence_at_mid_year():
     for sentence in re.split(r"[。]", prose(ind)):
         for phrase in ("年内", "全年", "截至6月底"):
             assert sentence.count(phrase) < 2, sentence
+
+
+def test_the_plan_follows_the_order_of_the_problems(two):
+    """工作打算: monitoring first (the bottom line), then the themes in the order 存在问题 gives
+    them, so a township whose spending lags most plans for it before its income groups."""
+    behind, on_target = two
+    pol = params.policy(behind.get("county"), YEAR)
+    assert problems.problems(behind["flags"], behind)[0].startswith("一是衔接资金")
+    assert problems.plan(behind, pol, behind["flags"])[0].startswith("一是持续抓好防止返贫动态监测和帮扶")
+    assert problems.plan(behind, pol, behind["flags"])[1].startswith("二是加快衔接资金支出和项目建设")
+    assert not problems.plan(on_target, pol, on_target["flags"])[1].startswith("二是加快衔接资金支出和项目建设")
+
+
+def test_education_and_credit_lead_with_their_shortfall(two):
+    behind, _ = two
+    edu, cre = education.paragraph_education(behind), __import__("zhenxing.topics.credit").topics.credit.paragraph_credit(behind)
+    assert edu.startswith("义务教育阶段适龄（6至15周岁）人员中还有登记为非在校生的")
+    assert cre.startswith("截至年底，全乡脱贫人口小额信贷逾期") and cre.count("逾期") == 1
+    met = meeting_every_target(behind)
+    assert education.paragraph_education(met).startswith("脱贫户和监测对象家庭有在校生")
+    assert "无逾期贷款" in __import__("zhenxing.topics.credit").topics.credit.paragraph_credit(met)

@@ -23,9 +23,9 @@ from zhenxing.topics.base import (
     true,
     ts,
 )
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import count, pct, wan, wan_cell
-from zhenxing.words.wording import asof_phrase, no_data, not_stated
+from zhenxing.words.wording import as_of, asof_phrase, fill, no_data, not_stated, place, section_words
 
 
 # ---------------------------------------------------------------- credit
@@ -99,7 +99,13 @@ def paragraph_credit(ind: dict) -> str:
         return no_data(ind, "credit")
     year = ind.get("year")
     n = c["loans_in_year"]
-    s = [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
+    od = c.get("overdue")
+    lead = None
+    if od is not None and od["count"] and gap_of(ind, "overdue_loans"):   # the overdue loans lead
+        lead = fill(section_words(ind, "credit").get("lead_overdue"),
+                    {"as_of": as_of(ind), "all": place(ind), "count": count(od["count"], "笔"), "amount": wan(od["amount"])})
+    s = [lead + "。"] if lead else []
+    s += [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
     base = c.get("coverage_base") or {}
     if c.get("coverage") is not None and base.get("eligible") is not None:
         kinds = "和".join(base.get("eligible_kinds") or ["脱贫户", "边缘易致贫户"])
@@ -111,8 +117,7 @@ def paragraph_credit(ind: dict) -> str:
     if c.get("outstanding") is not None:
         s.append(f"，贷款余额{count(c['outstanding']['count'], '笔')}、{wan(c['outstanding']['amount'])}")
     s.append("。")
-    od = c.get("overdue")
-    if od is not None:
+    if od is not None and not lead:
         s.append(f"逾期贷款{count(od['count'], '笔')}、{wan(od['amount'])}，需逐笔督促还款、防范风险。"
                  if od["count"] else "无逾期贷款。")
     s += not_stated(ind, "credit")

@@ -24,9 +24,18 @@ from zhenxing.topics.base import (
     town_households,
     ts,
 )
-from zhenxing.topics.flags import make_flag
+from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import count, parts_add_up, persons, wan, wan_cell
-from zhenxing.words.wording import ROUNDING_NOTE, join_list, no_data, not_stated, place, unstated
+from zhenxing.words.wording import (
+    ROUNDING_NOTE,
+    fill,
+    join_list,
+    no_data,
+    not_stated,
+    place,
+    section_words,
+    unstated,
+)
 
 SCHOOL_STAGES = ("学前教育", "小学", "初中", "高中", "中职", "高职", "本科及以上")
 NOT_IN_SCHOOL = "非在校生"
@@ -120,9 +129,14 @@ def paragraph_education(ind: dict) -> str:
         s.append(no_data(ind, "education"))
     elif e.get("students_by_stage") is not None:
         by = [persons(n, label=k) for k, n in e["students_by_stage"].items() if n]
-        s.append(f"脱贫户和监测对象家庭有在校生{persons(e['students'])}" + (f"（{join_list(by)}）" if by else "") + "。")
         k = e["compulsory_age_not_in_school"]
-        if k:
+        led = bool(k) and gap_of(ind, "out_of_school") > 0   # the shortfall leads the section
+        if led:
+            s.append(fill(section_words(ind, "education").get("lead_out_of_school"), {"persons": persons(k)}) + "。")
+        s.append(f"脱贫户和监测对象家庭有在校生{persons(e['students'])}" + (f"（{join_list(by)}）" if by else "") + "。")
+        if led:
+            pass
+        elif k:
             s.append(f"义务教育阶段适龄（6至15周岁）人员中登记为非在校生的{persons(k)}，需逐人核实，落实劝返复学或送教上门。")
         else:
             s.append("义务教育阶段适龄（6至15周岁）人员均在校，未发现失学辍学。")

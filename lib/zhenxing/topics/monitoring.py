@@ -366,7 +366,8 @@ def paragraph_villages(ind: dict) -> str:
     s = ["，".join(c for c in clauses if c) + "。"] if clauses else []
     c5, c10, n = v.get("collective_income_5"), v.get("collective_income_10"), v.get("collective_income_counted")
     if c5 is not None and n:
-        parts = [fill(w.get("collective"), {"c5": count(c5["count"], "个"), "s5": pct(c5["share"])})]
+        parts = [fill(w.get("collective_all"), {}) if c5["count"] == n else
+                 fill(w.get("collective"), {"c5": count(c5["count"], "个"), "s5": pct(c5["share"])})]
         if c10 is not None:
             parts.append(fill(w.get("collective_10"), {"c10": count(c10["count"], "个"), "s10": pct(c10["share"])}))
         s.append(sentences(parts))

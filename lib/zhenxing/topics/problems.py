@@ -308,16 +308,21 @@ def _clause(name: str, template: str, fields: dict) -> str | None:
 def plan(ind: dict, policy: dict | None = None, flags: list[dict] | None = None,
          projects: list[str] | None = None) -> list[str]:
     """{Y+1}年工作打算: one item per theme that has a flag or a standing duty (a topic with
-    data: monitoring, income, employment/posts, funds), "一是{title}。{clauses}。", each
+    data: monitoring, income, employment/posts, funds), "一是{title}。{clauses}。" —
+    monitoring first, then the themes in the order of 存在问题, then the standing duties —, each
     forward-looking with its Y+1 target and the local specifics (the village with most
     unresolved households, the unfinished ``projects`` by name)."""
     flags = ind.get("flags", []) if flags is None else flags
     w = wording(ind)["plan"]
-    by_theme = dict(themed(flags))
+    ordered = themed(flags, ind)
+    by_theme = dict(ordered)
     standing = {"监测帮扶": ind.get("monitoring"), "增收": ind.get("income"),
                 "就业": ind.get("employment") or ind.get("posts"), "资金项目": ind.get("funds")}
-    themes = [t for t in THEMES if t in by_theme or standing.get(t)]
-    themes += [t for t in by_theme if t not in themes]
+    # monitoring first (the bottom line), then the themes of 存在问题 in their order (the
+    # furthest from target first), then the standing duties without a problem
+    themes = ["监测帮扶"] if "监测帮扶" in by_theme or standing.get("监测帮扶") else []
+    themes += [t for t, _ in ordered if t not in themes]
+    themes += [t for t in THEMES if standing.get(t) and t not in themes]
     out = []
     for theme in themes:
         tw = w["themes"].get(theme) or w["fallback"]
