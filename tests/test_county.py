@@ -217,10 +217,23 @@ def test_sample_summary_sections_and_formats(sample_county):
     assert heads[:5] == ["一、基本情况", "二、工作开展情况及成效", "三、存在问题", "四、2024年工作计划",
                          "附件1\u3000各乡镇主要指标"]
     assert "全县63个村共有农户11096户35990人" in md
-    assert "县内乡镇均已计入" in md
+    # every township pooled: nothing said about coverage (no tool talk about what was summed)
+    assert "本总结汇总" not in md and "均已计入" not in md and "未计入全县合计" not in md
     # townships named where they stand out (never by a count of flags)
-    assert "零就业家庭石门乡最多，有5户" in md
+    zero = {t: r["zero_employment"] for t, r in ind["by_township"].items() if r.get("zero_employment")}
+    most = max(zero, key=zero.get)
+    assert f"{most}最多，有{zero[most]}户" in md
     assert "问题数" not in md
+    # what the county and its townships did, from the ledgers, leads its sections
+    w = ind["work"]
+    teams = w["teams"]
+    assert f"全县{teams['villages']}个村选派第一书记{teams['first_secretaries']}名、" \
+           f"工作队员{teams['persons'] - teams['first_secretaries']}名" in md
+    own = ind["county_held"]["work"]["activities"]["督导"]
+    assert f"其中县级督导{own['count']}次、发现问题{own['problems']}个" in md
+    mon = md.split("### （一）", 1)[1].split("\n\n", 2)[1]
+    assert mon.startswith("全县全年开展") and f"{w['activities']['排查']['count']}轮" in mon
+    assert "### （九）加强驻村帮扶，抓实问题整改" in md
     # the county's own themed problems: at most five, 一是 …
     probs = md.split("## 三、存在问题", 1)[1].split("## 四、", 1)[0]
     items = re.findall(r"(?m)^([一二三四五六七八九十])是", probs)
@@ -282,9 +295,15 @@ def test_county_plan_states_no_past_date(sample_county):
     goals = re.findall(r"(?m)^\d+\. (.+)$", plan)
     assert len(goals) >= 5
     rd = dt.date.fromisoformat(ind["report_date"])
+    # the end of the plan's year is said once, in the lead-in; a target with other
+    # checkpoints names them itself
+    assert "2024年底前重点完成以下目标" in plan
+    dated = [g for g in goals if re.match(r"\d{4}年\d{1,2}月\d{1,2}日", g)]
+    assert 1 <= len(dated) < len(goals) and len({g.split("，", 1)[0] for g in dated}) == len(dated)
     for g in goals:
-        assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日", g), g   # each with the date by which it is due
-        assert re.search(r"\d", g.split("，", 1)[1]), g            # and a number
+        assert "2024年12月31日" not in g, g
+        if "农村居民人均可支配收入增速" not in g:                 # the one standard said in words
+            assert re.search(r"\d", g), g                          # a number
     for y, rest in re.findall(r"(\d{4})年((?:\d{1,2}月\d{1,2}日、?)+)", plan):
         for m, d_ in re.findall(r"(\d{1,2})月(\d{1,2})日", rest):
             assert dt.date(int(y), int(m), int(d_)) > rd, (y, m, d_)
@@ -299,7 +318,7 @@ def test_missing_township_is_named_and_not_in_totals(sample_county, tmp_path):
     ind = site.write_county(out2, YEAR, COUNTY, meta, ("html",))
     assert ind["missing"] == ["石门乡"] and "石门乡" not in ind["townships"]
     md = (out2 / str(YEAR) / COUNTY / "county.md").read_text(encoding="utf-8")
-    assert "本总结汇总了5个乡镇" in md and "石门乡未能生成报告，未计入" in md
+    assert "注：石门乡数据暂缺，未计入全县合计。" in md and "本总结汇总" not in md
     assert ind["basic"]["households"] == full["basic"]["households"] - towns["石门乡"]["basic"]["households"]
     assert "](%s/report.html)" % quote("石门乡") not in md
     site.write_index(out2)
@@ -414,3 +433,93 @@ def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_p
         assert json.dumps(stored[key], sort_keys=True, default=str) == \
             json.dumps(json.loads(json.dumps(fresh.ind[key], default=str)), sort_keys=True, default=str), key
     notebook._POOLED.clear()
+
+
+# ---------------------------------------------------------------- the county's writer's file (issue 23)
+COUNTY_WRITER = """<!-- 示例县2023年县级总结的写作者文件（测试） -->
+
+## 开头
+
+2023年，示例县县委、县政府坚持把巩固拓展脱贫攻坚成果作为头等大事，县级领导包乡联村，按季度调度推进。
+
+## 防止返贫动态监测
+
+县级建立部门筛查预警周会商机制，对行业部门推送的预警信息逐条交乡镇核实。
+
+## 强化帮扶力量，抓好问题整改
+
+县委组织部每季度对驻村工作队开展一次在岗抽查。
+
+## 亮点
+
+推广“积分超市”激励模式，引导脱贫群众参与村庄清洁。
+
+## 存在问题
+
+部分乡镇帮扶干部业务能力有待提高。
+
+## 工作打算
+
+分批次轮训乡镇和村级业务骨干。
+
+## 落款
+
+示例县乡村振兴局
+2024年1月10日
+"""
+
+
+def test_county_writer_file_in_every_format(sample_county, tmp_path, monkeypatch):
+    """narrative/<Y>/<县>.md is merged at its anchors into the county summary's Markdown,
+    HTML, DOCX (and PDF when pdftotext is here) exactly as written — the section on the
+    teams and rectification too, which the county summary has when the ledgers are given."""
+    import docx
+    out, _, _, meta = sample_county
+    out2 = tmp_path / "out"
+    shutil.copytree(out / str(YEAR), out2 / str(YEAR))
+    (out2 / str(YEAR) / COUNTY / site.COUNTY_STAMP).unlink()   # a first run with the writer's file
+    nar = tmp_path / "narrative"
+    (nar / str(YEAR)).mkdir(parents=True)
+    (nar / str(YEAR) / f"{COUNTY}.md").write_text(COUNTY_WRITER, encoding="utf-8")
+    monkeypatch.setenv("ZHENXING_NARRATIVE", str(nar))
+    formats = ("html", "docx", "pdf") if shutil.which("pdftotext") else ("html", "docx")
+    site.write_county(out2, YEAR, COUNTY, meta, formats)
+    d = out2 / str(YEAR) / COUNTY
+    md = (d / "county.md").read_text(encoding="utf-8")
+    texts = {"county.md": md, "county.html": (d / "county.html").read_text(encoding="utf-8")}
+    doc = docx.Document(str(d / "county.docx"))
+    texts["county.docx"] = "\n".join(p.text for p in doc.paragraphs)
+    if "pdf" in formats:
+        import subprocess
+        pdf = subprocess.run(["pdftotext", "-enc", "UTF-8", str(d / "county.pdf"), "-"], capture_output=True, text=True)
+        texts["county.pdf"] = pdf.stdout
+    squash = lambda s: re.sub(r"\s+", "", s)  # noqa: E731
+    said = ["示例县县委、县政府坚持把巩固拓展脱贫攻坚成果作为头等大事", "县级建立部门筛查预警周会商机制",
+            "县委组织部每季度对驻村工作队开展一次在岗抽查", "推广“积分超市”激励模式",
+            "部分乡镇帮扶干部业务能力有待提高", "分批次轮训乡镇和村级业务骨干", "示例县乡村振兴局"]
+    for name, text in texts.items():
+        for s in said:
+            assert squash(s) in squash(text), (name, s)
+    # at its anchors: the opening first, the section's words after its computed text,
+    # the problem and plan items numbered on
+    body = md.split("## 一、", 1)
+    assert "示例县县委、县政府" in body[0] and "数据统计截止日期" not in body[0]
+    work_sec = md.split("### （九）", 1)[1].split("### （十）", 1)[0]
+    assert work_sec.index("选派第一书记") < work_sec.index("县委组织部每季度")
+    assert "### （十）总结推广典型经验" in md
+    assert re.search(r"(?m)^[一二三四五六七八九十]是部分乡镇帮扶干部业务能力有待提高。?$", md)
+
+
+@pytest.mark.xfail(strict=True, reason="run/site.py county_key does not include the county's writer's file "
+                                       "(narrative.digest): an edit is not rebuilt until something else changes")
+def test_editing_the_county_writer_file_rebuilds_the_summary(sample_county, tmp_path, monkeypatch):
+    out, _, _, meta = sample_county
+    out2 = tmp_path / "out"
+    shutil.copytree(out / str(YEAR), out2 / str(YEAR))   # a current county summary, made without the file
+    nar = tmp_path / "narrative"
+    (nar / str(YEAR)).mkdir(parents=True)
+    (nar / str(YEAR) / f"{COUNTY}.md").write_text(COUNTY_WRITER, encoding="utf-8")
+    monkeypatch.setenv("ZHENXING_NARRATIVE", str(nar))
+    site.write_county(out2, YEAR, COUNTY, meta, ("html", "pdf", "docx"))   # the formats it was made in
+    md = (out2 / str(YEAR) / COUNTY / "county.md").read_text(encoding="utf-8")
+    assert "县级建立部门筛查预警周会商机制" in md

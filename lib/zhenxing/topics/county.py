@@ -19,10 +19,12 @@ from zhenxing.topics.base import (
     prep,
     threshold_key,
 )
+from zhenxing.topics.county_compare import compare_targets, comparison
+from zhenxing.topics.county_work import held_work, overdue_items
 from zhenxing.topics.flags import SEVERITY, THEMES, make_flag
 from zhenxing.topics.funds import assets, funds
 from zhenxing.topics.monitoring import basic, paragraph_basic
-from zhenxing.topics.problems import problems
+from zhenxing.topics.problems import flag_sentence, problems
 from zhenxing.topics.registry import compute, flags
 from zhenxing.words.numbers import (
     count,
@@ -94,11 +96,24 @@ COUNTY_FLAG_RULES = (flag_county_industry_share,)
 def county_flags(ind: dict, policy: dict) -> list[dict]:
     """The county summary's flags: the township rules on the pooled figures, plus the
     county-only rules; sorted like :func:`flags`."""
-    out = flags(ind, policy)
+    out = [_county_overdue(f, ind) for f in flags(ind, policy)]
     for fn in COUNTY_FLAG_RULES:
         out += fn(ind, policy) or []
     rank = {s: i for i, s in enumerate(SEVERITY)}
     return sorted(out, key=lambda f: (rank[f["severity"]], THEMES.index(f["theme"])))
+
+
+def _county_overdue(flag: dict, ind: dict) -> dict:
+    """The overdue rectification flag of the county, its examples named by the township
+    (or 县本级) they belong to; any other flag as it is."""
+    if flag.get("rule") != "rectification_overdue":
+        return flag
+    items = overdue_items(ind)
+    if not items:
+        return flag
+    flag = {**flag, "values": {**(flag.get("values") or {}), "items": items}, "message": None}
+    flag["message"] = flag_sentence(flag, ind)
+    return flag
 
 
 def township_figures(ind: dict) -> dict:
@@ -128,6 +143,7 @@ def township_figures(ind: dict) -> dict:
         "last_checkpoint": prog[-1] if prog else None,
         "in_post": get_path(ind, "posts", "in_post", "total"),
         "annual_cost": get_path(ind, "posts", "annual_cost", "total"),
+        "overdue_items": [x["description"] for x in get_path(ind, "work", "rectification", "overdue_items") or []],
     }
 
 
@@ -230,10 +246,10 @@ def plan_target_figures(ind: dict, policy: dict) -> list[dict]:
                              key=lambda kv: SOURCES.index(kv[0]) if kv[0] in SOURCES else 99):
             add("industry_share", float(t), "%", end, "policy", source_name=src)
     if inc:
+        # the standard in words, never this year's own growth (indicators.md "flags")
         bench = inc.get("rural_benchmark_growth")
-        g = get_path(inc, "growth", "covered")
-        if bench is None and g is not None and g > 0:
-            add("income_growth", round(g, 2), "%", end, "derived", basis=g)
+        if get_path(inc, "growth", "covered") is not None or bench is not None:
+            add("income_growth", None, "%", end, "policy", benchmark=bench)
         floor = _pnext(policy, "income_floor")
         if floor is None and policy.get("income_thresholds"):
             floor = min(float(x) for x in policy["income_thresholds"])
@@ -297,7 +313,7 @@ def county_pooled(tables: dict, townships, year: int, report_date, policy: dict,
     ind.update(level="county", township=name, county=name, townships=list(towns), partial_columns=partial)
     held_f = funds(tables, COUNTY_LEVEL, year, report_date, policy) if has(tables, "projects") else None
     held_a = assets(tables, COUNTY_LEVEL, year, report_date) if has(tables, "assets") else None
-    ind["county_held"] = {"funds": held_f, "assets": held_a}
+    ind["county_held"] = {"funds": held_f, "assets": held_a, "work": held_work(tables, year, report_date)}
     if ind.get("funds") is not None:
         ind["funds"]["industry_assessment"] = industry_assessment(ind["funds"], policy)
     return ind
@@ -322,6 +338,7 @@ def county_by_township(ind: dict, tables: dict | None, townships, year: int, rep
         rows[t] = township_figures(ti)
     ind["by_township"] = rows
     ind["standouts"] = standouts(rows, policy)
+    ind["compare_targets"] = compare_targets(policy)
     ind["flags"] = county_flags(ind, policy)
     ind["plan_targets"] = plan_target_figures(ind, policy)
     return ind
@@ -349,25 +366,31 @@ def county_intro(ind: dict) -> str:
 
 
 def county_coverage(ind: dict, missing: list[str] | None = None) -> str:
-    """Which townships the totals hold, and which are missing (named, never left out
-    silently): "本总结汇总了5个乡镇（…）的数据，石门乡未能生成报告，未计入。" """
+    """A short 注 naming the townships whose figures are not in the county's totals (no
+    complete run): "注：石门乡数据暂缺，未计入全县合计。"; "" when every township is in (the
+    summary then says nothing about coverage)."""
+    if not missing:
+        return ""
+    return fill(_cw(ind)["coverage_missing"], {"missing": join_list(missing)}) + "。"
+
+
+def county_held(ind: dict, what: str) -> str:
+    """The county's own (县本级) part of the pooled projects (``what`` = ``funds``) or
+    assets (``assets``), said after the county's figure: "其中县本级管理的扶贫项目资产2项、
+    原值1280.5万元。"; "" when 县本级 holds none."""
+    held = (ind.get("county_held") or {}).get(what) or {}
     w = _cw(ind)
-    towns = ind.get("townships") or []
-    s = fill(w["coverage"], {"n": len(towns), "towns": f"（{join_list(towns)}）" if towns else ""})
-    if missing:
-        s += "，" + fill(w["coverage_missing"], {"missing": join_list(missing)})
-    else:
-        s += "，" + w["coverage_all"]
-    held = []
-    cf = (ind.get("county_held") or {}).get("funds") or {}
-    ca = (ind.get("county_held") or {}).get("assets") or {}
-    if cf.get("projects"):
-        held.append(f"衔接资金项目{count(cf['projects'], '个')}、批复资金{wan(cf['approved']['total'])}")
-    if ca.get("count"):
-        held.append(f"扶贫项目资产{count(ca['count'], '项')}、原值{wan(ca['value'])}")
-    if held:
-        s += "；" + fill(w["county_held"], {"what": "、".join(held)})
-    return s + "。"
+    if what == "funds" and held.get("projects"):
+        return fill(w["county_held_funds"], {"projects": count(held["projects"], "个"),
+                                             "approved": wan(held["approved"]["total"])}) + "。"
+    if what == "assets" and held.get("count"):
+        return fill(w["county_held_assets"], {"count": count(held["count"], "项"), "value": wan(held["value"])}) + "。"
+    return ""
+
+
+def with_held(paragraph: str, ind: dict, what: str) -> str:
+    """A pooled paragraph (funds or assets) followed by the county's own part of it."""
+    return paragraph + county_held(ind, what) if paragraph else ""
 
 
 def county_partial_note(ind: dict) -> str | None:
@@ -386,36 +409,10 @@ def county_basic(ind: dict) -> str:
     return paragraph_basic(ind, ind.get("basic"))
 
 
-_STANDOUT_TOPICS = {"monitoring": ("identification_median", "identification_max"),
-                    "income": ("below", "per_capita_net"), "employment": ("zero_employment",),
-                    "funds": ("paid_rate", "start_rate")}
-
-
-def standout_fields(key: str, x: dict, ind: dict) -> dict:
-    v = x.get("value")
-    f = {"town": x.get("township")}
-    if key in ("paid_rate", "start_rate"):
-        f["value"], f["target"] = pct(v), target(x["target"]) if x.get("target") is not None else None
-        if x.get("date"):
-            f["date"] = date_cn(x["date"])[5:]
-    elif key == "per_capita_net":
-        f["value"] = yuan(v)
-    elif key == "below":
-        f["value"], f["threshold"] = v, yuan_target(x["threshold"])
-    else:
-        f["value"] = num(round_half_up(v, 1)) if isinstance(v, float) else v
-        f["target"] = num(x["target"]) if x.get("target") is not None else None
-    return f
-
-
 def county_standouts(ind: dict, topic: str) -> str | None:
-    """The sentence naming the townships that stand out on this topic's figures (furthest
-    from a target, most zero-employment households, slowest identification)."""
-    w = _cw(ind)["standouts"]
-    so = ind.get("standouts") or {}
-    parts = [fill(w.get(k), standout_fields(k, so[k], ind)) for k in _STANDOUT_TOPICS.get(topic, ()) if k in so]
-    parts = [p for p in parts if p]
-    return sentences(parts) or None
+    """The paragraph comparing the townships on this topic's figures, in words chosen by
+    what they show (:func:`zhenxing.topics.county_compare.comparison`)."""
+    return comparison(ind, topic)
 
 
 def county_industry(ind: dict) -> str | None:
@@ -465,15 +462,22 @@ def plan_targets(ind: dict) -> tuple[list[str], str | None]:
     for t in ind.get("plan_targets") or []:
         groups.setdefault(t["key"], []).append(t)
     lines, from_policy = [], []
+    year_end = dt.date(year + 1, 12, 31).isoformat()
 
     def when(dues: list[str]) -> str:
+        """The checkpoints of one target ("2024年3月31日、6月30日前，"); none for a target due
+        at the end of Y+1 (the plan's lead-in states that date once for them all)."""
         ds = sorted(set(dues))
+        if ds == [year_end]:
+            return ""
         first = date_cn(ds[0])
         rest = [date_cn(d)[5:] for d in ds[1:]]
-        return "、".join([first, *rest]) + "前"
+        return "、".join([first, *rest]) + "前，"
 
     def val(t):
         u = t["unit"]
+        if t["value"] is None:
+            return None
         if u == "%":
             return pct(t["value"]) if t["key"] == "income_growth" else target(t["value"])
         if u == "元":
@@ -484,17 +488,19 @@ def plan_targets(ind: dict) -> tuple[list[str], str | None]:
 
     for key, ts in groups.items():
         tpl = w["targets"].get(key)
+        if key == "income_growth" and ts[0].get("benchmark") is not None:
+            tpl = w["targets"].get("income_growth_benchmark") or tpl
         if not tpl:
             continue
         b = ts[0].get("basis")
-        f = {"value": val(ts[0]), "values": "、".join(val(t) for t in ts), "each": each_phrase(ts),
+        f = {"value": val(ts[0]), "values": "、".join(v for v in map(val, ts) if v) or None, "each": each_phrase(ts),
              "year": year, "sources": "、".join(t.get("source_name", "") for t in ts)}
         if b is not None:
             f["basis"] = (pct(b) if ts[0]["unit"] == "%" else persons(b) if ts[0]["unit"] == "人" else b)
         body = fill(tpl, f)
         if not body:
             continue
-        lines.append(fill(w["item"], {"n": len(lines) + 1, "text": f"{when([t['due'] for t in ts])}，{body}。"}))
+        lines.append(fill(w["item"], {"n": len(lines) + 1, "text": f"{when([t['due'] for t in ts])}{body}。"}))
         if all(t.get("source") == "policy" for t in ts):
             from_policy.append(len(lines))
     note = None

@@ -19,7 +19,7 @@ from zhenxing.topics.flags import SEVERITY, THEMES
 from zhenxing.topics.problems import flag_sentence
 
 # the modules that serve every topic (and the county summary, which reads this one)
-SHARED = {"base", "flags", "problems", "registry", "county", "plausibility"}
+SHARED = {"base", "flags", "problems", "registry", "county", "county_work", "county_compare", "plausibility"}
 
 
 def topic_modules() -> list:
