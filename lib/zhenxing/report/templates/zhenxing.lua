@@ -110,9 +110,12 @@ end
 -- six Chinese characters, a header of up to five); the room left is shared in
 -- proportion to what each column would need to sit on one line (long text capped, so a
 -- project name wraps). When the unbreakable pieces do not fit at 12pt, the table is set
--- at 10.5pt, then 9pt: a smaller face rather than a broken id. Returns the font size.
+-- at 10.5pt, then 9pt: a smaller face rather than a broken id. A longer header then
+-- wraps only between its words and its unit ("村集体经济收入 / （万元）", never
+-- "村集体经济收 / 入") in every column where the table has room to spare for it.
+-- Returns the font size.
 local SIZES = { { 12, 73 }, { 10.5, 84 }, { 9, 98 } } -- pt, text width in half-em units
-local SHORT_CELL, SHORT_HEAD = 12, 10
+local SHORT_CELL, SHORT_HEAD, HEAD_PIECE = 12, 10, 17
 local PADDING = 3 -- a cell's inset, both sides, in half-em units
 
 local function unbreakable(s, is_head)
@@ -130,15 +133,64 @@ local function unbreakable(s, is_head)
   return m, false
 end
 
--- Typst: a short cell never wraps (zx-nowrap of report.typst: a box of its own width).
-local function box_cell(cell)
+-- A header's pieces kept whole when there is room: the words before its unit and the
+-- unit ("年度补贴（万元）" → "年度补贴", "（万元）"), each of up to about eight characters;
+-- nil when a piece is longer (then it wraps where it must).
+local function head_pieces(s)
+  local pre, unit = s:match('^(.-)(（[^（）]*）)$')
+  local pieces = (pre and pre ~= '') and { pre, unit } or { s }
+  local m = 0
+  for _, piece in ipairs(pieces) do
+    if piece:match('%s') or text_width(piece) > HEAD_PIECE then
+      return nil
+    end
+    m = math.max(m, text_width(piece))
+  end
+  return pieces, m
+end
+
+-- Typst: a short cell never wraps (zx-nowrap of report.typst: a box of its own width);
+-- a header given its pieces wraps only between them.
+local function box_cell(cell, pieces)
   if not is_typst() then
     return
   end
-  local out = pandoc.Inlines { pandoc.RawInline('typst', '#zx-nowrap[') }
-  out:extend(pandoc.utils.blocks_to_inlines(cell.contents))
-  out:insert(pandoc.RawInline('typst', ']'))
+  local out = pandoc.Inlines {}
+  if pieces then
+    for _, piece in ipairs(pieces) do
+      out:insert(pandoc.RawInline('typst', '#zx-nowrap['))
+      out:insert(pandoc.Str(piece))
+      out:insert(pandoc.RawInline('typst', ']'))
+    end
+  else
+    out:insert(pandoc.RawInline('typst', '#zx-nowrap['))
+    out:extend(pandoc.utils.blocks_to_inlines(cell.contents))
+    out:insert(pandoc.RawInline('typst', ']'))
+  end
   cell.contents = { pandoc.Plain(out) }
+end
+
+-- Columns whose header is kept in pieces: the cheapest first, each only in room no
+-- other column needs (every column keeps the width it would have without it).
+local function keep_heads(heads, min, nat, avail)
+  local room = avail
+  for i = 1, #min do
+    room = room - math.max(min[i], nat[i])
+  end
+  local order = {}
+  for i, h in pairs(heads) do
+    table.insert(order, { i = i, cost = math.max(h.width - math.max(min[i], nat[i]), 0) })
+  end
+  table.sort(order, function(x, y) return x.cost < y.cost or (x.cost == y.cost and x.i < y.i) end)
+  for _, o in ipairs(order) do
+    if o.cost <= room then
+      room = room - o.cost
+      min[o.i] = math.max(min[o.i], heads[o.i].width)
+      for _, cell in ipairs(heads[o.i].cells) do
+        box_cell(cell, heads[o.i].pieces)
+      end
+    end
+  end
 end
 
 local function proportional_widths(tbl)
@@ -146,7 +198,7 @@ local function proportional_widths(tbl)
   if n == 0 then
     return tbl, 12
   end
-  local min, nat = {}, {}
+  local min, nat, heads = {}, {}, {}
   for i = 1, n do
     min[i], nat[i] = 2, 2
   end
@@ -159,6 +211,13 @@ local function proportional_widths(tbl)
           local m, whole = unbreakable(s, is_head)
           if whole and w > 0 then
             box_cell(cell)
+          elseif is_head then
+            local pieces, pm = head_pieces(s)
+            if pieces then
+              heads[i] = heads[i] or { cells = {}, pieces = pieces, width = 0 }
+              table.insert(heads[i].cells, cell)
+              heads[i].width = math.max(heads[i].width, pm)
+            end
           end
           min[i] = math.max(min[i], m)
           nat[i] = math.max(nat[i], math.min(is_head and math.min(w, 10) or w, 40), m)
@@ -180,6 +239,12 @@ local function proportional_widths(tbl)
       size, avail = s[1], s[2] - PADDING * n
       break
     end
+  end
+  keep_heads(heads, min, nat, avail)
+  need = 0
+  for i = 1, n do
+    need = need + min[i]
+    nat[i] = math.max(nat[i], min[i])
   end
   local extra, want = math.max(avail - need, 0), 0
   for i = 1, n do
