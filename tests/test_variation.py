@@ -278,3 +278,17 @@ def test_education_and_credit_lead_with_their_shortfall(two):
     met = meeting_every_target(behind)
     assert education.paragraph_education(met).startswith("脱贫户和监测对象家庭有在校生")
     assert "无逾期贷款" in __import__("zhenxing.topics.credit").topics.credit.paragraph_credit(met)
+
+
+def test_the_plan_does_not_restate_the_counts_of_the_problems(two):
+    """Checklist 15: a count 存在问题 states (未参保30人, 零就业家庭5户, 逾期2笔 …) is not
+    said a third time in 工作打算; the plan says what is to be done and by when."""
+    behind, _ = two
+    pol = params.policy(behind.get("county"), YEAR)
+    plan = "".join(problems.plan(behind, pol, behind["flags"]))
+    sec, emp, cre = behind["security"], behind["employment"], behind["credit"]
+    uninsured = sec["medical_insured"]["counted"] - sec["medical_insured"]["insured"]
+    for said in (f"{uninsured}人", f"{emp['zero_employment_households']}户零就业", f"{cre['overdue']['count']}笔",
+                 f"{behind['education']['compulsory_age_not_in_school']}名"):
+        assert said not in plan, said
+    assert "对未参加基本医疗保险的家庭成员逐人动员参保" in plan and "对零就业家庭逐户摸排就业意愿" in plan

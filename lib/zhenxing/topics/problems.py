@@ -291,6 +291,8 @@ _CLAUSE_NEEDS = {
     "identify": ("identify",), "identify_late": ("identify_late",), "eliminate": ("eliminate",),
     "growth_target": ("growth_target",), "growth_standard": ("growth_standard",), "standing": ("standing",),
     "rest_of_year": ("rest_of_year",), "spend": ("spend",), "start": ("start",),
+    # clauses that name what to act on without restating its count (存在问题 states it)
+    "unresolved": ("unresolved",), "below": ("hp",), "declined": ("declined",), "zero": ("zero",),
 }
 
 
