@@ -292,3 +292,15 @@ def test_the_plan_does_not_restate_the_counts_of_the_problems(two):
                  f"{behind['education']['compulsory_age_not_in_school']}名"):
         assert said not in plan, said
     assert "对未参加基本医疗保险的家庭成员逐人动员参保" in plan and "对零就业家庭逐户摸排就业意愿" in plan
+
+
+def test_without_ledgers_the_section_does_not_open_with_pairing_alone():
+    """河口镇 keeps no ledger: 结对帮扶 (a met figure, one clause) closes the monitoring
+    paragraph instead of standing alone as the section's opening."""
+    ind = township_ind("河口镇")
+    assert work.lead_monitoring(ind) == ""
+    text = monitoring.paragraph_monitoring(ind)
+    assert text.startswith("截至年底") and text.count("结对帮扶责任人") == 1
+    with_ledger = township_ind(TOWN)
+    assert "结对帮扶责任人" in work.lead_monitoring(with_ledger)
+    assert "结对帮扶责任人" not in monitoring.paragraph_monitoring(with_ledger)

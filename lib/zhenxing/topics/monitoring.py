@@ -9,6 +9,7 @@ import statistics
 
 import pandas as pd
 
+from zhenxing.topics import work
 from zhenxing.topics.base import (
     BLANK,
     CATEGORIES,
@@ -311,6 +312,8 @@ def paragraph_monitoring(ind: dict) -> str:
     ident = sentence_identification(ind)
     if ident:
         s.append(ident + "。")
+    if not work.lead_monitoring(ind) and work.paired_clause(ind):   # said here when no ledger opens the section
+        s.append(work.paired_clause(ind) + "。")
     s += not_stated(ind, "monitoring")
     return "".join(s)
 

@@ -195,10 +195,18 @@ def lead_monitoring(ind: dict) -> str:
     sup = acts.get("督导")
     if sup and sup.get("problems"):
         parts.append(fill(w["supervision"], {"count": num(sup["count"]), "problems": num(sup["problems"])}))
+    if not parts:   # no ledger: 结对帮扶 alone is no opening; it closes the monitoring paragraph
+        return ""
+    return sentences([*parts, paired_clause(ind)])
+
+
+def paired_clause(ind: dict) -> str | None:
+    """结对帮扶: all covered households paired is one clause, else the share paired."""
     paired = (ind.get("monitoring") or {}).get("paired_share")
-    if paired is not None:
-        parts.append(w["paired_all"] if paired >= 100 else fill(w["paired"], {"share": pct(paired)}))
-    return sentences(parts) if parts else ""
+    if paired is None:
+        return None
+    w = _w(ind)
+    return w["paired_all"] if paired >= 100 else fill(w["paired"], {"share": pct(paired)})
 
 
 def lead_employment(ind: dict) -> str:
