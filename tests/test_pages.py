@@ -248,6 +248,48 @@ def test_no_tool_talk_and_the_signature_closes_the_body(sample_site, fixture_sit
         assert annex == -1 or annex > sig, f"{_name(doc)}.{fmt}: an 附件 before the 落款"
 
 
+def chart_sections(md: str, text: str) -> list[tuple[str, str | None, str | None]]:
+    """For every chart of the Markdown: (its caption, the section it belongs to, the section
+    the printed text shows it in). Headings and captions are each found in reading order."""
+    flat = _flat(text)
+    headings, charts, current = [], [], None
+    for block in md.split("\n\n"):
+        block = block.strip()
+        head = re.match(r"^#{2,4} (.+)$", block)
+        if head:
+            current = re.sub(r"\s+", "", head.group(1))
+            headings.append(current)
+        chart = re.search(r"!\[(图\d+)[\s　]+([^\]]+)\]", block)
+        if chart:
+            charts.append(((chart.group(1) + chart.group(2)).replace(" ", ""), current))
+
+    def places(items: list[str]) -> list[int]:
+        out, pos = [], 0
+        for item in items:
+            at = flat.find(item, pos)
+            out.append(at)
+            pos = at + len(item) if at >= 0 else pos
+        return out
+
+    heads_at = [(at, h) for at, h in zip(places(headings), headings) if at >= 0]
+    found = []
+    for at, (caption, own) in zip(places([c for c, _ in charts]), charts):
+        before = [h for h_at, h in heads_at if 0 <= h_at < at]
+        found.append((caption, own, before[-1] if at >= 0 and before else None))
+    return found
+
+
+def test_each_chart_stays_in_its_section(sample_site):
+    """With --charts, a chart is printed in the section whose paragraph states its figures
+    (the issue saw 图6 of section 五 at the top of a page inside section 六)."""
+    checked = 0
+    for pdf in _documents(sample_site, ".pdf"):
+        for caption, own, printed in chart_sections(pdf.with_suffix(".md").read_text(encoding="utf-8"), pdf_text(pdf)):
+            assert printed == own, f"{_name(pdf)}: {caption} printed in {printed}, belongs to {own}"
+            checked += 1
+    assert checked >= 7
+
+
 # ------------------------------------------------------------------ DOCX, XML
 def _docx_parts(path: Path) -> dict[str, str]:
     with zipfile.ZipFile(path) as z:
@@ -516,3 +558,12 @@ def test_the_checks_catch_a_broken_layout(tmp_path):
     assert rules > 0 and any("截" in c or "至" in c for c in crossing), crossing
     faults = " ".join(page_faults(pdf))
     assert "last row alone" in faults and "'附件1" in faults and "empty" in faults, faults
+
+
+def test_the_chart_check_catches_a_chart_in_a_foreign_section():
+    md = ("## 五、存在问题\n\n一是资金拨付偏慢。\n\n::: {.chart}\n![图6　2023年各乡镇衔接资金拨付率](c.svg){alt=\"x\"}\n:::\n\n"
+          "## 六、工作打算\n\n一是加快拨付。\n")
+    floated = "五、存在问题\n一是资金拨付偏慢。\n— 7 —\f六、工作打算\n图6　2023年各乡镇衔接资金拨付率\n一是加快拨付。\n"
+    kept = "五、存在问题\n一是资金拨付偏慢。\n图6　2023年各乡镇衔接资金拨付率\n— 7 —\f六、工作打算\n一是加快拨付。\n"
+    assert chart_sections(md, floated) == [("图62023年各乡镇衔接资金拨付率", "五、存在问题", "六、工作打算")]
+    assert chart_sections(md, kept) == [("图62023年各乡镇衔接资金拨付率", "五、存在问题", "五、存在问题")]
