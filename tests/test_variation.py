@@ -304,3 +304,14 @@ def test_without_ledgers_the_section_does_not_open_with_pairing_alone():
     with_ledger = township_ind(TOWN)
     assert "结对帮扶责任人" in work.lead_monitoring(with_ledger)
     assert "结对帮扶责任人" not in monitoring.paragraph_monitoring(with_ledger)
+
+
+def test_table_rows_and_notes_say_what_they_count_not_where_from(two):
+    """Checklist 12 and 14: no row label naming its source table ("低保（农户信息）"), no
+    "未提供…" in the note under the spending table (the method is said, once)."""
+    behind, _ = two
+    labels = list(security.security_table(behind)["类别"])
+    assert not [x for x in labels if "（" in x and "信息）" in x], labels
+    assert "脱贫户和监测对象中的低保户" in labels
+    note = funds.funds_progress(behind).attrs.get("note") or ""
+    assert "未提供" not in note and "累计拨付率按全年批复资金计算" in note

@@ -63,7 +63,7 @@ from zhenxing.words.wording import (
 )
 
 BASIS_NOTE = {"issued": "累计拨付率按截至各时间节点已下达的资金计算",
-              "approved": "未提供资金下达日期，累计拨付率按全年批复资金计算"}
+              "approved": "累计拨付率按全年批复资金计算"}   # the method, not "未提供…" (checklist 14)
 
 
 # ---------------------------------------------------------------- funds

@@ -453,7 +453,8 @@ def security_table(ind: dict) -> pd.DataFrame:
     category (optional table) — one row each, figures not given left out."""
     rows = []
     sec = ind.get("security") or {}
-    for label, key in (("农村低保（农户信息）", "dibao"), ("特困供养（农户信息）", "tekun")):
+    # rows named by what they count, never by the table they come from ("低保（农户信息）")
+    for label, key in (("脱贫户和监测对象中的低保户", "dibao"), ("脱贫户和监测对象中的特困供养户", "tekun")):
         v = sec.get(key)
         if v is not None:
             rows.append([label, int(v["households"]), int(v["persons"]), MISSING])
