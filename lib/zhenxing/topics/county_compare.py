@@ -13,8 +13,8 @@ nothing to add) gets no sentence.
 from __future__ import annotations
 
 from zhenxing.topics.base import threshold_key
-from zhenxing.words.numbers import date_cn, num, pct, round_half_up, yuan
-from zhenxing.words.wording import fill, sentences, target, wording, yuan_target
+from zhenxing.words.numbers import num, pct, round_half_up, yuan
+from zhenxing.words.wording import checkpoint, fill, sentences, target, wording, yuan_target
 
 
 def compare_targets(policy: dict) -> dict:
@@ -130,7 +130,7 @@ def funds(ind: dict) -> str | None:
         if below:
             lo = min(below, key=lambda t: (below[t], t))
             hi = max(rates, key=lambda t: (rates[t], t))
-            f = {"date": date_cn(next(iter(dates)))[5:], "target": target(tgt), "n": num(len(below)),
+            f = {"date": checkpoint(next(iter(dates)), ind, quarters=False), "target": target(tgt), "n": num(len(below)),
                  "town": lo, "value": pct(below[lo]), "high_town": hi, "high": pct(rates[hi]),
                  "towns": "、".join(below)}
             key = "paid_one_below" if len(below) == 1 else "paid_all_below" if len(below) == len(rates) \
