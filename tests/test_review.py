@@ -261,6 +261,20 @@ def test_two_posts_at_once_ending_the_day_the_next_begins_is_fine():
     assert keys(township(h, m, posts=p), "two_posts_at_once") == ["BAD"]
 
 
+def test_a_post_overlapping_an_earlier_long_one_is_found_after_a_short_one_ended():
+    """The latest end of all the person's earlier posts counts, not only the last one's:
+    a long post from 2021 still held when a short 2022 post has ended and a third begins.
+    People are kept apart (another person's long post says nothing of this one's)."""
+    h = [hh("BAD"), hh("OK")]
+    m = [person("BAD", "1980-01-01", pid="a"), person("OK", "1980-01-01", pid="b")]
+    p = [post("a", "2021-01-01", "2023-12-01"), post("a", "2022-01-01", "2022-03-01", type_="乡村保洁员"),
+         post("a", "2023-06-01", type_="护林员"),
+         post("b", "2022-01-01", "2022-03-01"), post("b", "2023-06-01", type_="护林员")]
+    res = review.township_findings(township(h, m, posts=p), "甲镇", Y, D, POLICY)
+    found = [f for f in res.findings if f.rule == "two_posts_at_once"]
+    assert [(f.key, f.value[:8]) for f in found] == [("BAD", "乡村保洁员，聘用"), ("BAD", "护林员，聘用20")]
+
+
 # ---------------------------------------------------------------------------- the whole
 
 def clean_township():

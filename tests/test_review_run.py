@@ -128,3 +128,33 @@ def test_the_index_links_every_review_workbook(ran):
     for o in outcomes:
         href = f"{quote(str(YEAR))}/{quote(o.county)}/{quote(o.township)}/{quote(review.FILE_NAME)}"
         assert href in html, o.township
+
+
+def test_the_review_gets_the_tables_the_notebooks_computed_on_unchanged(ran, tmp_path):
+    """`zhenxing run` hands the review the township's tables its notebooks loaded
+    (notebook.township_tables) instead of reading them again: they must be the very
+    tables the notebooks computed on, and computing every indicator on them must leave
+    them as read; the review on them is the review on a fresh read."""
+    import pandas as pd
+
+    from zhenxing.data import contract
+    from zhenxing.report import notebook
+    ds, _, outcomes, _ = ran
+    o = outcomes[0]
+    ctx = notebook.context(str(ds), o.township, YEAR)       # loads and computes every indicator
+    handed = notebook.township_tables(str(ds), o.township)
+    fresh = contract.load_township(ds, o.township)
+    assert set(handed) == set(fresh)
+    for name, df in fresh.items():
+        pd.testing.assert_frame_equal(handed[name], df, check_exact=True)
+        assert handed[name].attrs == df.attrs, name
+        assert handed[name] is not ctx.tables[name]                   # a notebook's own copy
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    beside.write_beside(a, ds, o.township, o.county, YEAR, "", tables=handed)
+    beside.write_beside(b, ds, o.township, o.county, YEAR, "")
+    assert (a / beside.COUNTS_FILE).read_text(encoding="utf-8") == (b / beside.COUNTS_FILE).read_text(encoding="utf-8")
+    rows = [[[c.value for c in r] for ws in load_workbook(f / review.FILE_NAME).worksheets for r in ws.iter_rows()]
+            for f in (a, b)]
+    assert rows[0] == rows[1]

@@ -327,10 +327,27 @@ def _computed(ds: str, dataset_hash: str, township: str, year: int, d: dt.date, 
     """Tables and indicators of one township, computed once per (dataset version, township,
     year, date, policy): the five notebooks of a township on a warm kernel share them.
     Keyed by content, so a cached result is the one a fresh kernel would compute."""
-    t = contract.load_township(Path(ds), township)
+    t = _loaded(ds, dataset_hash, township)
     ind = registry.compute(t, township, year, d, json.loads(policy_json))
     ind["basic"] = monitoring.basic(t, township, d)
     return t, ind
+
+
+@functools.lru_cache(maxsize=2)
+def _loaded(ds: str, dataset_hash: str, township: str) -> dict:
+    """One township's validated tables, read once per (dataset version, township) in this
+    process: its notebooks compute on them and the data review beside its reports checks
+    them (``township_tables``). Nobody changes them in place (each notebook's context
+    holds copies; tests/test_review_run.py checks that computing leaves them as read)."""
+    return contract.load_township(Path(ds), township)
+
+
+def township_tables(dataset, township: str) -> dict:
+    """The tables of ``township`` as this process's notebooks loaded them (read from the
+    cache if they have not): what ``zhenxing run`` hands the data review, instead of
+    reading the township again. Not to be changed in place."""
+    ds = str(dataset)
+    return _loaded(ds, contract.prepare(Path(ds))["hash"], township)
 
 
 # --- the committed notebooks: clean, and refresh their stored outputs ---------------

@@ -44,13 +44,15 @@ def counts(res) -> dict:
             "gated": [{k: e.get(k) for k in ("topic", "key", "reason")} for e in res.gated]}
 
 
-def write_beside(folder, dataset, township: str, county: str, year: int, report_date):
+def write_beside(folder, dataset, township: str, county: str, year: int, report_date, tables: dict | None = None):
     """Review one township of a run and write ``疑点核查.xlsx`` and ``review.json`` into
-    ``folder`` (the township's build folder, published with its reports). Returns the
-    ``Result``."""
+    ``folder`` (the township's build folder, published with its reports). ``tables``: the
+    township's tables as ``contract.load_township`` gives them, when the caller has them
+    already (read from the cache otherwise). Returns the ``Result``."""
     from zhenxing.data import contract, params
     folder = Path(folder)
-    tables = contract.load_township(Path(dataset), township)
+    if tables is None:
+        tables = contract.load_township(Path(dataset), township)
     res = township_findings(tables, township, int(year), report_date, params.policy(county, int(year)),
                             rules=load_rules(county))
     res.county = county

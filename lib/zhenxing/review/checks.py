@@ -81,7 +81,8 @@ class Context:
 
 def age_on(birth: pd.Series, when: pd.Timestamp) -> pd.Series:
     """Full years of age on a date (Int64; <NA> where the birth date is blank)."""
-    b = pd.to_datetime(birth)
+    # (a datetime column as it is: to_datetime would scan it to decide on caching)
+    b = birth if pd.api.types.is_datetime64_dtype(birth) else pd.to_datetime(birth)
     before = (b.dt.month > when.month) | ((b.dt.month == when.month) & (b.dt.day > when.day))
     age = when.year - b.dt.year - before.astype(int)
     return age.astype("Int64")
@@ -90,8 +91,10 @@ def age_on(birth: pd.Series, when: pd.Timestamp) -> pd.Series:
 def hits(key, household, village, field_, value, detail=None) -> pd.DataFrame:
     n = len(key)
     def col(v):
-        if isinstance(v, pd.Series):
-            return v.astype(object).where(v.notna(), None).to_numpy()
+        if isinstance(v, pd.Series):   # blanks as None (as .astype(object).where(notna, None))
+            a = np.array(v.to_numpy(dtype=object), dtype=object, copy=True)
+            a[pd.isna(a)] = None
+            return a
         return np.full(n, v, dtype=object)
     df = pd.DataFrame({"key": col(key), "household": col(household), "village": col(village),
                        "field": col(field_), "value": col(value),
@@ -404,8 +407,10 @@ def overlapping_posts(ctx: Context) -> pd.DataFrame:
     p = p.sort_values(["证件号码", "聘用日期"], kind="stable")
     far = pd.Timestamp.max
     end = p["解聘日期"].fillna(far)
-    # the latest end of the person's earlier engagements
-    prev_end = pd.to_datetime(end.groupby(p["证件号码"]).transform(lambda s: s.cummax().shift(1)))  # (typed when empty)
+    # the latest end of the person's earlier engagements (vectorised: running max within
+    # each person, then shifted down by one within each person)
+    who = p["证件号码"]
+    prev_end = pd.to_datetime(end.groupby(who).cummax().groupby(who).shift(1))  # (typed when empty)
     bad = prev_end.notna() & (p["聘用日期"] < prev_end)
     d = p[bad]
     key, hh, village = _table_key("posts", d, ctx)

@@ -2,7 +2,10 @@
 decide which rules the data allow, evaluate them on one township's tables."""
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+import inspect
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -108,9 +111,20 @@ def _validate(rule: dict, where: str) -> Rule:
     return r
 
 
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str):
+    """A rules file's YAML, parsed once per process and text (a run reviews every
+    township with the same files); callers get a deep copy."""
+    return yaml.safe_load(text)
+
+
+def _yaml(text: str):
+    return copy.deepcopy(_parsed(text))
+
+
 def builtin_rules() -> list[Rule]:
     text = resources.files("zhenxing.review").joinpath("rules.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = _yaml(text)
     rules = [_validate(r, "rules.yaml") for r in data["rules"]]
     ids = [r.id for r in rules]
     assert len(ids) == len(set(ids)), "duplicate rule id in rules.yaml"
@@ -143,7 +157,7 @@ def load_rules(county: str | None = None, root: Path | None = None, *, path: Pat
         return rules
     name = Path(p).name
     try:
-        data = yaml.safe_load(Path(p).read_text(encoding="utf-8")) or {}
+        data = _yaml(Path(p).read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as e:
         raise RuleError(f"规则文件 {name} 不是有效的 YAML：{e} [bad_yaml]") from None
     changes = data.get("rules", {}) if isinstance(data, dict) else None
@@ -218,12 +232,15 @@ def why_skipped(rule: Rule, tables: dict, params: dict) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _takes_table(check: str) -> bool:
+    return "table" in inspect.signature(C.CHECKS[check]).parameters
+
+
 def _check_params(rule: Rule) -> dict:
     """Params the check function receives: the rule's, plus its table for the generic ones."""
-    import inspect
-    sig = inspect.signature(C.CHECKS[rule.check])
     p = dict(rule.params)
-    if "table" in sig.parameters and "table" not in p:
+    if _takes_table(rule.check) and "table" not in p:
         p["table"] = rule.table
     return p
 
@@ -247,15 +264,19 @@ def township_findings(tables: dict, township: str, year: int, report_date=None, 
             res.skipped[rule.id] = why
             continue
         h = C.CHECKS[rule.check](ctx, **params)
-        h = h.sort_values(["village", "key"], kind="stable", na_position="last")
-        for rec in h.itertuples(index=False):
-            detail = f"{rec.detail}：" if rec.detail else ""
+        if not len(h):
+            continue
+        if len(h) > 1:
+            h = h.sort_values(["village", "key"], kind="stable", na_position="last")
+        cols = [h[c].to_numpy() for c in ("key", "household", "village", "field", "value", "detail")]
+        for key, household, village, field_, value, det in zip(*cols):
+            detail = f"{det}：" if det else ""
             res.findings.append(Finding(
                 rule=rule.id, title=rule.title, severity=rule.severity, township=township,
-                village=rec.village or "", table=rule.table, key=mask(rec.key) if rec.key else "",
-                field=rec.field, value=mask(str(rec.value)),
+                village=village or "", table=rule.table, key=mask(key) if key else "",
+                field=field_, value=mask(str(value)),
                 message=f"{detail}{rule.title}。{rule.fix}",
-                family=rule.family, household=rec.household, detail=rec.detail or ""))
+                family=rule.family, household=household, detail=det or ""))
     return res
 
 

@@ -122,9 +122,11 @@ def build(work: Path, dataset: str, township: str, county: str, year: int, repor
     from zhenxing.report import render
     render.render(md, work, title=title, formats=formats, resources=work)
     state["step"] = "review"  # 疑点核查.xlsx beside the reports, published with them
+    from zhenxing.report.notebook import township_tables
     from zhenxing.review import beside as review
-    with (view() if view else contextlib.nullcontext()):
-        review.write_beside(work, dataset, township, county, year, report_date)
+    with (view() if view else contextlib.nullcontext()):  # the tables the notebooks read (in-process engine)
+        review.write_beside(work, dataset, township, county, year, report_date,
+                            tables=township_tables(dataset, township))
 
 
 def run_township(dataset: str, township: str, county: str, year: int, report_date: str, out: str | None,
@@ -377,12 +379,12 @@ def _run_packaged(township: str, county: str, year: int, report_date: str, forma
         root = _worker_root()
         os.environ.update(run.get("options") or {})   # this run's --charts / --signed-on
         ds, view = _materialise(root, run, township, tables)
-        work = Path(tempfile.mkdtemp(dir=root / "tasks", prefix="t-"))
-        notes = None
         if package.get("narrative") is not None:   # the writer's file, where the dataset's would be
             import zhenxing.audit.writers  # noqa: F401 — the check of its numbers, on the worker too
             from zhenxing.report import narrative
             atomic_write(narrative.file_of(ds, year, township), package["narrative"])
+        work = Path(tempfile.mkdtemp(dir=root / "tasks", prefix="t-"))
+        notes = None
         if package.get("notes") is not None:
             notes = work.with_name(work.name + ".notes.md")
             notes.write_text(package["notes"], encoding="utf-8")
