@@ -453,9 +453,11 @@ def clicks_apart(site: Path) -> dict[tuple[str, str], int | None]:
     return out
 
 
-def test_every_page_reaches_every_other_in_two_clicks(sample_site):
-    far = {pair: n for pair, n in clicks_apart(sample_site).items() if n is None or n > 2}
-    assert len(site_pages(sample_site)) >= 3 and far == {}
+@pytest.mark.parametrize("site", ["sample_site", "fixture_site"])
+def test_every_page_reaches_every_other_in_two_clicks(request, site):
+    root = request.getfixturevalue(site)
+    far = {pair: n for pair, n in clicks_apart(root).items() if n is None or n > 2}
+    assert len(site_pages(root)) >= 3 and far == {}
 
 
 @pytest.fixture(scope="module")
@@ -483,16 +485,18 @@ MEASURE = """() => ({
         .map(e => e.tagName + ' ' + e.textContent.trim().slice(0, 20))})"""
 
 
+@pytest.mark.parametrize("site", ["sample_site", "fixture_site"])
 @pytest.mark.parametrize("width", [390, 1280])
-def test_html_never_scrolls_sideways_and_reads_left_aligned_on_a_phone(browser, sample_site, width):
+def test_html_never_scrolls_sideways_and_reads_left_aligned_on_a_phone(browser, request, site, width):
+    root = request.getfixturevalue(site)
     ctx = browser.new_context(viewport={"width": width, "height": 800})
     try:
         page = ctx.new_page()
-        for f in site_pages(sample_site):
+        for f in site_pages(root):
             page.goto(f.as_uri())
             page.wait_for_load_state("load")
             seen = page.evaluate(MEASURE)
-            where = f.relative_to(sample_site)
+            where = f.relative_to(root)
             assert seen["scroll"] <= seen["width"], f"{where} at {width}px scrolls sideways: {seen['scroll']}px"
             if width < 600:
                 assert seen["running"], f"{where}: no running text found"
