@@ -254,8 +254,10 @@ def test_no_robotic_hedges(town):
 
 def test_a_time_phrase_once_per_sentence_at_mid_year():
     ind = township_ind(TOWN, dt.date(YEAR, 6, 30))
-    for sentence in re.split(r"[。]", prose(ind)):
-        for phrase in ("年内", "全年", "截至6月底"):
+    plan = "".join(problems.plan(ind, params.policy(ind.get("county"), YEAR), ind["flags"]))
+    assert "已安排项目尚未拨付的" in plan
+    for sentence in re.split(r"[。]", prose(ind) + plan):
+        for phrase in ("年内", "全年", "截至6月底", f"{YEAR}年"):
             assert sentence.count(phrase) < 2, sentence
 
 

@@ -254,7 +254,8 @@ def _plan_fields(theme: str, ind: dict, policy: dict, fl: list[dict], projects: 
         if fu.get("projects") and ap is not None and fu.get("paid") is not None:
             left = decimal_of(ap) - decimal_of(fu["paid"])
             if round_half_up(left, 2) > 0:
-                f["unpaid"] = wan(left)
+                # the year said once per sentence: after "2023年三季度末…前" the money is "已安排项目…"
+                f["unpaid_in_year" if f.get("rest_of_year") else "unpaid"] = wan(left)
         if projects:
             f.update(project_groups(projects))
         sp = _future_checkpoints(_policy_next(policy, "spend_progress"), year + 1, None)
