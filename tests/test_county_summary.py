@@ -107,6 +107,23 @@ def test_county_overdue_rectification_is_a_problem_naming_its_township(ledger_co
     assert "部分反馈问题整改超过时限" in item and "甲镇“乙事”" in item
 
 
+def test_a_township_without_ledgers_is_named_once_in_a_note():
+    """丙镇 keeps no ledger: the figures are the others', and the work section's 注 says so
+    (once); with every township keeping them there is no such 注."""
+    ind = county_topic.county(_ledgers(), ["甲镇", "乙乡", "丙镇"], YEAR, D, dict(DEFAULT_POLICY), county_name="甲县")
+    assert ind["by_township"]["丙镇"]["ledgers"] == [] and ind["by_township"]["甲镇"]["ledgers"] == list(work.LEDGERS)
+    paras = county_work.paragraph_work(ind)
+    assert paras[-1] == "注：文中排查、培训、驻村和整改等工作数字按各乡镇报送的台账汇总，丙镇未报送工作台账、问题整改台账和驻村工作队台账，未计入。"
+    assert sum("丙镇" in p for p in paras) == 1
+    two = county_topic.county(_ledgers(), ["甲镇", "乙乡"], YEAR, D, dict(DEFAULT_POLICY), county_name="甲县")
+    assert county_work.ledger_note(two) == "" and not county_work.paragraph_work(two)[-1].startswith("注")
+    # a ledger only some keep: only that one is named
+    t = _ledgers()
+    t["teams"] = t["teams"][t["teams"]["乡镇"] == "甲镇"]
+    some = county_topic.county(t, ["甲镇", "乙乡"], YEAR, D, dict(DEFAULT_POLICY), county_name="甲县")
+    assert county_work.ledger_note(some).endswith("乙乡未报送驻村工作队台账，未计入。")
+
+
 def test_county_without_ledgers_says_nothing_of_them():
     t = {k: v for k, v in _ledgers().items() if k not in ("activities", "rectification", "teams")}
     ind = county_topic.county(t, ["甲镇", "乙乡"], YEAR, D, dict(DEFAULT_POLICY), county_name="甲县")

@@ -20,7 +20,7 @@ from zhenxing.topics.base import (
     threshold_key,
 )
 from zhenxing.topics.county_compare import compare_targets, comparison
-from zhenxing.topics.county_work import held_work, overdue_items
+from zhenxing.topics.county_work import LEDGERS, held_work, overdue_items
 from zhenxing.topics.flags import SEVERITY, THEMES, make_flag
 from zhenxing.topics.funds import assets, funds
 from zhenxing.topics.monitoring import basic, paragraph_basic
@@ -144,6 +144,7 @@ def township_figures(ind: dict) -> dict:
         "in_post": get_path(ind, "posts", "in_post", "total"),
         "annual_cost": get_path(ind, "posts", "annual_cost", "total"),
         "overdue_items": [x["description"] for x in get_path(ind, "work", "rectification", "overdue_items") or []],
+        "ledgers": [k for k in LEDGERS if get_path(ind, "work", k) is not None],
     }
 
 

@@ -13,7 +13,7 @@ summary says nothing about them.
 from __future__ import annotations
 
 from zhenxing.topics.base import COUNTY_LEVEL, get_path
-from zhenxing.topics.work import paragraph_teams, work
+from zhenxing.topics.work import LEDGERS, paragraph_teams, work
 from zhenxing.words.numbers import num, pct
 from zhenxing.words.wording import fill, self_ref, sentences, whole_year, wording
 
@@ -125,8 +125,33 @@ def paragraph_rectification(ind: dict) -> str:
 def paragraph_work(ind: dict) -> list[str]:
     """The county's 帮扶力量 and 问题整改 section: the teams (as a township states them, on
     the pooled ledger: "全县35个村选派第一书记35名…") and the rectification; empty
-    without ledgers (the section is then left out)."""
-    return [p for p in (paragraph_teams(ind), paragraph_rectification(ind)) if p]
+    without ledgers (the section is then left out). The section ends with the 注 naming a
+    township that keeps no ledger (:func:`ledger_note`), when there is one."""
+    paras = [p for p in (paragraph_teams(ind), paragraph_rectification(ind)) if p]
+    return paras + [n for n in (ledger_note(ind),) if n] if paras else []
+
+
+def ledger_note(ind: dict) -> str:
+    """注 naming the townships that keep none of a ledger the others keep (their work is
+    then not in the county's ledger figures): "" when every township keeps every ledger
+    the dataset has, or when the dataset has none."""
+    w = _w(ind)
+    kept = [k for k in LEDGERS if get_path(ind, "work", k) is not None]
+    gaps: dict[tuple, list[str]] = {}
+    for t, row in (ind.get("by_township") or {}).items():
+        lacking = tuple(k for k in kept if k not in (row.get("ledgers") or []))
+        if lacking:
+            gaps.setdefault(lacking, []).append(t)
+    if not gaps:
+        return ""
+    parts = [fill(w["note_missing"], {"towns": "、".join(ts), "ledgers": _and([w["ledger_names"][k] for k in lacking])})
+             for lacking, ts in gaps.items()]
+    return fill(w["note"], {"missing": "；".join(parts)}) + "。"
+
+
+def _and(items: list[str]) -> str:
+    """"甲、乙和丙": a list as a sentence names it."""
+    return "、".join(items[:-1]) + "和" + items[-1] if len(items) > 1 else "".join(items)
 
 
 def overdue_items(ind: dict, limit: int = 3) -> str | None:
