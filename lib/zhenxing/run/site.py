@@ -23,6 +23,7 @@ from zhenxing.report.published import (  # noqa: F401 — the tree's readers
     stamp_key,
 )
 from zhenxing.run.failure import safe_error
+from zhenxing.run.township import narrative_hash
 from zhenxing.words import numbers
 
 
@@ -91,7 +92,7 @@ def _remove_county(d: Path) -> None:
 def county_key(d: Path, towns: list[Path], county: str, year: int, formats, meta: dict) -> str:
     """What a county summary is made from: the stamps of the townships it pools (each says
     what that township's report was made from), the county's own rows (县本级), its policy
-    and wording, the formats and the code. A run that changes none of them keeps the
+    and wording, the county's writer's file, the formats and the code. A run that changes none of them keeps the
     summary as it is."""
     import hashlib
 
@@ -100,7 +101,8 @@ def county_key(d: Path, towns: list[Path], county: str, year: int, formats, meta
     stamps = {t.name: stamp_key(t / STAMP) for t in towns}
     parts = {"townships": stamps, "county_level": contract.township_key(meta, contract.COUNTY_LEVEL),
              "policy": params.policy(county, year), "wording": params.wording(county),
-             "formats": sorted(formats), "code": report.code_fingerprint(), "year": int(year)}
+             "formats": sorted(formats), "code": report.code_fingerprint(), "year": int(year),
+             "narrative": narrative_hash(meta.get("hash", ""), year, county, meta.get("path"))}   # the writer's words
     return hashlib.sha256(json.dumps(parts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
