@@ -147,3 +147,16 @@ def test_ledgers_read_from_files_gbk_xlsx_title_rows_aliases(tmp_path):
     t3 = contract.load_township(ds, list(d.townships)[2])
     ind = compute(t3, list(d.townships)[2], 2023, D, DEFAULT_POLICY)
     assert work.lead_monitoring({**ind, "monitoring": {}}) == "" and not work.has_work(ind)
+
+
+def test_the_team_is_counted_once_when_the_ledger_gives_it():
+    # villages table: 驻村工作队员 19 in all; the teams ledger: 14 posted at the report date.
+    # 基本情况 names the villages' staff without the team, whose section says 14 (checklist 3)
+    from zhenxing.topics import monitoring
+    ind = {"township": "甲镇", "year": 2023, "report_date": "2023-12-31",
+           "villages": {"count": 8, "poverty_exited": 6, "groups": 61, "grid_staff": 21, "work_team": 19}}
+    assert "驻村工作队员19人" in monitoring.paragraph_villages(ind)
+    ind["work"] = {"teams": {"villages": 6, "persons": 14, "first_secretaries": 6,
+                             "posted_in_year": 0, "recalled_in_year": 0}}
+    p = monitoring.paragraph_villages(ind)
+    assert "驻村工作队员" not in p and "网格员21人" in p

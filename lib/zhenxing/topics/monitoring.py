@@ -361,7 +361,9 @@ def paragraph_villages(ind: dict) -> str:
         staff.append(f"村民小组{count(v['groups'], '个')}")
     if v.get("grid_staff") is not None:
         staff.append(f"防返贫监测网格员{persons(v['grid_staff'])}")
-    if v.get("work_team") is not None:
+    if v.get("work_team") is not None and not (ind.get("work") or {}).get("teams"):
+        # with the 驻村工作队 ledger its own section states the team (posted at the report
+        # date): the villages table's count, of another moment, would be a second number
         staff.append(f"驻村工作队员{persons(v['work_team'])}")
     if staff:
         clauses.append(fill(w.get("staff"), {"staff": "、".join(staff)}) if clauses
