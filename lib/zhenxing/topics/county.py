@@ -20,12 +20,13 @@ from zhenxing.topics.base import (
     threshold_key,
 )
 from zhenxing.topics.county_compare import compare_targets, comparison
-from zhenxing.topics.county_work import LEDGERS, held_work, overdue_items
+from zhenxing.topics.county_work import held_work, overdue_items
 from zhenxing.topics.flags import SEVERITY, THEMES, make_flag
 from zhenxing.topics.funds import assets, funds
 from zhenxing.topics.monitoring import basic, paragraph_basic
 from zhenxing.topics.problems import flag_sentence, problems
 from zhenxing.topics.registry import compute, flags
+from zhenxing.topics.work import LEDGERS
 from zhenxing.words.numbers import (
     count,
     date_cn,
@@ -289,10 +290,12 @@ def county(tables: dict, townships, year: int, report_date, policy: dict, *,
            county_name: str | None = None, town_inds: dict | None = None) -> dict:
     """The county summary's indicators: :func:`compute` over the townships pooled (plus
     县本级 rows), with ``level`` = ``county``, ``township`` = ``county`` = the county's
-    name, ``townships`` (those pooled), ``county_held`` (县本级's own funds and assets),
-    ``funds.industry_assessment``, ``by_township`` (each township's key figures, from
-    ``town_inds`` — their published indicators — or computed), ``standouts``,
-    ``plan_targets`` and the county's ``flags``. In two steps: :func:`county_pooled`
+    name, ``townships`` (those pooled), ``county_held`` (县本级's own funds, assets and
+    ledger work), ``funds.industry_assessment``, ``by_township`` (each township's key
+    figures, from ``town_inds`` — their published indicators — or computed), ``standouts``,
+    ``compare_targets`` (the targets the comparisons of townships measure against),
+    ``plan_targets`` and the county's ``flags`` (an overdue rectification item named by
+    its township). In two steps: :func:`county_pooled`
     (everything computed from the pooled tables) and :func:`county_by_township` (the
     rest)."""
     ind = county_pooled(tables, townships, year, report_date, policy, county_name=county_name)
