@@ -195,6 +195,7 @@ def meeting_every_target(ind: dict) -> dict:
     fu = m["funds"]
     for p in fu["progress"]:
         p["paid_rate"] = max(p["paid_rate"], p["target"])
+    fu["paid"], fu["paid_rate"] = fu["approved"]["total"], 100.0
     for p in fu["start_progress"]:
         p["start_rate"], p["started"] = 100.0, fu["projects"]
     a = m["assets"]
