@@ -65,6 +65,12 @@ class Context:
             self._memo["members"] = m
         return self._memo["members"]
 
+    def members_by_id(self) -> pd.DataFrame:
+        """:meth:`members` indexed by 证件号码 (the first row of each)."""
+        if "members_by_id" not in self._memo:
+            self._memo["members_by_id"] = self.members().drop_duplicates("证件号码").set_index("证件号码")
+        return self._memo["members_by_id"]
+
     def income(self) -> pd.DataFrame:
         """Income rows of the report year with 人均纯收入, indexed by 户编号."""
         if "income" not in self._memo:
@@ -316,10 +322,18 @@ def assistance_no_transfer(ctx: Context) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- work
 
 def _work_year(ctx: Context) -> pd.DataFrame:
+    """Work rows of the report year with the member's household, village and person
+    (computed once per township; the checks only select from it)."""
+    if "work_year" not in ctx._memo:
+        ctx._memo["work_year"] = _join_work_year(ctx)
+    return ctx._memo["work_year"]
+
+
+def _join_work_year(ctx: Context) -> pd.DataFrame:
     w = ctx.t("work")
     w = w[w["年度"] == ctx.year]
     if "members" in ctx.tables:
-        m = ctx.members().drop_duplicates("证件号码").set_index("证件号码")
+        m = ctx.members_by_id()
         w = w.join(m[["户编号", "村", "与户主关系", "出生日期", "年龄", "劳动技能"]], on="证件号码")
     else:
         w = w.assign(户编号=None, 村=None, 与户主关系=None, 出生日期=pd.NaT, 年龄=pd.NA, 劳动技能=None)
@@ -389,7 +403,7 @@ def post_over_age(ctx: Context, max_age: int) -> pd.DataFrame:
     """Post holders in post on the report date who are older than ``max_age``."""
     p = ctx.t("posts")
     p = p[_in_post(p, ctx.D)]
-    m = ctx.members().drop_duplicates("证件号码").set_index("证件号码")
+    m = ctx.members_by_id()
     p = p.join(m[["户编号", "与户主关系", "出生日期", "年龄"]], on="证件号码")
     d = p[(p["年龄"].notna() & (p["年龄"] > int(max_age))).fillna(False).astype(bool)]
     return hits(d["户编号"], d["户编号"], d["村"].fillna("（乡镇级）"), "出生日期",
