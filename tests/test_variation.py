@@ -235,7 +235,8 @@ def test_a_township_meeting_every_target_says_so_briefly(two):
     assert re.search(r"项目开工率(?:分别为[\d.%、]+，均|均为[\d.]+%，)达到要求", text) and "（要求" not in text
     employment_text = "".join(p for p in sec[3] if p)
     assert "均有成员务工" in employment_text and "零就业家庭" not in employment_text
-    assert "没有人均纯收入低于1万元的" in text and "没有人均纯收入较上年下降的" in text
+    assert "没有人均纯收入低于1万元或较上年下降的脱贫户和监测对象" in text
+    assert "资产均已确权" in text and "确权率100%" not in text
     # and the report is shorter than the same township's with its shortfalls
     assert len(text) < len(prose(behind)) * 0.9
 

@@ -390,9 +390,11 @@ def paragraph_assets(ind: dict) -> str:
     if parts:
         s.append("，其中" + "，".join(parts))
     s.append("。")
-    if a.get("registered_rate") is not None:
-        s.append(f"已确权{count(a['registered'], '项')}，确权率{pct(a['registered_rate'])}")
-        s.append(f"，尚未确权{count(a['unregistered'], '项')}。" if a["unregistered"] else "，资产均已确权。")
+    if a.get("registered_rate") is not None and not a["unregistered"]:
+        s.append("资产均已确权。")   # met: one clause, not "已确权23项，确权率100%，资产均已确权"
+    elif a.get("registered_rate") is not None:
+        s.append(f"已确权{count(a['registered'], '项')}，确权率{pct(a['registered_rate'])}，"
+                 f"尚未确权{count(a['unregistered'], '项')}。")
     if a.get("income") is not None:
         s.append(f"经营性资产当年收益{wan(a['income'])}。")
     s += not_stated(ind, "assets")

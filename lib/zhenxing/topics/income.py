@@ -322,10 +322,14 @@ def paragraph_income(ind: dict) -> str:  # noqa: C901 — one block per figure, 
         rest.append((gap_of(ind, "below_threshold"),
                      below_text(levels, wording(ind)["problems"]["rules"]["below_threshold"],
                                 first="按人均纯收入分组，低于{threshold}的{hp}") + "。"))
-    elif not levels and inc.get("below"):   # no household below any line: one clause
-        top = max(float(k) for k in inc["below"])
-        rest.append((0, fill(w.get("none_below"), {"threshold": yuan_target(top)}) + "。"))
-    if dec is not None and rule != "declined":
+    none_below = not levels and bool(inc.get("below"))
+    none_fell = dec is not None and not dec.get("households")
+    top = yuan_target(max(float(k) for k in inc["below"])) if none_below else None
+    if none_below and none_fell:   # both lines met: one clause
+        rest.append((0, fill(w.get("none_below_declined"), {"threshold": top}) + "。"))
+    elif none_below:
+        rest.append((0, fill(w.get("none_below"), {"threshold": top}) + "。"))
+    if dec is not None and rule != "declined" and not (none_below and none_fell):
         rest.append((gap_of(ind, "declined"), f"人均纯收入较上年下降的{hp(dec)}。" if dec.get("households")
                      else "没有人均纯收入较上年下降的脱贫户和监测对象。"))
     s += lead_first(rest)
