@@ -87,7 +87,7 @@ def test_county_ledger_figures_pool_townships_and_the_county_own_rows(ledger_cou
 def test_county_ledger_sentences_lead_their_sections(ledger_county):
     ind = ledger_county
     mon = county_work.lead_monitoring(ind)
-    assert mon.startswith("全县全年开展集中排查、专项排查3轮，覆盖农户900户，发现问题10个；")
+    assert mon.startswith("全县全年开展集中排查、专项排查3轮次，覆盖农户900户，发现问题10个；")
     assert "开展督导2次，发现问题8个，其中县级督导1次、发现问题6个" in mon
     emp = county_work.lead_employment(ind)
     assert emp.startswith("全县举办培训2期、培训100人次，其中县级举办1期、60人次；")
