@@ -346,7 +346,7 @@ def test_zero_counts_of_the_monitored_are_said_in_words():
     text = mon_topic.paragraph_monitoring(ind)
     assert "0户0人" not in text
     assert "累计识别认定防止返贫监测对象3户8人，目前均未消除风险。" in text
-    assert "未新识别认定监测对象，没有监测对象消除风险。" in text
+    assert "未新识别认定监测对象，同期没有监测对象消除风险。" in text
     ind["monitoring"].update(unresolved=zero, eliminated=three, new_in_year=three, eliminated_in_year=three)
     text = mon_topic.paragraph_monitoring(ind)
     assert "3户8人，均已消除风险。" in text and "0户0人" not in text

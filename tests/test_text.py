@@ -125,7 +125,7 @@ IND = {
 def test_paragraph_monitoring_states_key_figures():
     p = monitoring.paragraph_monitoring(IND)
     for s in ("18户56人", "14户42人", "4户14人", "脱贫不稳定户3户9人", "边缘易致贫户6户17人",
-              "突发严重困难户5户16人", "全年新识别认定监测对象8户25人", "，消除风险4户14人",
+              "突发严重困难户5户16人", "全年新识别认定监测对象8户25人", "，同期消除风险4户14人",
               "中位数为9.5天", "最长20天", "有1户从发现风险到识别认定超过15天"):
         assert s in p, s
     # the register: 全镇 after the first mention, the report date not restated, categories the reports' way

@@ -258,6 +258,8 @@ def test_a_time_phrase_once_per_sentence_at_mid_year():
     ind = township_ind(TOWN, dt.date(YEAR, 6, 30))
     plan = "".join(problems.plan(ind, params.policy(ind.get("county"), YEAR), ind["flags"]))
     assert "已安排项目尚未拨付的" in plan
+    # the second clause keeps its period without repeating it ("同期"), never a bare "消除风险"
+    assert re.search(r"年内新识别认定监测对象[^。]*，同期(?:没有监测对象)?消除风险", prose(ind))
     for sentence in re.split(r"[。]", prose(ind) + plan):
         for phrase in ("年内", "全年", "截至6月底", f"{YEAR}年"):
             assert sentence.count(phrase) < 2, sentence

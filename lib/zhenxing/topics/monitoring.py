@@ -296,8 +296,8 @@ def paragraph_monitoring(ind: dict) -> str:
     span = whole_year(ind)
     if new is not None:
         s.append(f"{span}新识别认定监测对象{with_cats(new)}" if _households(new) else f"{span}未新识别认定监测对象")
-        if ey is not None:   # the time phrase once: "年内新识别…，消除风险…"
-            s.append(f"，消除风险{with_cats(ey)}。" if _households(ey) else "，没有监测对象消除风险。")
+        if ey is not None:   # the time phrase once: "年内新识别…，同期消除风险…"
+            s.append(f"，同期消除风险{with_cats(ey)}。" if _households(ey) else "，同期没有监测对象消除风险。")
         else:
             s.append("。")
     elif ey is not None:
