@@ -242,17 +242,17 @@ def test_county_charts_of_a_large_county_show_the_townships_most_in_need():
     lowest paid rates and the most unresolved households, ranked, the title saying so (the
     county's table still lists every township)."""
     few = {f"第{i}镇": {"paid_rate": 50.0 + i, "unresolved": {"households": i}} for i in range(6)}
-    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": few}))
+    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": few, "year": 2023}))
     assert [b.category for b in chart.bars] == list(few) and "各乡镇衔接资金拨付率" in alt
     n = county_topic.COUNTY_CHART_MAX
     many = {f"第{i:02d}镇": {"paid_rate": 100.0 - i, "unresolved": {"households": (i * 7) % 31}}
             for i in range(n + 15)}
-    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": many}))
+    chart, alt = charts.draw(county_topic.county_paid_rates({"by_township": many, "year": 2023}))
     lowest = sorted(many, key=lambda t: many[t]["paid_rate"])[:n]
     assert [b.category for b in chart.bars] == lowest
-    assert alt.startswith(f"衔接资金拨付率最低的{n}个乡镇：")
-    chart, alt = charts.draw(county_topic.county_unresolved({"by_township": many}))
+    assert alt.startswith(f"2023年衔接资金拨付率最低的{n}个乡镇：")
+    chart, alt = charts.draw(county_topic.county_unresolved({"by_township": many, "year": 2023, "report_date": "2023-06-30"}))
     most = sorted(many, key=lambda t: (-many[t]["unresolved"]["households"], t))[:n]
     assert [b.category for b in chart.bars] == most
-    assert alt.startswith(f"风险未消除监测对象最多的{n}个乡镇：")
+    assert alt.startswith(f"截至2023年6月底风险未消除监测对象最多的{n}个乡镇：")
     assert chart.height < 11 * 72  # fits a page
