@@ -52,3 +52,40 @@ def test_the_digest_changes_with_the_file(tmp_path):
     a = narrative.digest(p)
     p.write_text("## 亮点\n\n乙。\n", encoding="utf-8")
     assert narrative.digest(p) != a and narrative.digest(tmp_path / "none.md") is None
+
+
+def test_a_written_section_is_kept_where_the_data_say_nothing(tmp_path):
+    """Without the ledgers the 帮扶力量/问题整改 section has no computed sentence; the writer's
+    text for it still stands under its heading, in the township report and the county's."""
+    import shutil
+    import subprocess
+    import sys
+
+    from zhenxing.data import contract
+    from zhenxing.sample import generator as sample
+    from zhenxing.topics.registry import TOPIC_TITLES
+    ds = sample.generate(tmp_path / "ds", townships=2, households_per_township=80, mixed_formats=False)
+    for f in ds.iterdir():      # no 工作台账, 问题整改台账 or 驻村工作队
+        if f.stem in ("activities", "rectification", "teams", "工作台账", "问题整改台账", "驻村工作队"):
+            f.unlink()
+    towns = contract.prepare(ds, tmp_path / "cache")["townships"]
+    town, county = sorted(towns.items())[0]
+    head = TOPIC_TITLES["work"]
+    words = {town: "镇村干部每月开展一次政策宣讲，帮扶责任人每季度入户走访。",
+             county: "县级每季度召开一次驻村工作队联席会议，通报问题整改进展。"}
+    for name, text in words.items():
+        f = ds / "narrative" / "2023" / f"{name}.md"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(f"## {head}\n\n{text}\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "zhenxing.cli", "run", str(ds), "--out", str(out), "--formats", "html"],
+                       capture_output=True, text=True, env={**__import__("os").environ,
+                                                            "ZHENXING_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 0, r.stderr[-2000:]
+    md = (out / "2023" / county / town / "report.md").read_text(encoding="utf-8")
+    assert f"{head}\n\n{words[town]}" in md
+    cmd = (out / "2023" / county / "county.md").read_text(encoding="utf-8")
+    assert words[county] in cmd and cmd.index(words[county]) > cmd.index("## 二、")
+    other = sorted(towns)[1]
+    assert head not in (out / "2023" / county / other / "report.md").read_text(encoding="utf-8")
+    shutil.rmtree(out)

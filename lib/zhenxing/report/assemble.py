@@ -279,16 +279,16 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     i = 0
     for topic in TOPICS:
         blocks = _outputs(nbs[topic], "report", charts_dir, topic, n) if topic in nbs else None
-        if topic in OPTIONAL_SECTIONS and not blocks:
-            continue   # a section from the office's ledgers: absent, the summary says nothing of it
+        if topic in OPTIONAL_SECTIONS and not blocks and not narrative_after(topic):
+            continue   # a section from the office's ledgers: absent (and not written), nothing of it
         md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
         i += 1
-        if blocks is not None:
+        if blocks:
             md += screen_tables(blocks, body_tables)
             note = wording.note(ind, TOPICS[topic])
             if note:
                 md.append(f"::: {{.note}}\n{note}\n:::")
-        else:
+        elif blocks is None:
             md.append(f"本次未生成{TOPIC_TITLES[topic]}专题。")
         md += narrative_after(topic)
     if nar and nar.text("亮点"):
@@ -381,8 +381,8 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     k = 0
     for topic in TOPICS:
         blocks = out(f"report-{topic}")
-        if not blocks:
-            continue
+        if not blocks and not (nar and nar.text(topic)):
+            continue   # nothing computed and nothing written: no section
         md.append(f"### {sub_heading(k)}{cw['headings'].get(topic) or TOPIC_TITLES[topic]}")
         md += blocks
         if nar and nar.text(topic):
