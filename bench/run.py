@@ -31,9 +31,9 @@ Usage: python bench/run.py [--sizes 10,50,200] [--subset 3] [--workers 2]
 4. On demand, `--review N`: what the data review (疑点核查.xlsx and review.json beside each
    township's report, issue 25) adds to `zhenxing run` on a generated county of N
    townships (5,000 members each): the same run with the review and with it switched off
-   (`review.beside.write_beside` replaced by a no-op in the batch process before the
-   workers fork), alternately, `--repeat` pairs; plus the review's own seconds per
-   township, timed inside the workers. Written to docs/performance.md.
+   (`ZHENXING_REVIEW=off`, which each worker reads), alternately, `--repeat` pairs; plus
+   the review's own seconds per township in the workers (from the last report file to the
+   review's last file). Written to docs/performance.md.
 
    python bench/run.py --review 200 [--repeat 2] [--workers 2]
 """
@@ -220,24 +220,29 @@ def province(args) -> None:
 
 def _review_child(dataset: str, out: str, workers: int, mode: str) -> None:
     """One `zhenxing run --force` (all three formats) in this process, with the review or
-    without it; prints one JSON line: seconds, townships written, review seconds per call."""
+    without it (``ZHENXING_REVIEW=off``, read by each worker, also by workers started from a
+    fork server as a county of more than 50 townships is run); prints one JSON line:
+    seconds, townships written, and the review's seconds in each township, read from the
+    files it wrote: from the last of the township's reports (the render ends) to its
+    ``review.json`` (the review's last file)."""
     from zhenxing.review import beside
-    from zhenxing.run import batch
-    times = Path(out + ".review-times")
-    times.mkdir(parents=True, exist_ok=True)
-    real = beside.write_beside
-
-    def timed_review(*a, **k):
-        t = time.perf_counter()
-        r = real(*a, **k)
-        with open(times / str(os.getpid()), "a") as f:
-            f.write(f"{time.perf_counter() - t}\n")
-        return r
-    beside.write_beside = timed_review if mode == "with" else (lambda *a, **k: None)
+    from zhenxing.run import batch, township
+    if mode == "without":
+        os.environ[township.REVIEW_ENV] = "off"
+    else:
+        os.environ.pop(township.REVIEW_ENV, None)
     t0 = time.perf_counter()
-    outcomes, _ = batch.run(Path(dataset), out=Path(out), force=True, workers=workers)
+    outcomes, info = batch.run(Path(dataset), out=Path(out), force=True, workers=workers)
     secs = time.perf_counter() - t0
-    calls = [float(x) for f in times.iterdir() for x in f.read_text().split()]
+    calls = []
+    for o in outcomes:
+        folder = Path(out) / str(info["year"]) / o.county / o.township
+        counts = folder / beside.COUNTS_FILE
+        reports = [f.stat().st_mtime for f in folder.glob("report.*") if f.suffix in (".html", ".pdf", ".docx")]
+        if counts.exists() and reports:
+            calls.append(counts.stat().st_mtime - max(reports))
+    if mode == "without" and calls:
+        raise SystemExit(f"the review ran in {len(calls)} townships of the run without it")
     print(json.dumps({"seconds": secs, "written": sum(o.status == "written" for o in outcomes),
                       "townships": len(outcomes), "review_calls": len(calls), "review_seconds": sum(calls),
                       "review_max": max(calls, default=0.0)}))
@@ -270,8 +275,9 @@ def review_overhead(args) -> None:
                 print(f"run {i + 1} {mode} review: {row['seconds']:.1f}s"
                       + (f", review {row['review_seconds']:.1f}s in {row['review_calls']} calls" if mode == "with" else ""),
                       flush=True)
+                if mode == "with" and row["review_calls"] != row["townships"]:
+                    raise SystemExit(f"with: the review timed in {row['review_calls']} of {row['townships']} townships")
                 shutil.rmtree(out, ignore_errors=True)
-                shutil.rmtree(str(out) + ".review-times", ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -285,7 +291,7 @@ def review_overhead(args) -> None:
              f"{dt.date.today().isoformat()}, {platform.machine()}, {os.cpu_count()} cores: a generated county of "
              f"{n} townships ({members:,} members, `python -m zhenxing.sample DIR --townships {n} --members "
              f"{n * MEMBERS_PER_TOWNSHIP} --plain`), `zhenxing run --force`, HTML+PDF+DOCX, on the validated cache; "
-             "the same run without the review (its step replaced by a no-op before the workers fork) and with it, "
+             "the same run without the review (`ZHENXING_REVIEW=off`, read by every worker) and with it, "
              "alternately.", "",
              "| | run s (median) | all runs s |", "|---|---:|---|",
              f"| without the review | {wo:.1f} | {all_runs['without']} |",

@@ -158,3 +158,19 @@ def test_the_review_gets_the_tables_the_notebooks_computed_on_unchanged(ran, tmp
     rows = [[[c.value for c in r] for ws in load_workbook(f / review.FILE_NAME).worksheets for r in ws.iter_rows()]
             for f in (a, b)]
     assert rows[0] == rows[1]
+
+
+def test_the_review_can_be_switched_off_for_a_benchmark_and_the_stamp_says_so(monkeypatch):
+    """``ZHENXING_REVIEW=off`` (bench/run.py --review measures the run without it): no
+    review step, and a township's stamp differs, so a later ordinary run rebuilds it with
+    its 疑点核查.xlsx; an ordinary run's stamp has no such entry."""
+    from zhenxing.run import township
+    args = ("甲镇", "甲县", YEAR, "", ("html",), "code", "hash")
+    monkeypatch.delenv(township.REVIEW_ENV, raising=False)
+    assert township.review_wanted()
+    on, key_on = township.stamp_of(*args)
+    assert "review" not in on
+    monkeypatch.setenv(township.REVIEW_ENV, "off")
+    assert not township.review_wanted()
+    off, key_off = township.stamp_of(*args)
+    assert off["review"] is False and key_off != key_on

@@ -125,7 +125,8 @@ def _on_processes(n: int, jobs: dict, progress: Progress, when_idle=None) -> lis
         ctx = mp.get_context("forkserver")
         ctx.set_forkserver_preload(["zhenxing.run.batch", "zhenxing.run.kernels", "zhenxing.report.render", "zhenxing.report.assemble",
                                     "zhenxing.report.charts", "zhenxing.report.notebook", "zhenxing.topics.indicators",
-                                    "IPython.core.interactiveshell", "papermill", "nbformat"])
+                                    "IPython.core.interactiveshell", "papermill", "nbformat",
+                                    "zhenxing.review.beside"])
     out, deaths = [], {t: 0 for t in jobs}
 
     def on_error(t, e):

@@ -20,6 +20,13 @@ from zhenxing.run.failure import safe_error
 from zhenxing.topics.registry import TOPICS
 
 CELL_TIMEOUT = int(os.environ.get("ZHENXING_CELL_TIMEOUT", "600"))  # seconds per notebook cell
+REVIEW_ENV = "ZHENXING_REVIEW"   # "off": no data review beside the reports (for benchmarks: bench/run.py --review)
+
+
+def review_wanted() -> bool:
+    """Whether the data review goes beside each township's reports (the default; read in
+    the worker, so workers forked from a fork server follow it too)."""
+    return os.environ.get(REVIEW_ENV, "").strip().lower() not in ("off", "0", "no")
 
 
 STATUS_ZH = {"written": "已生成", "skipped": "未变化，跳过", "failed": "失败"}
@@ -61,6 +68,8 @@ def stamp_of(township: str, county: str, year: int, report_date: str, formats, f
              "rules": [_file_hash(paths.LIB / "review" / "rules.yaml"),  # the review beside the reports
                        _file_hash(paths.PARAMS / "policy" / f"{county}.rules.yaml")],
              "narrative": narrative_hash(dataset_hash, year, township, dataset)}   # the writer's own words
+    if not review_wanted():   # (only then: the stamps of ordinary runs stay as they were)
+        stamp["review"] = False
     return stamp, hashlib.sha256(json.dumps(stamp, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -121,6 +130,8 @@ def build(work: Path, dataset: str, township: str, county: str, year: int, repor
     state["step"] = "render"
     from zhenxing.report import render
     render.render(md, work, title=title, formats=formats, resources=work)
+    if not review_wanted():
+        return
     state["step"] = "review"  # 疑点核查.xlsx beside the reports, published with them
     from zhenxing.report.notebook import township_tables
     from zhenxing.review import beside as review
