@@ -18,6 +18,10 @@ Two output styles:
 * ``mixed_formats=False``: plain UTF-8 CSVs with English stems and ISO dates;
   the fast path for benchmark-sized counties.
 
+Townships differ in situation: the profile table of :mod:`zhenxing.sample.profiles` has one
+of the first six spend on schedule, one fully insured with no zero-employment household,
+one above the income lines, one close to every target, and the rest (青山镇 first) as drawn.
+
 The *content* does not depend on the style: the same seed and sizes give the
 same households, people, ids and amounts in both styles (formatting draws use
 their own random stream).

@@ -16,6 +16,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from zhenxing.sample import profiles
 from zhenxing.sample.render import Renderer
 from zhenxing.sample.vocab import GIVEN_ALL, LEDGER_STEMS, SURNAME_ARR, day_of, iso_dates, mixed_dates, yn_text
 from zhenxing.sample.writers import CsvSink, XlsxSink
@@ -52,6 +53,7 @@ def security_columns(r: Renderer, seed: int) -> tuple[dict, dict]:
     # a township or two still has a house or a water supply not yet made safe
     k_house = int(rng.choice([0, 0, 0, 1, 2]))
     k_water = int(rng.choice([0, 0, 0, 0, 1]))
+    k_house, k_water = profiles.safe_homes(t.profile, k_house, k_water)
     if len(cov):
         housing[rng.choice(cov, size=min(k_house, len(cov)), replace=False)] = False
         water[rng.choice(cov, size=min(k_water, len(cov)), replace=False)] = False
@@ -159,7 +161,8 @@ class Ledgers:
                 text = PROBLEMS[src][j % len(PROBLEMS[src])]
                 deadline = fed + int(rng.integers(60, 200)) * np.timedelta64(1, "D")
                 state, done = "已完成", deadline - int(rng.integers(0, 40)) * np.timedelta64(1, "D")
-                if year == y and j == n - 1 and t.index % 2 == 0:   # one item still open past its deadline
+                if year == y and j == n - 1 and t.index % 2 == 0 \
+                        and profiles.keeps_overdue_item(t.profile):   # one item still open past its deadline
                     state, done = "整改中", np.datetime64("NaT", "D")
                     deadline = day_of(y, 10, 31)
                 rows.append((f"ZG{t.index:02d}{k:03d}", src, fed, text, int(rng.integers(1, 5)), deadline,
@@ -183,6 +186,7 @@ class Ledgers:
         nv = len(t.villages)
         posted = rng.random(nv) < rng.uniform(0.5, 0.9)
         posted[0] = True
+        posted = profiles.teams_everywhere(t.profile, posted)
         for v in np.flatnonzero(posted):
             first = day_of(y - 2, 5, 1 + int(rng.integers(0, 20)))
             members = [("第一书记", first)] + [("工作队员", first)] * int(rng.integers(1, 3))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from zhenxing.sample import profiles
+from zhenxing.sample.profiles import AS_DRAWN, Profile
 from zhenxing.sample.vocab import (
     DAY,
     DISMISS_P,
@@ -66,6 +68,7 @@ class Town:
     payments: pd.DataFrame
     posts: pd.DataFrame
     full17: np.ndarray | None = None   # ids of members then outsiders (17 digits)
+    profile: Profile = AS_DRAWN        # the township's situation (profiles.PROFILES)
 
 
 def household_sizes(rng: np.random.Generator, townships: int,
@@ -245,7 +248,7 @@ def build_members(rng, sizes, end, hide_share):
     )
 
 
-def build_income(rng, hh, years):
+def build_income(rng, hh, years, profile: Profile = AS_DRAWN, prng=None):
     covered = np.flatnonzero(hh["exited"] | (hh["cat"] >= 0))
     nc = len(covered)
     is_obj = hh["cat"][covered] >= 0
@@ -255,8 +258,10 @@ def build_income(rng, hh, years):
 
     pc = np.empty((ny, nc))
     pc[0] = np.where(is_obj, 9200.0, 12800.0) * np.exp(rng.normal(0, 0.3, nc))
+    pc[0] = profiles.income_floor(profile, prng, pc[0])
     for k in range(1, ny):
         decline = rng.random(nc) < np.where(ident_year == years[k], 0.4, 0.1)
+        decline = profiles.no_decline(profile, decline)
         g = np.where(decline, rng.uniform(-0.15, -0.01, nc), rng.normal(0.075, 0.02, nc))
         pc[k] = pc[k - 1] * (1 + g)
 
@@ -302,7 +307,7 @@ def build_income(rng, hh, years):
     return pd.concat(frames, ignore_index=True).sort_values(["hh", "year"], kind="stable")
 
 
-def build_work(rng, hh, mem, years):
+def build_work(rng, hh, mem, years, profile: Profile = AS_DRAWN, prng=None):
     covered_hh = hh["exited"] | (hh["cat"] >= 0)
     cand = np.flatnonzero(covered_hh[mem["hh"]] & (mem["skill"] <= 2))
     skill = mem["skill"][cand]
@@ -322,21 +327,32 @@ def build_work(rng, hh, mem, years):
         has_worker[hh_of[worked]] = True
         fix = (lead >= 0) & ~has_worker & (rng.random(len(lead)) < 0.93)
         worked[lead[fix]] = True
-        who = cand[worked]
-        w = len(who)
-        region = rng.choice(3, size=w, p=[.35, .30, .35])
-        months = np.clip(np.round(rng.normal(8.5, 2.8, w)), 1, 12).astype(np.int64)
-        lo = np.array([r[0] for r in REGION_WAGE])[region]
-        hi = np.array([r[1] for r in REGION_WAGE])[region]
-        wage = np.round(months * rng.uniform(lo, hi) / 10).astype(np.int64) * 10
-        frames.append(pd.DataFrame({
-            "member": who, "year": year, "region": region,
-            "months": np.where(rng.random(w) < 0.02, 0, months),
-            "income": np.where(rng.random(w) < 0.03, -1, wage),
-            "mode": rng.choice(len(WORK_MODES), size=w, p=WORK_MODE_P),
-        }))
+        frame = work_rows(rng, cand[worked], year)
+        if profile.employed:
+            # the profile's households cleared too, drawn from its own stream (the
+            # main stream, and so every later table and id, is unchanged)
+            extra = (lead >= 0) & ~has_worker & ~fix
+            more = work_rows(prng, cand[lead[extra]], year)
+            frame = pd.concat([frame, more], ignore_index=True).sort_values("member", kind="stable")
+        frames.append(frame)
         prev = worked
     return pd.concat(frames, ignore_index=True)
+
+
+def work_rows(rng, who: np.ndarray, year: int) -> pd.DataFrame:
+    """The work rows of the members ``who`` in ``year``: region, months, wage, mode."""
+    w = len(who)
+    region = rng.choice(3, size=w, p=[.35, .30, .35])
+    months = np.clip(np.round(rng.normal(8.5, 2.8, w)), 1, 12).astype(np.int64)
+    lo = np.array([r[0] for r in REGION_WAGE])[region]
+    hi = np.array([r[1] for r in REGION_WAGE])[region]
+    wage = np.round(months * rng.uniform(lo, hi) / 10).astype(np.int64) * 10
+    return pd.DataFrame({
+        "member": who, "year": year, "region": region,
+        "months": np.where(rng.random(w) < 0.02, 0, months),
+        "income": np.where(rng.random(w) < 0.03, -1, wage),
+        "mode": rng.choice(len(WORK_MODES), size=w, p=WORK_MODE_P),
+    })
 
 
 def nice_milli(rng, x: float) -> int:
@@ -526,15 +542,22 @@ def build_town(ti, name, width, sizes, years, seed, hide_share):
     order = np.lexsort((group, village))
     village, group = village[order], group[order]
 
+    profile = profiles.profile_of(ti)
+    prng = profiles.rng_of(seed, ti)   # the profile's own stream: the drawing above is unchanged
     hh = build_households(rng, sizes, years, end)
     hh["village"], hh["group"] = village, group
     mem = build_members(rng, sizes, end, hide_share)
-    income = build_income(rng, hh, years)
-    work = build_work(rng, hh, mem, years)
+    profiles.adjust_members(profile, mem)
+    profiles.adjust_households(profile, prng, hh, mem)
+    income = build_income(rng, hh, years, profile, prng)
+    work = build_work(rng, hh, mem, years, profile, prng)
     projects, payments = build_projects(rng, ti, width, villages, years, end)
+    projects, payments = profiles.adjust_projects(profile, prng, projects, payments, end)
     posts, out = build_posts(rng, n, hh, mem, years, end)
     out["village"] = out["village"] % nv
-    return Town(ti, name, villages, hh, mem, out, income, work, projects, payments, posts)
+    work = profiles.adjust_school(profile, mem, work)
+    profiles.adjust_households(profile, prng, hh, mem)   # again: a pupil is no labour force
+    return Town(ti, name, villages, hh, mem, out, income, work, projects, payments, posts, profile=profile)
 
 
 def assign_ids(towns: list[Town], seed: int) -> None:

@@ -9,6 +9,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from zhenxing.sample import profiles
 from zhenxing.sample.model import pick
 from zhenxing.sample.render import Renderer
 from zhenxing.sample.vocab import (
@@ -71,6 +72,7 @@ class OptionalTables:
                 overdue = 0.0
                 if np.isnat(settled) and rng.random() < 0.012:
                     overdue = float(rng.choice([0.5, 1.0, 2.0, 5.0]))
+                overdue = profiles.overdue_amount(self.t.profile, overdue)
                 rows.append((h, d, due, float(rng.choice(LOAN_WAN)), settled, rng.random() < 0.02,
                              overdue, LOAN_USES[int(rng.choice(4, p=LOAN_USE_P))]))
         rows.sort(key=lambda x: (x[1], x[0]))
@@ -170,6 +172,7 @@ class OptionalTables:
             k += 1
             reg = np.datetime64(formed, "D") + int(rng.integers(20, 200)) * DAY
             reg = reg if (reg <= self.end and rng.random() < 0.8) else NAT
+            reg = profiles.registered(self.t.profile, reg, formed, self.end)
             value = a["milli"] / 1000
             income = round(value * rng.uniform(0.03, 0.08), 2) if a["asset"] == "经营性资产" else np.nan
             rows.append((f"ZC{self.t.index:03d}{k:04d}", pid, self.r.t.name, a["village"], a["name"].replace("项目", ""),
@@ -183,6 +186,7 @@ class OptionalTables:
             word = {"经营性资产": "产业基地", "公益性资产": "道路", "到户类资产": "到户产业"}[cls]
             value = round(float(rng.uniform(5, 300)), 2)
             reg = day_of(year + 1, int(rng.integers(1, 13)), 1) if rng.random() < 0.85 else NAT
+            reg = profiles.registered(self.t.profile, reg, day_of(year, 12, 1), self.end)
             income = round(value * rng.uniform(0.02, 0.07), 2) if cls == "经营性资产" else np.nan
             rows.append((f"ZC{self.t.index:03d}{k:04d}", "", self.r.t.name, v, f"{v}{word}", cls, year, value, reg, income))
         if self.t.index == 1:   # the county holds two assets itself
