@@ -256,3 +256,25 @@ def test_county_charts_of_a_large_county_show_the_townships_most_in_need():
     assert [b.category for b in chart.bars] == most
     assert alt.startswith(f"截至2023年6月底风险未消除监测对象最多的{n}个乡镇：")
     assert chart.height < 11 * 72  # fits a page
+
+
+@pytest.mark.parametrize("rates", [
+    {"青山镇": 91.61, "石门乡": 77.41, "河口镇": 79.25, "云岭乡": 100.0, "柳溪镇": 98.2, "松坪乡": 81.49},
+    {f"第{i:02d}镇": 80.0 + i for i in range(20)},       # many townships: the bars lie horizontally
+])
+def test_no_bar_label_runs_across_the_target_line(rates):
+    """A label past a bar's end just short of the target would sit on the dashed line (seen:
+    '91.61' crossed by 目标100 in the county's 拨付率 chart); it goes inside the bar's end."""
+    chart, _ = charts.bar(rates, "2023年各乡镇衔接资金拨付率", "%")
+    ax = chart.figure.axes[0]
+    values = {charts.bar_label(v, "%") for v in rates.values()}
+    boxes = [b for b in _texts(chart) if b[5] in values]        # the bars' labels (not ticks)
+    if chart.horizontal:
+        at = ax.transData.transform((100.0, 0))[0]
+        crossing = [s for x0, _, x1, _, _, s in boxes if x0 < at < x1]
+    else:
+        at = ax.transData.transform((0, 100.0))[1]
+        crossing = [s for _, y0, _, y1, _, s in boxes if y0 < at < y1]
+    assert not crossing, crossing
+    shown = " ".join(s for *_, s in _texts(chart))
+    assert all(charts.bar_label(v, "%") in shown for v in rates.values())   # every value still shown

@@ -318,10 +318,12 @@ def _vertical(cats: list[str], series: list[tuple[str, str, list[float | None]]]
             xs = [j - group / 2 + width * (i + 0.5) for j in idx]
             vs = [vals[j] for j in idx]
             rects = ax.bar(xs, vs, width * (0.86 if n > 1 else 1.0), color=color, label=name or None, zorder=2)
-            ax.bar_label(rects, labels=[bar_label(v, unit) for v in vs], padding=2, fontsize=BAR_LABEL_SIZE)
             containers.append((name, [cats[j] for j in idx], vs, rects))
         target = _target(title)
         _value_axis(ax, values, all(float(v).is_integer() for v in values), "y", 0.16, target)
+        lo, hi = ax.get_ylim()
+        for _, _, vs, rects in containers:
+            _bar_labels(ax, rects, vs, unit, target, horizontal=False, per_pt=(hi - lo) / (height - top - bottom))
         if target is not None:
             ax.axhline(target, color="#555555", linestyle=(0, (4, 3)), linewidth=0.9, zorder=3)
             ax.annotate(f"目标{bar_label(target, unit)}", (1, target), xycoords=("axes fraction", "data"),
@@ -334,6 +336,27 @@ def _vertical(cats: list[str], series: list[tuple[str, str, list[float | None]]]
         ax.spines["bottom"].set_visible(False)
         _head(fig, ax, title_lines, unit, legend, own_row)
         return _finish(fig, ax, False, title, containers, cats)
+
+
+def _bar_labels(ax, rects, values: list[float], unit: str, target: float | None, *, horizontal: bool,
+                per_pt: float) -> None:
+    """A value on every bar, past its end — or just inside the end, in white, where a label
+    past it would run across the target line (a 91.61% bar under the 100% line)."""
+    labels = [bar_label(v, unit) for v in values]
+    room = [(text_width(lab, BAR_LABEL_SIZE) + 3 if horizontal else BAR_LABEL_SIZE * 1.2 + 2) * per_pt
+            for lab in labels]
+    inside = [target is not None and 0 <= v < target < v + r for v, r in zip(values, room)]
+    ax.bar_label(rects, labels=["" if i else lab for lab, i in zip(labels, inside)],
+                 padding=3 if horizontal else 2, fontsize=BAR_LABEL_SIZE)
+    for rect, v, lab, i in zip(rects, values, labels, inside):
+        if not i:
+            continue
+        if horizontal:
+            ax.annotate(lab, (v, rect.get_y() + rect.get_height() / 2), xytext=(-3, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=BAR_LABEL_SIZE, color="white", zorder=4)
+        else:
+            ax.annotate(lab, (rect.get_x() + rect.get_width() / 2, v), xytext=(0, -2), textcoords="offset points",
+                        ha="center", va="top", fontsize=BAR_LABEL_SIZE, color="white", zorder=4)
 
 
 def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> Chart:
@@ -351,11 +374,12 @@ def _horizontal(cats: list[str], values: list[float], title: str, unit: str) -> 
         ax = fig.add_axes((left / WIDTH, bottom / height, plot_w / WIDTH, (height - top - bottom) / height))
         ys = list(range(len(cats)))
         rects = ax.barh(ys, values, 0.62, color=ONE, zorder=2)
-        ax.bar_label(rects, labels=[bar_label(v, unit) for v in values], padding=3, fontsize=BAR_LABEL_SIZE)
         target = _target(title)
         longest = max(text_width(bar_label(v, unit), BAR_LABEL_SIZE) for v in values) + 6
         _value_axis(ax, values, all(float(v).is_integer() for v in values), "x", longest / max(plot_w - longest, 1),
                     target)
+        lo, hi = ax.get_xlim()
+        _bar_labels(ax, rects, values, unit, target, horizontal=True, per_pt=(hi - lo) / plot_w)
         if target is not None:
             ax.axvline(target, color="#555555", linestyle=(0, (4, 3)), linewidth=0.9, zorder=3)
             ax.annotate(f"目标{fixed(target, 0)}{unit}", (target, 1), xycoords=("data", "axes fraction"),
