@@ -13,7 +13,7 @@ summary says nothing about them.
 from __future__ import annotations
 
 from zhenxing.topics.base import COUNTY_LEVEL, get_path
-from zhenxing.topics.work import LEDGERS, paragraph_teams, work
+from zhenxing.topics.work import LEDGERS, paragraph_teams, rectification_fields, work
 from zhenxing.words.numbers import num, pct
 from zhenxing.words.wording import fill, self_ref, sentences, whole_year, wording
 
@@ -104,11 +104,7 @@ def paragraph_rectification(ind: dict) -> str:
         return ""
     w = _w(ind)["rectification"]
     own = get_path(ind, "county_held", "work", "rectification", "total") or {}
-    srcs = [s for s, _ in sorted((r.get("by_source") or {}).items(), key=lambda kv: -kv[1]["problems"])]
-    f = {"all": self_ref(ind, "all"), "sources": "、".join(srcs[:3]) + ("等" if len(srcs) > 3 else ""),
-         "problems": num(tot["problems"]), "measures": num(tot["measures"]) if tot.get("measures") else None,
-         "done": num(tot["done"]), "open": num(tot["problems"] - tot["done"]),
-         "overdue": num(tot["overdue"]) if tot.get("overdue") else None,
+    f = {**rectification_fields(r), "all": self_ref(ind, "all"),
          "own": num(own["problems"]) if own.get("problems") and own["problems"] < tot["problems"] else None,
          "towns": num(tot["problems"] - own["problems"]) if own.get("problems") else None}
     first = fill(w["fed_back_own" if f["own"] else "fed_back"], f)

@@ -252,12 +252,7 @@ def paragraph_rectification(ind: dict) -> str:
         return ""
     w = _w(ind)
     tot = r["total"]
-    srcs = [s for s, x in sorted((r.get("by_source") or {}).items(), key=lambda kv: -kv[1]["problems"])]
-    sources = "、".join(srcs[:3]) + ("等" if len(srcs) > 3 else "")
-    fields = {"sources": sources, "problems": num(tot["problems"]),
-              "measures": num(tot["measures"]) if tot.get("measures") else None,
-              "done": num(tot["done"]), "open": num(tot["problems"] - tot["done"]),
-              "overdue": num(tot["overdue"]) if tot.get("overdue") else None}
+    fields = rectification_fields(r)
     first = fill(w["rectification"], fields) or fill(w["rectification_plain"], fields)
     if tot["done"] == tot["problems"]:
         rest = w["rectification_all_done"]
@@ -266,6 +261,18 @@ def paragraph_rectification(ind: dict) -> str:
     else:
         rest = fill(w["rectification_open"], fields)
     return sentences([first, rest])
+
+
+def rectification_fields(r: dict) -> dict:
+    """The figures a rectification sentence fills in, from ``work.rectification``: its
+    sources (most problems first, three named, then 等), problems, measures, done, open,
+    overdue (township and county say them alike)."""
+    tot = r["total"]
+    srcs = [s for s, _ in sorted((r.get("by_source") or {}).items(), key=lambda kv: -kv[1]["problems"])]
+    return {"sources": "、".join(srcs[:3]) + ("等" if len(srcs) > 3 else ""), "problems": num(tot["problems"]),
+            "measures": num(tot["measures"]) if tot.get("measures") else None,
+            "done": num(tot["done"]), "open": num(tot["problems"] - tot["done"]),
+            "overdue": num(tot["overdue"]) if tot.get("overdue") else None}
 
 
 def has_work(ind: dict) -> bool:
