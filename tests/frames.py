@@ -1,5 +1,6 @@
 """Hand-built tables in the validated form, for unit tests of the pure functions
-(shared by tests/test_indicators.py and tests/test_topics.py)."""
+(shared by tests/test_indicators.py, tests/test_topics.py, tests/test_ledgers.py and
+tests/test_county_summary.py)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -28,3 +29,14 @@ def frame(columns: dict, rows: list[tuple]) -> pd.DataFrame:
             out[name + "_仅月"] = month.astype(bool)
     out.index = out.index + 2  # as the reader does: spreadsheet row numbers
     return out
+
+
+def conformed(name: str, rows: list[dict]) -> pd.DataFrame:
+    """Rows (dicts, dates as text) of contract table ``name`` → the table as the reader
+    conforms it (``contract.conform``): the contract's dtypes, columns it names only."""
+    from zhenxing.data import contract
+    df = pd.DataFrame(rows)
+    for c, t in contract.schema(name):
+        if c in df and t.startswith("datetime"):
+            df[c] = pd.to_datetime(df[c])
+    return contract.conform(name, df)

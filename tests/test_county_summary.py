@@ -11,6 +11,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from frames import conformed as conform
 from zhenxing.data import contract
 from zhenxing.topics import county as county_topic
 from zhenxing.topics import county_compare, county_work, work
@@ -18,14 +19,6 @@ from zhenxing.topics.base import COUNTY_LEVEL, DEFAULT_POLICY
 
 YEAR = 2023
 D = dt.date(YEAR, 12, 31)
-
-
-def conform(name, rows):
-    df = pd.DataFrame(rows)
-    for c, t in contract.schema(name):
-        if c in df and t.startswith("datetime"):
-            df[c] = pd.to_datetime(df[c])
-    return contract.conform(name, df)
 
 
 def _ledgers():

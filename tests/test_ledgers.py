@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
+from frames import conformed as conform
 from zhenxing.data import contract
 from zhenxing.topics import problems, security, work
 from zhenxing.topics.base import DEFAULT_POLICY
 from zhenxing.topics.registry import compute
 
 D = dt.date(2023, 12, 31)
-
-
-def conform(name, rows):
-    df = pd.DataFrame(rows)
-    for c, t in contract.schema(name):
-        if c in df and t.startswith("datetime"):
-            df[c] = pd.to_datetime(df[c])
-    return contract.conform(name, df)
 
 
 @pytest.fixture
