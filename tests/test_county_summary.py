@@ -87,7 +87,7 @@ def test_county_ledger_sentences_lead_their_sections(ledger_county):
     assert "县级举办招聘会1场，提供岗位900个" in emp          # the county's own only: no pooled figure, no 其中
     teams_, rect = county_work.paragraph_work(ind)
     assert teams_.startswith("全县2个村选派第一书记2名、工作队员1名")
-    assert rect.startswith("全县对照省级成效考核、国家成效考核、自查反馈的4个问题（县本级1个、各乡镇3个），制定整改措施10条，"
+    assert rect.startswith("对照省级成效考核、国家成效考核、自查反馈的4个问题（县本级1个、各乡镇3个），制定整改措施10条，"
                            "已整改完成3个，尚有1个未完成，其中1个超过整改时限")
 
 
@@ -174,7 +174,7 @@ def test_identification_and_zero_employment_comparisons():
     z_all = _ind(_rows(zero_employment=dict(zip(towns, (1, 4, 2)))))
     z_some = _ind(_rows(zero_employment=dict(zip(towns, (0, 4, 2)))))
     said = [county_compare.employment(x) for x in (z_one, z_all, z_some)]
-    assert said == ["零就业家庭都在乙乡。", "3个乡镇都有零就业家庭，乙乡最多，有4户。", "零就业家庭分布在乙乡、丙乡，其中乙乡最多，有4户。"]
+    assert said == ["零就业家庭都在乙乡。", "3个乡镇都有零就业家庭，乙乡最多，有4户。", "乙乡、丙乡还有零就业家庭，乙乡最多，有4户。"]
     assert county_compare.employment(_ind(_rows(zero_employment=dict.fromkeys(towns, 0)))) is None
 
 
@@ -198,14 +198,23 @@ def test_opener_helper():
     assert opener("识别认定超过时限的…") != opener("各乡镇脱贫户和监测对象人均纯收入在…")
 
 
-def test_comparisons_of_the_sample_open_each_in_their_own_words():
-    """Every topic's comparison on the sample county opens differently (it opened four with
-    "从各乡镇看")."""
+def _sample_county(d: dt.date) -> dict:
     from zhenxing.data import params, paths
     meta = contract.prepare(paths.SAMPLE)
     towns = [t for t, c in meta["townships"].items() if c == "示例县"]
-    ind = county_topic.county(contract.load_county(paths.SAMPLE, towns), towns, YEAR, D,
-                              params.policy("示例县", YEAR), county_name="示例县")
+    return county_topic.county(contract.load_county(paths.SAMPLE, towns), towns, YEAR, d,
+                               params.policy("示例县", YEAR), county_name="示例县")
+
+
+@pytest.fixture(scope="module")
+def sample_county():
+    return _sample_county(D)
+
+
+def test_comparisons_of_the_sample_open_each_in_their_own_words(sample_county):
+    """Every topic's comparison on the sample county opens differently (it opened four with
+    "从各乡镇看")."""
+    ind = sample_county
     said = [p for p in (county_topic.county_standouts(ind, t) for t in ("monitoring", "income", "employment", "funds"))
             if p]
     assert len(said) == 4
@@ -257,3 +266,70 @@ def test_coverage_only_when_a_township_is_missing():
     ind = {"level": "county", "township": "甲县", "county": "甲县", "townships": ["甲镇", "乙乡"]}
     assert county_topic.county_coverage(ind, []) == ""
     assert county_topic.county_coverage(ind, ["丙乡"]) == "注：丙乡数据暂缺，未计入全县合计。"
+
+
+def _notebook_paragraphs(ind: dict) -> list[str]:
+    """The paragraphs of 一、基本情况 and 二 as notebooks/county.ipynb says them: its cells
+    tagged ``basic`` and ``report-*`` run on ``ind`` with a context that keeps what is said
+    (tables and charts dropped)."""
+    import json
+
+    from zhenxing.data import paths
+    nb = json.loads((paths.NOTEBOOKS / "county.ipynb").read_text(encoding="utf-8"))
+    said: list[str] = []
+
+    class Ctx:
+        policy = DEFAULT_POLICY
+        missing: list = []
+
+        def say(self, markdown):
+            said.extend(p for p in (markdown or "").split("\n\n") if p.strip())
+
+        def table(self, *a, **k):
+            pass
+
+        def chart(self, *a, **k):
+            pass
+
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    imports = "".join(code[1]["source"]).splitlines()
+    ns: dict = {}
+    exec("\n".join(x for x in imports if x.startswith(("from ", "import "))), ns)  # noqa: S102
+    ns.update(ctx=Ctx(), ind=ind)
+    for c in code:
+        tags = c.get("metadata", {}).get("tags") or []
+        if any(t == "basic" or t.startswith("report-") for t in tags):
+            exec("".join(c["source"]), ns)  # noqa: S102
+    return said
+
+
+def _time_openers(paragraphs: list[str], ind: dict) -> Counter:
+    from zhenxing.words.wording import as_of
+    return Counter(opener(p) for p in paragraphs if p.startswith((as_of(ind), "截至")))
+
+
+@pytest.mark.parametrize("d", [D, dt.date(YEAR, 6, 30)], ids=["year-end", "mid-year"])
+def test_the_report_date_opens_no_paragraph_once_it_is_said(d):
+    """The report date is said once where it is first needed (基本情况's 监测对象); the
+    paragraphs after it open with their subject — the sample's section 二 opened five of its
+    paragraphs with "截至年底". Each paragraph that can state it, as the county says it."""
+    from zhenxing.words.wording import as_of
+    ind = _sample_county(d)
+    said = [county_topic.dated_once(make(ind), ind, what) for what, make in county_topic.DATED]
+    assert all(said) and as_of(ind) in said[0]   # 基本情况 says it
+    assert not _time_openers(said, ind), said
+    assert said[1].startswith("全县累计识别认定") and said[4].startswith("全县公益性岗位在岗")
+    # the first paragraph that needs it keeps it when nothing before has said it
+    bare = dict(ind, basic=None)
+    assert county_topic.dated_once(county_topic.DATED[1][1](bare), bare, "monitoring").startswith(as_of(ind) + "，")
+    assert not county_topic.dated_once(county_topic.DATED[4][1](bare), bare, "posts").startswith(as_of(ind))
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason="notebooks/county.ipynb says the monitoring, posts and credit paragraphs "
+                   "without county.dated_once (patch: /tmp/issue23-county-notebook.patch); its owner applies it")
+def test_the_county_notebook_opens_no_paragraph_with_the_report_date(sample_county):
+    """What the county notebook says in 一 and 二: no paragraph opens with the time phrase
+    (five of section 二's did)."""
+    said = _notebook_paragraphs(sample_county)
+    assert len(said) >= 15
+    assert not _time_openers(said, sample_county), _time_openers(said, sample_county)

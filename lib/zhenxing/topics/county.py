@@ -21,9 +21,11 @@ from zhenxing.topics.base import (
 )
 from zhenxing.topics.county_compare import compare_targets, comparison
 from zhenxing.topics.county_work import held_work, overdue_items
+from zhenxing.topics.credit import paragraph_credit
 from zhenxing.topics.flags import SEVERITY, THEMES, make_flag
-from zhenxing.topics.funds import assets, funds
-from zhenxing.topics.monitoring import basic, paragraph_basic
+from zhenxing.topics.funds import assets, funds, paragraph_assets, paragraph_funds
+from zhenxing.topics.monitoring import basic, paragraph_basic, paragraph_monitoring
+from zhenxing.topics.posts import paragraph_posts
 from zhenxing.topics.problems import flag_sentence, problems
 from zhenxing.topics.registry import compute, flags
 from zhenxing.topics.work import LEDGERS
@@ -41,8 +43,11 @@ from zhenxing.words.numbers import (
     yuan,
 )
 from zhenxing.words.wording import (
+    as_of,
+    at_year_end,
     each_phrase,
     fill,
+    flow_period,
     join_list,
     self_ref,
     sentences,
@@ -393,8 +398,34 @@ def county_held(ind: dict, what: str) -> str:
 
 
 def with_held(paragraph: str, ind: dict, what: str) -> str:
-    """A pooled paragraph (funds or assets) followed by the county's own part of it."""
-    return paragraph + county_held(ind, what) if paragraph else ""
+    """A pooled paragraph (funds or assets) followed by the county's own part of it, the
+    report date said once (:func:`dated_once`)."""
+    return dated_once(paragraph, ind, what) + county_held(ind, what) if paragraph else ""
+
+
+def dated_once(paragraph: str, ind: dict, what: str) -> str:
+    """A county paragraph without the report date at its start ("截至年底，", words.wording.
+    as_of) when a paragraph before it has said it: the time is said where it is first needed
+    (基本情况's 监测对象, as a rule) and later paragraphs open with their subject ("全县公益性
+    岗位在岗…", not five paragraphs of section 二 each opening "截至年底"). ``what`` names the
+    paragraph in :data:`DATED`; the paragraphs before it are made again to see what they say
+    (string work on the indicators, nothing recomputed)."""
+    phrase = as_of(ind)
+    if not paragraph or not paragraph.startswith(phrase + "，"):
+        return paragraph or ""
+    for key, make in DATED:
+        if key == what:
+            break
+        if phrase in (make(ind) or ""):
+            return paragraph.removeprefix(phrase + "，")
+    return paragraph
+
+
+#: the county's paragraphs that can state the report date, in reading order (基本情况, then
+#: the sections of 二 whose sentences a township's topic writes on the pooled figures)
+DATED = (("basic", lambda ind: county_basic(ind)), ("monitoring", paragraph_monitoring),
+         ("funds", paragraph_funds), ("assets", paragraph_assets), ("posts", paragraph_posts),
+         ("credit", paragraph_credit))
 
 
 def county_partial_note(ind: dict) -> str | None:
@@ -498,7 +529,9 @@ def plan_targets(ind: dict) -> tuple[list[str], str | None]:
             continue
         b = ts[0].get("basis")
         f = {"value": val(ts[0]), "values": "、".join(v for v in map(val, ts) if v) or None, "each": each_phrase(ts),
-             "year": year, "sources": "、".join(t.get("source_name", "") for t in ts)}
+             "year": year, "sources": "、".join(t.get("source_name", "") for t in ts),
+             # a figure at the report date: "2023年" at the year's end, "截至2023年6月底" before
+             "when": f"{year}年" if at_year_end(ind) else chart_when(ind, stock=True)}
         if b is not None:
             f["basis"] = (pct(b) if ts[0]["unit"] == "%" else persons(b) if ts[0]["unit"] == "人" else b)
         body = fill(tpl, f)
@@ -573,7 +606,8 @@ def county_monitoring_table(ind: dict) -> pd.DataFrame:
              med(r.get("identification_median")), _int_cell(r.get("identification_over"))] for t, r in _rows(ind)]
     rows.append([_county_total_label(ind), hp(m["total"]), or_dash(hp, m.get("unresolved")),
                  or_dash(hp, m.get("new_in_year")), med(idd.get("median")), _int_cell(idd.get("over_limit"))])
-    df = pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", "当年新识别", "识别用时中位数（天）", "超过时限（户）"])
+    df = pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", f"{flow_period(ind, '当年')}新识别",
+                                     "识别用时中位数（天）", "超过时限（户）"])
     return with_note(df, county_partial_note(ind))
 
 
@@ -695,7 +729,8 @@ def county_paid_rates(ind: dict):
     if len(rows) < 2:
         return None
     rows, n = _ranked(rows, most=False)
-    return bar(rows, f"{chart_when(ind)}衔接资金拨付率最低的{n}个乡镇" if n else f"{chart_when(ind)}各乡镇衔接资金拨付率", "%")
+    when = chart_when(ind, stock=not at_year_end(ind))   # the rate at the report date: "截至2023年6月底" before 31 December
+    return bar(rows, f"{when}衔接资金拨付率最低的{n}个乡镇" if n else f"{when}各乡镇衔接资金拨付率", "%")
 
 
 def county_unresolved(ind: dict):
