@@ -321,3 +321,54 @@ def test_table_rows_and_notes_say_what_they_count_not_where_from(two):
     assert "脱贫户和监测对象中的低保户" in labels
     note = funds.funds_progress(behind).attrs.get("note") or ""
     assert "未提供" not in note and "累计拨付率按全年批复资金计算" in note
+
+
+# ---------------------------------------------------------------- the opening paragraph
+SIX = ("青山镇", "石门乡", "河口镇", "云岭乡", "柳溪镇", "松坪乡")
+
+
+def masked(text: str, ind: dict) -> str:
+    """A paragraph's skeleton: the township's name 名, every figure 数."""
+    return NUMBER.sub("数", text.replace(ind["township"], "名"))
+
+
+@pytest.mark.parametrize("d", [dt.date(YEAR, 12, 31), dt.date(YEAR, 6, 30)], ids=["year-end", "mid-year"])
+def test_the_opening_says_what_this_township_came_to(d):
+    """The opening before 一、基本情况 (no 开头 in the writer's file) is drawn from the
+    township's own figures: with figures and name masked, the openings of two sample
+    townships differ whenever their targets met and missed differ — all six at the year's
+    end (they were one sentence with the name and date changed); at 30 June 青山镇 and 石门乡
+    miss and meet the same targets, in the same order, and read alike. Each is at most three
+    sentences, says the report date once, and at 30 June speaks of the half year."""
+    from zhenxing.topics import opening
+    inds = {t: township_ind(t, d) for t in SIX}
+    said = {t: opening.opening(ind, ind["flags"]) for t, ind in inds.items()}
+    skel = {t: masked(s, inds[t]) for t, s in said.items()}
+    situation = {t: tuple(th for th, _ in problems.themed(ind["flags"], ind)) + tuple(sorted(rules(ind)))
+                 for t, ind in inds.items()}
+    for a in SIX:
+        for b in SIX[SIX.index(a) + 1:]:
+            assert situation[a] == situation[b] or skel[a] != skel[b], (a, b, skel[a])
+    if d.month == 12:
+        assert len(set(skel.values())) == len(SIX), skel
+    for t, s in said.items():
+        assert s.count("。") <= 3 and s.startswith(opening.period(inds[t]) + "，" + t), s
+        assert s.count(f"{d.year}年{d.month}月{d.day}日") == 1 and "坚持" not in s
+    if d.month == 6:
+        assert all(s.startswith(f"{YEAR}年上半年，") and "全年" not in s and "较上年" not in s for s in said.values())
+    else:
+        assert all(s.startswith(f"{YEAR}年，") for s in said.values())
+        # 柳溪镇 misses one target only (基本医疗保险), 河口镇 has no zero-employment household
+        assert "基本医疗保险参保还有缺口，其余各项指标均达到要求" in said["柳溪镇"]
+        assert "有劳动力的脱贫户和监测对象家庭均有成员务工" in said["河口镇"]
+        assert "均有成员务工" not in said["石门乡"] and "下一步重点解决" in said["石门乡"]
+
+
+def test_the_opening_of_a_township_meeting_every_target(two):
+    from zhenxing.topics import opening
+    met = meeting_every_target(two[0])
+    s = opening.opening(met, met["flags"])
+    assert "各项指标均达到要求" in s and "下一步重点" not in s and s.count("。") == 3
+    # neither a monitoring nor an income figure: the plain opening, the date still said once
+    bare = dict(met, monitoring=None, income=None)
+    assert opening.opening(bare, []) == wording.intro(bare)

@@ -21,7 +21,7 @@ from zhenxing.report import narrative as writers
 from zhenxing.report.notebook import dataset_label as notebook_label
 from zhenxing.report.options import CHARTS_ENV, SIGNED_ON_ENV, options  # noqa: F401
 from zhenxing.topics import county as county_topic
-from zhenxing.topics import funds, monitoring, problems
+from zhenxing.topics import funds, monitoring, opening, problems
 from zhenxing.topics.registry import TOPIC_TITLES, TOPICS
 from zhenxing.words import numbers, wording
 
@@ -265,7 +265,10 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
                if (run_dir / f"{t}.ipynb").exists()}
 
     nar = writers.load((parameters or {}).get("dataset"), year, town, ind)   # the writer's own words
-    md = [(nar and nar.text("开头")) or wording.intro(ind)]
+    policy = params.policy(ind.get("county"), year)
+    flags = report_flags(ind, policy)
+    # the writer's 开头, else what this township's year came to, chosen by its figures
+    md = [(nar and nar.text("开头")) or opening.opening(ind, flags)]
     headings = wording.wording(ind).get("headings") or {}
 
     def narrative_after(anchor: str) -> list[str]:
@@ -295,8 +298,6 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
         md.append(f"### {sub_heading(i)}{headings.get('highlights') or '总结推广典型经验'}")
         md += narrative_after("亮点")
 
-    policy = params.policy(ind.get("county"), year)
-    flags = report_flags(ind, policy)
     md.append("## 三、存在问题")
     none = wording.wording(ind)["problems"]["none"].rstrip("。") + "。"
     md += writers.numbered_on(problems.problems(flags, ind), nar.items("存在问题") if nar else [], none)
