@@ -44,8 +44,10 @@ from zhenxing.words.numbers import (
 )
 from zhenxing.words.wording import (
     as_of,
+    at_year_end,
     each_phrase,
     fill,
+    flow_period,
     join_list,
     self_ref,
     sentences,
@@ -527,7 +529,9 @@ def plan_targets(ind: dict) -> tuple[list[str], str | None]:
             continue
         b = ts[0].get("basis")
         f = {"value": val(ts[0]), "values": "、".join(v for v in map(val, ts) if v) or None, "each": each_phrase(ts),
-             "year": year, "sources": "、".join(t.get("source_name", "") for t in ts)}
+             "year": year, "sources": "、".join(t.get("source_name", "") for t in ts),
+             # a figure at the report date: "2023年" at the year's end, "截至2023年6月底" before
+             "when": f"{year}年" if at_year_end(ind) else chart_when(ind, stock=True)}
         if b is not None:
             f["basis"] = (pct(b) if ts[0]["unit"] == "%" else persons(b) if ts[0]["unit"] == "人" else b)
         body = fill(tpl, f)
@@ -602,7 +606,8 @@ def county_monitoring_table(ind: dict) -> pd.DataFrame:
              med(r.get("identification_median")), _int_cell(r.get("identification_over"))] for t, r in _rows(ind)]
     rows.append([_county_total_label(ind), hp(m["total"]), or_dash(hp, m.get("unresolved")),
                  or_dash(hp, m.get("new_in_year")), med(idd.get("median")), _int_cell(idd.get("over_limit"))])
-    df = pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", "当年新识别", "识别用时中位数（天）", "超过时限（户）"])
+    df = pd.DataFrame(rows, columns=["乡镇", "监测对象", "风险未消除", f"{flow_period(ind, '当年')}新识别",
+                                     "识别用时中位数（天）", "超过时限（户）"])
     return with_note(df, county_partial_note(ind))
 
 
@@ -724,7 +729,8 @@ def county_paid_rates(ind: dict):
     if len(rows) < 2:
         return None
     rows, n = _ranked(rows, most=False)
-    return bar(rows, f"{chart_when(ind)}衔接资金拨付率最低的{n}个乡镇" if n else f"{chart_when(ind)}各乡镇衔接资金拨付率", "%")
+    when = chart_when(ind, stock=not at_year_end(ind))   # the rate at the report date: "截至2023年6月底" before 31 December
+    return bar(rows, f"{when}衔接资金拨付率最低的{n}个乡镇" if n else f"{when}各乡镇衔接资金拨付率", "%")
 
 
 def county_unresolved(ind: dict):

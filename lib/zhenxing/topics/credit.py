@@ -25,7 +25,16 @@ from zhenxing.topics.base import (
 )
 from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import count, pct, wan, wan_cell
-from zhenxing.words.wording import as_of, asof_phrase, fill, no_data, not_stated, place, section_words
+from zhenxing.words.wording import (
+    as_of,
+    asof_phrase,
+    fill,
+    flow_period,
+    no_data,
+    not_stated,
+    place,
+    section_words,
+)
 
 
 # ---------------------------------------------------------------- credit
@@ -97,7 +106,6 @@ def paragraph_credit(ind: dict) -> str:
     c = ind.get("credit")
     if not c:
         return no_data(ind, "credit")
-    year = ind.get("year")
     n = c["loans_in_year"]
     od = c.get("overdue")
     lead = None
@@ -105,12 +113,15 @@ def paragraph_credit(ind: dict) -> str:
         lead = fill(section_words(ind, "credit").get("lead_overdue"),
                     {"as_of": as_of(ind), "all": place(ind), "count": count(od["count"], "笔"), "amount": wan(od["amount"])})
     s = [lead + "。"] if lead else []
-    s += [f"{year}年新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，涉及{count(n['households'], '户')}"]
+    # loans issued from 1 January to the report date: "2023年新发放" at the year's end, "年内新发放" before
+    s += [f"{flow_period(ind)}新发放脱贫人口小额信贷{count(n['count'], '笔')}、{wan(n['amount'])}，"
+          f"涉及{count(n['households'], '户')}"]
+    got = flow_period(ind, "当年")
     base = c.get("coverage_base") or {}
     if c.get("coverage") is not None and base.get("eligible") is not None:
         kinds = "和".join(base.get("eligible_kinds") or ["脱贫户", "边缘易致贫户"])
-        s.append(f"；{kinds}{count(base['eligible'], '户')}中当年获贷{count(base['borrowers'], '户')}，"
-                 f"获贷率{pct(c['coverage'])}" if base["borrowers"] else f"；{kinds}当年均未获贷")
+        s.append(f"；{kinds}{count(base['eligible'], '户')}中{got}获贷{count(base['borrowers'], '户')}，"
+                 f"获贷率{pct(c['coverage'])}" if base["borrowers"] else f"；{kinds}{got}均未获贷")
     s.append("。")
     cum = c["cumulative"]
     s.append(f"截至{asof_phrase(ind)}，累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
@@ -128,7 +139,7 @@ def credit_table(ind: dict) -> pd.DataFrame:
     c = ind.get("credit")
     if not c:
         return pd.DataFrame()
-    rows = [[f"{ind['year']}年新发放", c["loans_in_year"]["count"], wan_cell(c["loans_in_year"]["amount"])],
+    rows = [[f"{flow_period(ind)}新发放", c["loans_in_year"]["count"], wan_cell(c["loans_in_year"]["amount"])],
             ["累计发放", c["cumulative"]["count"], wan_cell(c["cumulative"]["amount"])]]
     for label, key in (("贷款余额", "outstanding"), ("逾期", "overdue")):
         if c.get(key) is not None:
@@ -140,7 +151,7 @@ def credit_amounts(ind: dict):
     c = ind.get("credit")
     if not c:
         return None
-    data = {f"{ind['year']}年新发放": c["loans_in_year"]["amount"], "累计发放": c["cumulative"]["amount"],
+    data = {f"{flow_period(ind)}新发放": c["loans_in_year"]["amount"], "累计发放": c["cumulative"]["amount"],
             "贷款余额": (c.get("outstanding") or {}).get("amount")}
     if not any(v for v in data.values() if v is not None):
         return None

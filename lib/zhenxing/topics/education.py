@@ -5,6 +5,7 @@ its tables and its chart specs, all from one definition per figure.
 """
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
@@ -28,11 +29,14 @@ from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import count, parts_add_up, persons, wan, wan_cell
 from zhenxing.words.wording import (
     ROUNDING_NOTE,
+    at_year_end,
     fill,
+    flow_period,
     join_list,
     no_data,
     not_stated,
     place,
+    report_date_of,
     section_words,
     unstated,
 )
@@ -42,6 +46,7 @@ NOT_IN_SCHOOL = "非在校生"
 RAINBOW = "雨露计划"
 LOAN = "生源地信用助学贷款"
 COMPULSORY_AGES = (6, 15)
+AUTUMN_TERM = (9, 1)   # the autumn term (秋季学期) begins on 1 September
 
 
 # ---------------------------------------------------------------- education (core tables)
@@ -87,18 +92,43 @@ def _school_year_overlaps(sy: pd.Series, year: int) -> pd.Series:
     return ((first == year) | (second == year)).fillna(False).astype(bool)
 
 
+def autumn_term_begun(year: int, report_date) -> bool:
+    """The autumn term of 学年 Y—(Y+1) has begun at the report date (1 September of Y)."""
+    return ts(report_date) >= pd.Timestamp(year, *AUTUMN_TERM)
+
+
+def terms(year: int, report_date) -> str:
+    """The terms 教育资助 of report year Y counts at the report date: "2022—2023学年春季" and,
+    from 1 September, "和2023—2024学年秋季"."""
+    spring = f"{year - 1}—{year}学年春季"
+    return f"{spring}和{year}—{year + 1}学年秋季" if autumn_term_begun(year, report_date) else spring
+
+
 def education_aid(tables: dict, township: str, year: int, report_date,
                   notes: list | None = None) -> dict | None:
-    """教育资助 of students of T (a student belongs to their household's township)."""
+    """教育资助 of students of T (a student belongs to their household's township).
+
+    The 学年 overlapping Y count (indicators.md): Y−1—Y for the spring term, Y—Y+1 for the
+    autumn term. What is true at the report date D: the autumn term begins on 1 September,
+    so before it rows of 学年 Y—Y+1 are registrations for a term not yet begun and are not
+    counted (nor named in the text); and, as every flow "in Y up to D", a row whose 发放日期
+    is after D had not been paid at D. At 31 December both rules leave every row of the two
+    学年 dated in or before Y, as before."""
     note = Notes(notes, "education_aid")
     tables, absent = prep(tables)
     if note.missing_table(tables, "education_aid", "members", "households"):
         return None
+    d = ts(report_date)
     hh = households(tables, township)
     mem = tables["members"]
     ids = mem.loc[mem["户编号"].isin(hh["户编号"]), "证件号码"]
     ea = tables["education_aid"]
-    ea = ea[ea["证件号码"].isin(ids) & _school_year_overlaps(ea["学年"], year)]
+    keep = ea["证件号码"].isin(ids) & _school_year_overlaps(ea["学年"], year)
+    if not autumn_term_begun(year, d):
+        keep &= ~_school_year_overlaps(ea["学年"], year + 1)   # Y—Y+1: its autumn term is to come
+    if "发放日期" in ea.columns and "发放日期" not in absent["education_aid"]:
+        keep &= ~(ea["发放日期"].notna() & (ea["发放日期"] > d))
+    ea = ea[keep]
     by_prog = {}
     for p, g in ea.groupby("资助项目", sort=True):
         by_prog[str(p)] = {"count": int(len(g)), "amount": float(dsum(g["金额"]) / Decimal(10000))}
@@ -143,6 +173,7 @@ def paragraph_education(ind: dict) -> str:
     s += not_stated(ind, "education")
     a = ind.get("education_aid")
     year = ind.get("year")
+    d = (report_date_of(ind) or dt.date(year, 12, 31)) if year else None
     if a:
         progs = a["by_programme"]
         grants = {k: v for k, v in progs.items() if k != LOAN}
@@ -151,7 +182,9 @@ def paragraph_education(ind: dict) -> str:
             n = sum(v["count"] for v in grants.values())
             total = float(dsum(v["amount"] for v in grants.values()))
             rb = a["rainbow"]
-            s.append(f"{year}年（{year - 1}—{year}学年春季和{year}—{year + 1}学年秋季）落实教育资助{count(n, '人次')}、"
+            # "2023年（2022—2023学年春季和2023—2024学年秋季）" at the year's end; before
+            # 1 September "年内（2022—2023学年春季）": the autumn term named once it has begun
+            s.append(f"{flow_period(ind)}（{terms(year, d)}）落实教育资助{count(n, '人次')}、"
                      f"{wan(total)}")
             if rb["count"]:
                 s.append(f"，其中雨露计划{count(rb['count'], '人次')}、{wan(rb['amount'])}")
@@ -162,7 +195,8 @@ def paragraph_education(ind: dict) -> str:
         if loan and loan["count"]:
             s.append(f"另为{count(loan['count'], '人次')}办理生源地信用助学贷款{wan(loan['amount'])}（贷款，不计入资助金额）。")
         if not progs:
-            s.append(f"教育资助数据中没有{place(ind)}{year}年的资助记录。")
+            when = f"{year}年" if at_year_end(ind) else terms(year, d)
+            s.append(f"教育资助数据中没有{place(ind)}{when}的资助记录。")
     else:
         s.append(unstated(ind, "education_aid", "未统计雨露计划等教育资助情况"))
     return "".join(s)

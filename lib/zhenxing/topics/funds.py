@@ -51,6 +51,7 @@ from zhenxing.words.wording import (
     each_phrase,
     entries,
     fill,
+    flow_period,
     join_list,
     no_data,
     not_stated,
@@ -396,7 +397,7 @@ def paragraph_assets(ind: dict) -> str:
         s.append(f"已确权{count(a['registered'], '项')}，确权率{pct(a['registered_rate'])}，"
                  f"尚未确权{count(a['unregistered'], '项')}。")
     if a.get("income") is not None:
-        s.append(f"经营性资产当年收益{wan(a['income'])}。")
+        s.append(f"经营性资产{flow_period(ind, '当年')}收益{wan(a['income'])}。")   # 年内 before 31 December
     s += not_stated(ind, "assets")
     return "".join(s)
 

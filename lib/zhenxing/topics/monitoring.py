@@ -45,6 +45,7 @@ from zhenxing.words.numbers import MISSING, count, hp, num, pct, persons, wan_ce
 from zhenxing.words.wording import (
     as_of,
     fill,
+    flow_period,
     hp_cells,
     join_list,
     no_data,
@@ -388,8 +389,9 @@ def monitoring_by_category(ind: dict) -> pd.DataFrame:
     m = ind.get("monitoring")
     if not m:
         return pd.DataFrame()
+    span = flow_period(ind, "当年")   # from 1 January to the report date: 年内 before 31 December
     parts = {"未消除风险": m.get("unresolved"), "已消除风险": m.get("eliminated"),
-             "当年新识别": m.get("new_in_year"), "当年消除风险": m.get("eliminated_in_year")}
+             f"{span}新识别": m.get("new_in_year"), f"{span}消除风险": m.get("eliminated_in_year")}
     known = {k: v for k, v in parts.items() if v is not None}
     total = {c: None for c in CATEGORIES}
     if m.get("unresolved") is not None and m.get("eliminated") is not None:

@@ -29,6 +29,7 @@ from zhenxing.words.numbers import decimal_of, parts_add_up, pct, persons, wan, 
 from zhenxing.words.wording import (
     ROUNDING_NOTE,
     as_of,
+    flow_period,
     join_list,
     no_data,
     not_stated,
@@ -178,12 +179,13 @@ def posts_by_type(ind: dict) -> pd.DataFrame:
                  int(gone.get(t, 0))] for t in types]
         rows.append(["合计", int(po["in_post"]["total"]), wan_cell(po["annual_cost"]["total"]),
                      int(po["hired_in_year"]["total"]), int(po["dismissed_in_year"]["total"])])
-        df = pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", "当年聘用", "当年退出"])
+        span = flow_period(ind, "当年")   # engagements from 1 January to the report date: 年内 before 31 December
+        df = pd.DataFrame(rows, columns=["岗位类型", "在岗人数", "年度补贴（万元）", f"{span}聘用", f"{span}退出"])
         if not parts_add_up(cost.values(), po["annual_cost"]["total"]):
             df.attrs["note"] = ROUNDING_NOTE
         return df
     rows = [[t, int(hired.get(t, 0))] for t in types] + [["合计", int(po["hired_in_year"]["total"])]]
-    df = pd.DataFrame(rows, columns=["岗位类型", "当年聘用"])
+    df = pd.DataFrame(rows, columns=["岗位类型", f"{flow_period(ind, '当年')}聘用"])
     return with_note(df, table_note(ind, "posts", {"in_post", "annual_cost", "dismissed_in_year"},
                                 "注：未计算在岗人数、年度补贴和解聘人数。"))
 

@@ -38,7 +38,9 @@ from zhenxing.topics.flags import flag_of, gap, make_flag
 from zhenxing.words.numbers import MISSING, count, hp, pct, persons, wan, wan_cell
 from zhenxing.words.wording import (
     asof_phrase,
+    at_year_end,
     fill,
+    flow_period,
     no_data,
     not_stated,
     place,
@@ -269,6 +271,11 @@ def assistance(tables: dict, township: str, year: int, report_date,
     gone = absent["assistance"]
     act = a[_active(a, pd.Timestamp(year, 1, 1), d)]
     pay_year = act["发放年度"].astype("Int64").fillna(act["开始日期"].dt.year.astype("Int64"))
+    # Before 31 December a row whose period runs past the report date (终止日期 blank or later)
+    # carries the amount of a period not yet over: how much of it was paid by the report date
+    # the data cannot say, so the report does not state that amount as paid (mid-year only:
+    # the key is absent at the year's end, when every amount of Y is the year's).
+    mid_year = d < pd.Timestamp(year, 12, 31)
     by_type = {}
     for t in ASSISTANCE_TYPES:
         g = act[act["救助类别"] == t]
@@ -276,9 +283,13 @@ def assistance(tables: dict, township: str, year: int, report_date,
         if "保障人数" not in gone:
             persons = as_int(g.groupby("户编号")["保障人数"].max().sum()) if len(g) else 0
         amount = None
+        paid = g[year_is(pay_year[g.index], year)]
         if "发放金额" not in gone:
-            amount = float(dsum(g.loc[year_is(pay_year[g.index], year), "发放金额"]) / Decimal(10000))
+            amount = float(dsum(paid["发放金额"]) / Decimal(10000))
         by_type[t] = {"households": int(g["户编号"].nunique()), "persons": persons, "amount": amount}
+        if mid_year and amount is not None:
+            by_type[t]["amount_past_date"] = bool((paid["发放金额"].notna()
+                                                   & ~on_or_before(paid["终止日期"], d)).any())
     if "保障人数" in gone:
         note.column(["by_type.persons"], "assistance", "保障人数")
     if "发放金额" in gone:
@@ -339,12 +350,14 @@ def paragraph_security(ind: dict) -> str:
                 item = f"{k}{count(v['households'], '户')}"
                 if v.get("persons") is not None:
                     item += f"{int(v['persons'])}人"
-                if v.get("amount") is not None:
+                if _amount_stated(v):
                     item += f"、发放{wan(v['amount'])}"
                 items.append(item)
-            s.append(f"{ind.get('year')}年社会救助：{'；'.join(items)}。")
+            # "2023年社会救助" at the year's end; before it "年内", after "截至6月底" above
+            when = flow_period(ind) if parts or at_year_end(ind) else f"截至{asof_phrase(ind)}，{flow_period(ind)}"
+            s.append(f"{when}社会救助：{'；'.join(items)}。")
         else:
-            s.append(f"社会救助数据中{ind.get('year')}年没有{place(ind)}的救助记录。")
+            s.append(f"社会救助数据中{flow_period(ind)}没有{place(ind)}的救助记录。")
         base = a.get("covered_base") or {}
         if a.get("covered_share") is not None:
             s.append(f"脱贫户和监测对象{count(base['covered'], '户')}中，截至{asof_phrase(ind)}正在享受低保或特困供养的"
@@ -459,14 +472,27 @@ def security_table(ind: dict) -> pd.DataFrame:
         if v is not None:
             rows.append([label, int(v["households"]), int(v["persons"]), MISSING])
     a = ind.get("assistance")
+    open_types = []
     if a:
         for k, v in a["by_type"].items():
             if v["households"]:
                 rows.append([k, int(v["households"]), MISSING if v["persons"] is None else int(v["persons"]),
-                             MISSING if v["amount"] is None else wan_cell(v["amount"])])
+                             wan_cell(v["amount"]) if _amount_stated(v) else MISSING])
+                if v.get("amount_past_date"):
+                    open_types.append(k)
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows, columns=["类别", "户数", "人数", "当年发放（万元）"])
+    df = pd.DataFrame(rows, columns=["类别", "户数", "人数", f"{flow_period(ind, '当年')}发放（万元）"])
+    if open_types:
+        df.attrs["note"] = (f"注：{'、'.join(open_types)}的发放金额按救助期间登记，救助期间到{asof_phrase(ind)}"
+                            "尚未结束，未列发放金额。")
+    return df
+
+
+def _amount_stated(v: dict) -> bool:
+    """An assistance type's amount is stated: given, and (before 31 December) not that of a
+    period still running at the report date (``amount_past_date``)."""
+    return v.get("amount") is not None and not v.get("amount_past_date")
 
 
 # ---------------------------------------------------------------- further topics (issue 11)
@@ -475,7 +501,8 @@ def assistance_types(ind: dict):
     if a:
         by = {k: v["households"] for k, v in a["by_type"].items() if v["households"]}
         if by:
-            return bar(by, f"{chart_when(ind)}社会救助户数（按类别）", "户")
+            # households assisted from 1 January: "2023年" at the year's end, "截至2023年6月底" before
+            return bar(by, f"{chart_when(ind, stock=not at_year_end(ind))}社会救助户数（按类别）", "户")
     sec = ind.get("security") or {}
     by = {label: sec[key]["households"] for label, key in (("农村低保", "dibao"), ("特困供养", "tekun"))
           if sec.get(key) is not None}

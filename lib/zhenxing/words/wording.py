@@ -189,9 +189,26 @@ def as_of(ind: dict) -> str:
     return w["day"].format(month=d.month, day=d.day)
 
 
-def whole_year(ind: dict) -> str:
+def at_year_end(ind: dict) -> bool:
+    """The report is made at 31 December (or without a date): a flow counted to the report
+    date is the whole year's."""
     d = report_date_of(ind)
-    return "全年" if d is None or (d.month, d.day) == (12, 31) else "年内"
+    return d is None or (d.month, d.day) == (12, 31)
+
+
+def whole_year(ind: dict) -> str:
+    """The span of a flow counted from 1 January to the report date: "全年" at the year's end,
+    "年内" before it (the report date, stated once, closes the span)."""
+    return "全年" if at_year_end(ind) else "年内"
+
+
+def flow_period(ind: dict, at_end: str | None = None) -> str:
+    """What leads a figure counted from 1 January to the report date: at the year's end
+    ``at_end`` (default "2023年"; a table header passes "当年"), before it whole_year()'s
+    "年内" — never the year alone, which a reader takes for the whole year's figure."""
+    if at_year_end(ind):
+        return f"{ind.get('year')}年" if at_end is None else at_end
+    return whole_year(ind)
 
 
 def target(x) -> str:
