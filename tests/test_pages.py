@@ -181,6 +181,22 @@ def page_faults(pdf_path: Path) -> list[str]:
     return faults
 
 
+def broken_headers(pdf_path: Path) -> list[str]:
+    """Table headers a line break cuts inside a word: a header wraps only before its unit
+    ("批复金额 / （万元）"), never inside the words before it ("批复金 / 额") or inside the
+    unit ("（万 / 元）"). One entry per header cell so cut, with its page and its lines."""
+    found = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for n, page in enumerate(pdf.pages, 1):
+            for table in _tables(page):
+                rows = table.extract()
+                for cell in rows[0] if rows else []:
+                    lines = [line.strip() for line in (cell or "").splitlines() if line.strip()]
+                    if any(not line.startswith("（") for line in lines[1:]):
+                        found.append(f"p{n} {' / '.join(lines)}")
+    return found
+
+
 def pdf_text(pdf_path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -231,6 +247,14 @@ def test_no_text_crosses_a_table_rule(sample_site, fixture_site):
 def test_pages_are_full_and_tables_whole_in_the_pdf(sample_site, fixture_site):
     faults = {_name(p): page_faults(p) for p in _pdfs(sample_site, fixture_site)}
     assert {k: v for k, v in faults.items() if v} == {}
+
+
+def test_table_headers_break_only_before_their_unit_in_the_pdf(sample_site, fixture_site):
+    """Where a table has little room (the 7-column 项目明细 at 9 pt, the county's tables of
+    six townships' figures) its headers still wrap only before their unit: "批复金 / 额",
+    "衔接资金拨 / 付率", "识别用时中 / 位数（天）" were seen."""
+    broken = {_name(p): found for p in _pdfs(sample_site, fixture_site) if (found := broken_headers(p))}
+    assert broken == {}
 
 
 @needs_poppler
@@ -411,6 +435,15 @@ def test_docx_in_libreoffice_keeps_tables_whole_and_headings_with_them(libreoffi
 
 
 @needs_soffice
+def test_docx_in_libreoffice_breaks_table_headers_only_before_their_unit(libreoffice_pdfs):
+    """Word, WPS and LibreOffice break Chinese anywhere: the DOCX's columns are as wide as
+    its headers' words at the size the PDF uses, and a header too long for its column has
+    a line break before its unit (seen: "年度补贴（万 / 元）", "项目类 / 型")."""
+    broken = {name: found for name, pdf, _ in libreoffice_pdfs if (found := broken_headers(pdf))}
+    assert broken == {}
+
+
+@needs_soffice
 def test_docx_in_libreoffice_numbers_pages_as_the_pdf(libreoffice_pdfs):
     for name, pdf, docx in libreoffice_pdfs:
         assert _page_number_sides(pdf) == _page_number_sides(docx.with_suffix(".pdf")), name
@@ -562,6 +595,17 @@ def test_the_checks_catch_a_broken_layout(tmp_path):
     assert rules > 0 and any("截" in c or "至" in c for c in crossing), crossing
     faults = " ".join(page_faults(pdf))
     assert "last row alone" in faults and "'附件1" in faults and "empty" in faults, faults
+
+
+def test_the_header_check_catches_a_header_cut_inside_a_word(tmp_path):
+    """A header column narrower than its words: "批复金额" cut in two is found, a header
+    wrapping before its unit is not."""
+    from zhenxing.report import render
+    md = ("```{=typst}\n#table(columns: (3.6em, 6em, 1fr), [批复金额], [批复金额（万元）], [项目],"
+          " [1.00], [2.00], [x])\n```\n")
+    pdf = render.render(md, tmp_path / "out", title="表头", formats=("pdf",), resources=tmp_path)["pdf"]
+    found = broken_headers(pdf)
+    assert len(found) == 1 and found[0].startswith("p1 批") and "万元" not in found[0], found
 
 
 def test_the_chart_check_catches_a_chart_in_a_foreign_section():

@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import re
 from pathlib import Path
 
 from zhenxing.report.tools import pandoc_path, run_tool
@@ -82,6 +83,22 @@ def _tidy_rows(rows) -> None:
                 run.get_or_add_rPr().get_or_add_b().val = True
 
 
+def _table_size(tbl) -> float | None:
+    """The size the Lua filter chose for a table's text (小四 12, 五号 10.5 or 小五 9 pt, as
+    in the PDF: what its ids and headers need), from the mark it leaves right after the
+    table (an XML comment, removed here)."""
+    from lxml import etree
+
+    nxt = tbl.getnext()
+    if nxt is None or nxt.tag is not etree.Comment:
+        return None
+    found = re.fullmatch(r"zx-table-size ([\d.]+)", (nxt.text or "").strip())
+    if not found:
+        return None
+    tbl.getparent().remove(nxt)
+    return float(found.group(1))
+
+
 def _tidy_table(tbl) -> None:
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.oxml.ns import qn
@@ -100,9 +117,10 @@ def _tidy_table(tbl) -> None:
             for c in cols:
                 c.set(qn("w:w"), str(round(int(c.get(qn("w:w"))) * DOCX_TEXT_WIDTH_TWIPS / total)))
     # python-docx's element classes insert children in schema order
-    if grid is not None and len(grid.findall(qn("w:gridCol"))) >= 6:
-        for run in tbl.iter(qn("w:r")):  # 五号 (10.5 pt) in tables of six columns or more, as in the PDF
-            run.get_or_add_rPr().get_or_add_sz().val = Pt(10.5)
+    size = _table_size(tbl)
+    if size is not None and size < 12:
+        for run in tbl.iter(qn("w:r")):  # 五号 (10.5 pt) or 小五 (9 pt), as in the PDF
+            run.get_or_add_rPr().get_or_add_sz().val = Pt(size)
     _tidy_rows(tbl.findall(qn("w:tr")))
     _padding(tblpr)
     # space between the table and what follows it
@@ -154,7 +172,7 @@ def tidy_docx(path: Path) -> None:
         parts = {i.filename: z.read(i) for i in infos}
     root = parse_xml(parts["word/document.xml"])
     body = root.find(qn("w:body"))
-    for tbl in body.iter(qn("w:tbl")):
+    for tbl in list(body.iter(qn("w:tbl"))):
         _tidy_table(tbl)
     _tidy_paragraphs(body)
     parts["word/document.xml"] = serialize_part_xml(root)
@@ -289,8 +307,20 @@ def reference_docx() -> bytes:  # noqa: C901 — one long, linear list of style 
     for name in ("Body Text", "First Paragraph"):
         para_style(name, size=14, indent=2, line=1.5, before=0, after=0,
                    align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-    para_style("Compact", size=12, indent=0, line=1.0, before=0, after=0,
-               align=WD_ALIGN_PARAGRAPH.LEFT)
+    compact = para_style("Compact", size=12, indent=0, line=1.0, before=0, after=0,
+                         align=WD_ALIGN_PARAGRAPH.LEFT)
+    # in a table cell no extra space between Chinese and figures (Word's and WPS's default
+    # "自动调整中文与西文/数字间距"): a date or "38户128人" is as wide as the Lua filter
+    # measured it and stays on one line, as in the PDF
+    ppr = compact.element.get_or_add_pPr()
+    for tag in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        if ppr.find(qn(tag)) is None:
+            off = OxmlElement(tag)
+            off.set(qn("w:val"), "0")
+            _before(ppr, off, ("w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing",
+                               "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+                               "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
+                               "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"))
     para_style("Title", size=22, bold=True, indent=0, line=1.25, before=0, after=18,
                align=WD_ALIGN_PARAGRAPH.CENTER)
     heading_fonts = {1: (_HEI_FONT, False), 2: (_KAI_FONT, False), 3: (_BODY_FONT, True)}

@@ -107,16 +107,19 @@ end
 
 -- Full-width tables (PDF, DOCX): column widths from content. Every column is at least
 -- as wide as its widest unbreakable piece (an id, a figure, a date, a short cell of up to
--- six Chinese characters, a header of up to five); the room left is shared in
--- proportion to what each column would need to sit on one line (long text capped, so a
--- project name wraps). When the unbreakable pieces do not fit at 12pt, the table is set
--- at 10.5pt, then 9pt: a smaller face rather than a broken id. A longer header then
--- wraps only between its words and its unit ("村集体经济收入 / （万元）", never
--- "村集体经济收 / 入") in every column where the table has room to spare for it.
--- Returns the font size.
+-- six Chinese characters, a header of up to five) and as its header's longest word: a
+-- longer header wraps only between its words and its unit ("村集体经济收入 / （万元）",
+-- never "村集体经济收 / 入"), the words before the unit kept on one line. The room left
+-- is shared in proportion to what each column would need to sit on one line (long text
+-- capped, so a project name wraps). When that does not fit at 12pt, the table is set at
+-- 10.5pt, then 9pt: a smaller face rather than a broken id or header. Only when even 9pt
+-- cannot hold every header's words whole do the ids alone decide the size, and headers
+-- are kept whole in the room left, the cheapest first.
+-- Returns the font size and the text width at that size (half-em units).
 local SIZES = { { 12, 73 }, { 10.5, 84 }, { 9, 98 } } -- pt, text width in half-em units
 local SHORT_CELL, SHORT_HEAD, HEAD_PIECE = 12, 10, 17
 local PADDING = 3 -- a cell's inset, both sides, in half-em units
+local INSET_PT = 10 -- what a cell's inset really takes (Typst 5pt each side, DOCX 100 twips)
 
 local function unbreakable(s, is_head)
   local w = text_width(s)
@@ -128,16 +131,24 @@ local function unbreakable(s, is_head)
     m = math.max(m, text_width(tok))
   end
   for date in s:gmatch('%d+年%d+月%d*日?') do
-    m = math.max(m, text_width(date))
+    -- LibreOffice puts a fifth of an em between figures and Chinese whatever the DOCX
+    -- says (Word and WPS do not: docx.py turns "autoSpaceDE" off in table cells); half
+    -- of it is allowed here, the other half is in the figures' width (text_width's
+    -- 1.15 for LibreOffice's 1), so a date set at 9pt with its column at its minimum
+    -- stays on one line
+    local _, ends = date:gsub('%d[^%d]', '')
+    local _, starts = date:gsub('[^%d]%d', '')
+    m = math.max(m, text_width(date) + 0.2 * (ends + starts))
   end
   return m, false
 end
 
--- A header's pieces kept whole when there is room: the words before its unit and the
--- unit ("年度补贴（万元）" → "年度补贴", "（万元）"), each of up to about eight characters;
--- nil when a piece is longer (then it wraps where it must).
+-- A header's pieces kept whole: the words before its unit and the unit ("年度补贴（万元）"
+-- → "年度补贴", "（万元）"), each of up to about eight characters; nil when a piece is
+-- longer (then it wraps where it must).
 local function head_pieces(s)
-  local pre, unit = s:match('^(.-)(（[^（）]*）)$')
+  -- (the unit from the last '（': Lua's [^（）] is a set of bytes, which '户' shares)
+  local pre, unit = s:match('^(.*)(（.-）)$')
   local pieces = (pre and pre ~= '') and { pre, unit } or { s }
   local m = 0
   for _, piece in ipairs(pieces) do
@@ -170,27 +181,74 @@ local function box_cell(cell, pieces)
   cell.contents = { pandoc.Plain(out) }
 end
 
--- Columns whose header is kept in pieces: the cheapest first, each only in room no
--- other column needs (every column keeps the width it would have without it).
-local function keep_heads(heads, min, nat, avail)
-  local room = avail
-  for i = 1, #min do
-    room = room - math.max(min[i], nat[i])
+-- Word and WPS break Chinese text anywhere: a header kept in pieces whose column is too
+-- narrow for it on one line gets a line break before its unit (Typst's boxes break there
+-- by themselves). `room` is the column's text width, in half-em units.
+local function break_cell(cell, pieces, room)
+  if not is_docx() or #pieces < 2 or text_width(table.concat(pieces)) <= room then
+    return
   end
-  local order = {}
+  local out = pandoc.Inlines {}
+  for k, piece in ipairs(pieces) do
+    if k > 1 then
+      out:insert(pandoc.LineBreak())
+    end
+    out:insert(pandoc.Str(piece))
+  end
+  cell.contents = { pandoc.Plain(out) }
+end
+
+local function sum(t, n)
+  local s = 0
+  for i = 1, n do
+    s = s + t[i]
+  end
+  return s
+end
+
+-- The size, each cell's padding and the columns whose headers are kept in pieces: every
+-- header at the largest size where all of them fit whole beside the ids; at 9pt, if need
+-- be, with the padding cut to the cell's real inset and a little (TIGHT); else at the
+-- size the ids need, the cheapest first, each only where it fits. Widens `min`.
+local TIGHT = INSET_PT * 2 / 9 + 0.5
+
+local function fit(heads, min, n)
+  local with_heads = {}
+  for i = 1, n do
+    with_heads[i] = heads[i] and math.max(min[i], heads[i].width) or min[i]
+  end
+  local last = SIZES[#SIZES]
+  for _, s in ipairs(SIZES) do
+    for _, pad in ipairs(s == last and { PADDING, TIGHT } or { PADDING }) do
+      if sum(with_heads, n) <= s[2] - pad * n then
+        for i = 1, n do
+          min[i] = with_heads[i]
+        end
+        return s, pad, heads
+      end
+    end
+  end
+  local size = last
+  for _, s in ipairs(SIZES) do
+    if sum(min, n) <= s[2] - PADDING * n then
+      size = s
+      break
+    end
+  end
+  local room = size[2] - PADDING * n - sum(min, n)
+  local order, kept = {}, {}
   for i, h in pairs(heads) do
-    table.insert(order, { i = i, cost = math.max(h.width - math.max(min[i], nat[i]), 0) })
+    table.insert(order, { i = i, cost = math.max(h.width - min[i], 0) })
   end
   table.sort(order, function(x, y) return x.cost < y.cost or (x.cost == y.cost and x.i < y.i) end)
   for _, o in ipairs(order) do
     if o.cost <= room then
       room = room - o.cost
       min[o.i] = math.max(min[o.i], heads[o.i].width)
-      for _, cell in ipairs(heads[o.i].cells) do
-        box_cell(cell, heads[o.i].pieces)
-      end
+      kept[o.i] = heads[o.i]
     end
   end
+  return size, PADDING, kept
 end
 
 local function proportional_widths(tbl)
@@ -215,7 +273,7 @@ local function proportional_widths(tbl)
             local pieces, pm = head_pieces(s)
             if pieces then
               heads[i] = heads[i] or { cells = {}, pieces = pieces, width = 0 }
-              table.insert(heads[i].cells, cell)
+              table.insert(heads[i].cells, { cell = cell, pieces = pieces })
               heads[i].width = math.max(heads[i].width, pm)
             end
           end
@@ -229,21 +287,10 @@ local function proportional_widths(tbl)
   for _, body in ipairs(tbl.bodies) do
     visit(body.body, false)
   end
-  local size, avail = SIZES[#SIZES][1], SIZES[#SIZES][2] - PADDING * n
-  local need = 0
+  local size, pad, kept = fit(heads, min, n)
+  local avail = size[2] - pad * n
+  local need = sum(min, n)
   for i = 1, n do
-    need = need + min[i]
-  end
-  for _, s in ipairs(SIZES) do
-    if need <= s[2] - PADDING * n then
-      size, avail = s[1], s[2] - PADDING * n
-      break
-    end
-  end
-  keep_heads(heads, min, nat, avail)
-  need = 0
-  for i = 1, n do
-    need = need + min[i]
     nat[i] = math.max(nat[i], min[i])
   end
   local extra, want = math.max(avail - need, 0), 0
@@ -253,13 +300,21 @@ local function proportional_widths(tbl)
   local width, total = {}, 0
   for i = 1, n do
     local share = want > 0 and extra * (nat[i] - min[i]) / want or 0
-    width[i] = min[i] + math.min(share, nat[i] - min[i]) + PADDING
+    width[i] = min[i] + math.min(share, nat[i] - min[i]) + pad
     total = total + width[i]
   end
   for i, spec in ipairs(tbl.colspecs) do
     tbl.colspecs[i] = { spec[1], width[i] / total }
   end
-  return tbl, size
+  for i, h in pairs(kept) do
+    -- the column's text width as set: its share of the line less the cell's inset
+    local room = width[i] / total * size[2] - INSET_PT * 2 / size[1]
+    for _, c in ipairs(h.cells) do
+      box_cell(c.cell, c.pieces)
+      break_cell(c.cell, c.pieces, room)
+    end
+  end
+  return tbl, size[1]
 end
 
 local KEEP_ROWS = 8
@@ -489,7 +544,10 @@ function Pandoc(doc)
         return typst_call('zx-table(' .. size .. 'pt, keep: ' .. keep .. ')', { tbl })
       end
       if is_docx() then
-        return (proportional_widths(tbl))
+        -- the size, for docx.py to set on the table's text (Word has no table-wide size)
+        local size
+        tbl, size = proportional_widths(tbl)
+        return { tbl, pandoc.RawBlock('openxml', '<!--zx-table-size ' .. size .. '-->') }
       end
       return auto_widths(tbl)
     end,
