@@ -174,7 +174,7 @@ def test_identification_and_zero_employment_comparisons():
     z_all = _ind(_rows(zero_employment=dict(zip(towns, (1, 4, 2)))))
     z_some = _ind(_rows(zero_employment=dict(zip(towns, (0, 4, 2)))))
     said = [county_compare.employment(x) for x in (z_one, z_all, z_some)]
-    assert said == ["零就业家庭都在乙乡。", "3个乡镇都有零就业家庭，乙乡最多，有4户。", "乙乡、丙乡还有零就业家庭，乙乡最多，有4户。"]
+    assert said == ["零就业家庭都在乙乡。", "3个乡镇都有零就业家庭，乙乡最多，有4户。", "乙乡零就业家庭最多，有4户，其余在丙乡。"]
     assert county_compare.employment(_ind(_rows(zero_employment=dict.fromkeys(towns, 0)))) is None
 
 
@@ -220,6 +220,9 @@ def test_comparisons_of_the_sample_open_each_in_their_own_words(sample_county):
     assert len(said) == 4
     counts = Counter(opener(p) for p in said)
     assert max(counts.values()) == 1, counts
+    # the zero-employment comparison follows "全县零就业家庭……还有N户" without its "还有", nor
+    # the identification comparison's "分布在"
+    assert not any(w in county_compare.employment(ind) for w in ("还有", "分布在"))
     # the ledger paragraphs open in their own words too
     leads = [county_work.lead_monitoring(ind), county_work.lead_employment(ind), *county_work.paragraph_work(ind)]
     assert all(leads) and len({opener(p) for p in leads + said}) == len(leads) + len(said)

@@ -108,7 +108,7 @@ def employment(ind: dict) -> str | None:
         return None
     t = _only(have, max(have.values()))
     f = {"n": num(len(have)), "town": t, "value": num(have[t]) if t else None,
-         "towns": "、".join(have)}
+         "towns": "、".join(have), "others": "、".join(x for x in have if x != t) if t else None}
     if len(have) == 1:
         return sentences([fill(w["zero_employment_one"], {"town": next(iter(have))})])
     if len(have) == len(z):
