@@ -139,7 +139,7 @@ def load_township(folder, township: str, cache: Path | None = None, *,
     Every table the dataset gives is in the dict with its full schema (``schema(name)``),
     also when the township has no rows in it; a table the dataset does not give is not.
     ``frame.attrs["absent_columns"]`` is the tuple of contract columns the source did not
-    provide (present in the frame as typed nulls). ``only``: just these tables (those
+    provide (present in the frame as typed nulls); no such key when it provided them all. ``only``: just these tables (those
     the dataset gives)."""
     meta, root = _cached(folder, cache)
     absent = meta.get("absent_columns", {})
@@ -151,7 +151,8 @@ def load_township(folder, township: str, cache: Path | None = None, *,
         f = root / name / f"{partition_stem(township)}.parquet"
         df = conform(name, pd.read_parquet(f) if f.exists() else None)
         cols = by_town.get(name, {}).get(township, absent.get(name, ()))
-        df.attrs["absent_columns"] = tuple(cols)
+        if cols:  # (pandas deep-copies a frame's attrs into every frame and column made from
+            df.attrs["absent_columns"] = tuple(cols)  # it: none when nothing is absent)
         out[name] = df
     return out
 
@@ -220,6 +221,6 @@ def load_county(folder, townships, cache: Path | None = None, *, county_level: b
                 df = conform(name, pa.concat_tables(arrow, promote_options="default").to_pandas())
             except (pa.ArrowInvalid, pa.ArrowTypeError):  # types Arrow cannot unify: each conformed first
                 df = pd.concat([conform(name, a.to_pandas()) for a in arrow], ignore_index=True)
-        df.attrs = {"absent_columns": tuple(sorted(absent)), "partial_columns": partial}
+        df.attrs = {k: v for k, v in (("absent_columns", tuple(sorted(absent))), ("partial_columns", partial)) if v}
         out[name] = df
     return out
