@@ -438,6 +438,32 @@ def test_run_whose_last_township_fails_pools_only_the_published(tiny_copy, tmp_p
     notebook._POOLED.clear()
 
 
+def test_forced_rerun_of_unchanged_townships_pools_nothing_ahead(tiny_copy, tmp_path, monkeypatch):
+    """A ``--force`` run of unchanged townships publishes them with the stamps they had, so
+    the county summary is kept as it is (write_county): computing its pooled figures
+    ahead would only take CPU from the townships still running. The first run pools."""
+    from zhenxing.run import batch, site
+    meta = contract.prepare(tiny_copy)
+    towns = list(meta["townships"])
+    county = meta["townships"][towns[0]]
+    spied = []
+    real_ahead = notebook.pool_ahead
+    monkeypatch.setattr(notebook, "pool_ahead", lambda *a, **k: spied.append(a[-1]) or real_ahead(*a, **k))
+    out = tmp_path / "out"
+    batch.run(tiny_copy, year=YEAR, out=out, formats=("html",), workers=2)
+    assert spied == [towns]
+    summary = out / str(YEAR) / county / "county.html"
+    before = summary.stat().st_mtime_ns
+    spied.clear()
+    outcomes, _ = batch.run(tiny_copy, year=YEAR, out=out, formats=("html",), workers=2, force=True)
+    assert {o.status for o in outcomes} == {"written"}
+    assert spied == []
+    assert summary.stat().st_mtime_ns == before  # kept: the head start would have gone unused
+    # a run that will change the summary (another format) pools ahead again
+    assert not site.summary_current_after(out, YEAR, county, meta, ("html", "pdf"), {})
+    notebook._POOLED.clear()
+
+
 # ---------------------------------------------------------------- the county's writer's file (issue 23)
 COUNTY_WRITER = """<!-- 示例县2023年县级总结的写作者文件（测试） -->
 

@@ -296,7 +296,8 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
             ahead = None
             if kernels.engine_name() == "zhenxing-inprocess":  # the county notebook runs here
                 def ahead(done):
-                    _pool_ahead(dataset, meta, year, report_date, Path(out), set(jobs), done)
+                    _pool_ahead(dataset, meta, year, report_date, Path(out), set(jobs), done,
+                                formats=formats, expected={t: stamps[t][1] for t in jobs})
             outcomes += _on_processes(n, jobs, progress, when_idle=ahead)
     except Interrupted as e:
         progress.end_line()
@@ -326,19 +327,26 @@ def run(dataset: Path, *, year: int | None = None, townships: list[str] | None =
 
 
 def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Path, running: set[str],
-                done: list[Outcome]) -> None:
+                done: list[Outcome], *, formats=FORMATS, expected: dict | None = None) -> None:
     """While the last townships render (a core of this process idle), compute each
     county's pooled indicators for the townships its summary will pool if they all
     succeed: this run's townships not failed so far, and the county's other townships
     already published with the same report date. The county summary uses the result only
     if it pools exactly those townships (notebook.county_context); it computes afresh
-    otherwise, e.g. when one of the last townships fails."""
+    otherwise, e.g. when one of the last townships fails. Not for a county whose summary
+    will be kept as it is (``expected``: the stamp keys this run's townships will be
+    published with; a ``--force`` run of unchanged townships): that would only take CPU
+    from the townships still running."""
     from zhenxing.report import notebook
     from zhenxing.run import site
     skip = {o.township for o in done if o.status == "failed"} | set(meta["bad_townships"])
     d = params.report_date(year, report_date)
     towns = meta["townships"]
     for county in sorted({towns[t] for t in running}):
+        mine = {t: k for t, k in (expected or {}).items() if towns.get(t) == county and t not in skip}
+        if expected is not None and not skip & set(expected) \
+                and site.summary_current_after(out, year, county, meta, formats, mine):
+            continue
         published = site.published_indicators(out / str(year) / county, year, d)
         pool = [t for t, c in towns.items() if c == county and t not in skip and (t in running or t in published)]
         if not pool:

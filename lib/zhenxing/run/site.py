@@ -94,11 +94,27 @@ def county_key(d: Path, towns: list[Path], county: str, year: int, formats, meta
     what that township's report was made from), the county's own rows (县本级), its policy
     and wording, the county's writer's file, the formats and the code. A run that changes none of them keeps the
     summary as it is."""
+    return _county_key({t.name: stamp_key(t / STAMP) for t in towns}, county, year, formats, meta)
+
+
+def summary_current_after(out: Path, year: int, county: str, meta: dict, formats, expected: dict[str, str]) -> bool:
+    """Whether ``county``'s summary will be kept as it is (write_county) once this run's
+    townships are published with the stamp keys ``expected`` (township → key), as a
+    ``--force`` run of unchanged townships publishes them: then nothing need be pooled
+    for it ahead of time."""
+    from zhenxing.report.notebook import COUNTY_FILE
+    d = out / str(year) / county
+    stamps = {t.name: stamp_key(t / STAMP) for t in published_townships(d, year)}
+    stamps.update(expected)
+    return stamp_key(d / COUNTY_STAMP) == _county_key(stamps, county, year, formats, meta) \
+        and (d / COUNTY_FILE).is_file() and all((d / f"county.{f}").is_file() for f in formats)
+
+
+def _county_key(stamps: dict, county: str, year: int, formats, meta: dict) -> str:
     import hashlib
 
     from zhenxing.data import contract, params
     from zhenxing.report import assemble as report
-    stamps = {t.name: stamp_key(t / STAMP) for t in towns}
     parts = {"townships": stamps, "county_level": contract.township_key(meta, contract.COUNTY_LEVEL),
              "policy": params.policy(county, year), "wording": params.wording(county),
              "formats": sorted(formats), "code": report.code_fingerprint(), "year": int(year),
