@@ -328,8 +328,6 @@ def test_the_report_date_opens_no_paragraph_once_it_is_said(d):
     assert not county_topic.dated_once(county_topic.DATED[4][1](bare), bare, "posts").startswith(as_of(ind))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="notebooks/county.ipynb says the monitoring, posts and credit paragraphs "
-                   "without county.dated_once (patch: /tmp/issue23-county-notebook.patch); its owner applies it")
 def test_the_county_notebook_opens_no_paragraph_with_the_report_date(sample_county):
     """What the county notebook says in 一 and 二: no paragraph opens with the time phrase
     (five of section 二's did)."""
