@@ -197,6 +197,27 @@ def broken_headers(pdf_path: Path) -> list[str]:
     return found
 
 
+DATE = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
+TOKEN_END, TOKEN_START = re.compile(r"[A-Za-z0-9.%]$"), re.compile(r"^[A-Za-z0-9.%]")
+
+
+def broken_tokens(pdf_path: Path) -> list[str]:
+    """Ids, figures and dates a line break cuts inside, in any table cell ("XM2023 / 0101",
+    "2023年5 / 月19日")."""
+    found = []
+    with pdfplumber.open(pdf_path) as pdf:
+        for n, page in enumerate(pdf.pages, 1):
+            for table in _tables(page):
+                for cell in (c for row in table.extract() for c in row):
+                    lines = [line.strip() for line in (cell or "").splitlines() if line.strip()]
+                    for a, b in zip(lines, lines[1:]):
+                        dates = DATE.finditer(a + b)
+                        if (TOKEN_END.search(a) and TOKEN_START.search(b)) or \
+                                any(d.start() < len(a) < d.end() for d in dates):
+                            found.append(f"p{n} {a} / {b}")
+    return found
+
+
 def pdf_text(pdf_path: Path) -> str:
     return subprocess.run(["pdftotext", "-layout", str(pdf_path), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -249,11 +270,13 @@ def test_pages_are_full_and_tables_whole_in_the_pdf(sample_site, fixture_site):
     assert {k: v for k, v in faults.items() if v} == {}
 
 
-def test_table_headers_break_only_before_their_unit_in_the_pdf(sample_site, fixture_site):
+def test_table_headers_break_only_before_their_unit_and_no_token_is_cut_in_the_pdf(sample_site, fixture_site):
     """Where a table has little room (the 7-column 项目明细 at 9 pt, the county's tables of
     six townships' figures) its headers still wrap only before their unit: "批复金 / 额",
-    "衔接资金拨 / 付率", "识别用时中 / 位数（天）" were seen."""
-    broken = {_name(p): found for p in _pdfs(sample_site, fixture_site) if (found := broken_headers(p))}
+    "衔接资金拨 / 付率", "识别用时中 / 位数（天）" were seen. No id, figure or date in a
+    table is cut by a line break."""
+    broken = {_name(p): found for p in _pdfs(sample_site, fixture_site)
+              if (found := broken_headers(p) + broken_tokens(p))}
     assert broken == {}
 
 
@@ -437,9 +460,11 @@ def test_docx_in_libreoffice_keeps_tables_whole_and_headings_with_them(libreoffi
 @needs_soffice
 def test_docx_in_libreoffice_breaks_table_headers_only_before_their_unit(libreoffice_pdfs):
     """Word, WPS and LibreOffice break Chinese anywhere: the DOCX's columns are as wide as
-    its headers' words at the size the PDF uses, and a header too long for its column has
-    a line break before its unit (seen: "年度补贴（万 / 元）", "项目类 / 型")."""
-    broken = {name: found for name, pdf, _ in libreoffice_pdfs if (found := broken_headers(pdf))}
+    its headers' words and its ids and dates at the size the PDF uses, and a header too
+    long for its column has a line break before its unit (seen: "年度补贴（万 / 元）",
+    "项目类 / 型", "XM2023010 / 1", "2023年5月19 / 日")."""
+    broken = {name: found for name, pdf, _ in libreoffice_pdfs
+              if (found := broken_headers(pdf) + broken_tokens(pdf))}
     assert broken == {}
 
 
@@ -597,15 +622,18 @@ def test_the_checks_catch_a_broken_layout(tmp_path):
     assert "last row alone" in faults and "'附件1" in faults and "empty" in faults, faults
 
 
-def test_the_header_check_catches_a_header_cut_inside_a_word(tmp_path):
+def test_the_header_and_token_checks_catch_a_cut(tmp_path):
     """A header column narrower than its words: "批复金额" cut in two is found, a header
-    wrapping before its unit is not."""
+    wrapping before its unit is not; an id and a date cut by a line break are found, a
+    date after a line break and a wrapped name are not."""
     from zhenxing.report import render
     md = ("```{=typst}\n#table(columns: (3.6em, 6em, 1fr), [批复金额], [批复金额（万元）], [项目],"
-          " [1.00], [2.00], [x])\n```\n")
+          " [1], [XM2023\\ 0101], [碧垭村农产品\\ 冷链仓储项目\\ 2023年5月19日], [2], [2023年5月\\ 19日], [x])"
+          "\n```\n")
     pdf = render.render(md, tmp_path / "out", title="表头", formats=("pdf",), resources=tmp_path)["pdf"]
     found = broken_headers(pdf)
     assert len(found) == 1 and found[0].startswith("p1 批") and "万元" not in found[0], found
+    assert broken_tokens(pdf) == ["p1 XM2023 / 0101", "p1 2023年5月 / 19日"]
 
 
 def test_the_chart_check_catches_a_chart_in_a_foreign_section():

@@ -160,22 +160,18 @@ local function head_pieces(s)
   return pieces, m
 end
 
--- Typst: a short cell never wraps (zx-nowrap of report.typst: a box of its own width);
--- a header given its pieces wraps only between them.
+-- Typst: a header given its pieces wraps only between them (zx-nowrap of report.typst:
+-- a box, which Typst moves whole to the next line). A short cell needs no box: its
+-- column is at least as wide as it, so it never wraps, and an id or a figure has no
+-- break opportunity inside (a date is kept whole by report.typst's show rule).
 local function box_cell(cell, pieces)
   if not is_typst() then
     return
   end
   local out = pandoc.Inlines {}
-  if pieces then
-    for _, piece in ipairs(pieces) do
-      out:insert(pandoc.RawInline('typst', '#zx-nowrap['))
-      out:insert(pandoc.Str(piece))
-      out:insert(pandoc.RawInline('typst', ']'))
-    end
-  else
+  for _, piece in ipairs(pieces) do
     out:insert(pandoc.RawInline('typst', '#zx-nowrap['))
-    out:extend(pandoc.utils.blocks_to_inlines(cell.contents))
+    out:insert(pandoc.Str(piece))
     out:insert(pandoc.RawInline('typst', ']'))
   end
   cell.contents = { pandoc.Plain(out) }
@@ -267,9 +263,7 @@ local function proportional_widths(tbl)
           local s = stringify(cell.contents)
           local w = text_width(s)
           local m, whole = unbreakable(s, is_head)
-          if whole and w > 0 then
-            box_cell(cell)
-          elseif is_head then
+          if is_head and not whole then
             local pieces, pm = head_pieces(s)
             if pieces then
               heads[i] = heads[i] or { cells = {}, pieces = pieces, width = 0 }
