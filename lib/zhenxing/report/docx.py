@@ -11,6 +11,11 @@ from zhenxing.report.tools import pandoc_path, run_tool
 
 DOCX_TEXT_WIDTH_TWIPS = round((210 - 28 - 26) / 25.4 * 1440)
 CELL_PAD_X, CELL_PAD_Y = 100, 80  # twips: report.typst's table inset, 5pt across and 4pt down
+# A chart (with --charts) at most 60 mm high: with its caption and the space around it
+# (about 15 mm) it takes at most a third of the text height (297 - 37 - 35 = 225 mm), so a
+# chart that Word or LibreOffice moves whole to the next page leaves at most a third of a
+# page empty (the PDF shrinks a chart to the room left instead, which Word cannot do).
+CHART_MAX_HEIGHT_EMU = 60 * 36000
 
 
 def _child(parent, tag: str, *, first: bool = False):
@@ -131,6 +136,21 @@ def _tidy_table(tbl) -> None:
             spacing.before = Pt(12)
 
 
+def _fit_charts(body) -> None:
+    """Every picture at most CHART_MAX_HEIGHT_EMU high, its width in proportion."""
+    from docx.oxml.ns import qn
+
+    for inline in body.iter(qn("wp:inline")):
+        extent = inline.find(qn("wp:extent"))
+        if extent is None or int(extent.get("cy", "0")) <= CHART_MAX_HEIGHT_EMU:
+            continue
+        scale = CHART_MAX_HEIGHT_EMU / int(extent.get("cy"))
+        for el in (extent, *inline.iter(qn("a:ext"))):
+            if el.get("cx") is not None and el.get("cy") is not None:  # not an a:extLst's <a:ext uri=…>
+                el.set("cx", str(round(int(el.get("cx")) * scale)))
+                el.set("cy", str(round(int(el.get("cy")) * scale)))
+
+
 def _tidy_paragraphs(body) -> None:
     from docx.oxml.ns import qn
 
@@ -155,7 +175,7 @@ def tidy_docx(path: Path) -> None:
     on each page, no row split across two pages and every row kept with the next (no
     row left alone); a paragraph right after a table gets space above it, so text and
     charts do not sit flush against the table's last rule. A list in the body reads like
-    the body; the body's last paragraph goes with the 落款.
+    the body; the body's last paragraph goes with the 落款. A chart is at most 60 mm high.
     """
     import zipfile
 
@@ -175,6 +195,7 @@ def tidy_docx(path: Path) -> None:
     for tbl in list(body.iter(qn("w:tbl"))):
         _tidy_table(tbl)
     _tidy_paragraphs(body)
+    _fit_charts(body)
     parts["word/document.xml"] = serialize_part_xml(root)
     tmp = path.with_name(f".{path.name}.tidy")
     with zipfile.ZipFile(tmp, "w") as out:
