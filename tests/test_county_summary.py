@@ -148,14 +148,14 @@ def test_spending_comparison_follows_what_the_figures_show():
     all_below = _ind(_rows(last_checkpoint=dict(zip(towns, map(_cp, (80.0, 60.0, 90.0)))),
                            start_rate=dict.fromkeys(towns, 100.0)))
     s = county_compare.funds(all_below)
-    assert "3个乡镇均未达到" in s and "乙乡最低，为60%" in s and "甲镇" not in s.split("最高")[0]
+    assert "3个乡镇均未达到" in s and "乙乡最低，11月底为60%" in s and "甲镇" not in s.split("最高")[0]
     some = _ind(_rows(last_checkpoint=dict(zip(towns, map(_cp, (100.0, 60.0, 70.0)))),
                       start_rate=dict.fromkeys(towns, 100.0)))
     s = county_compare.funds(some)
-    assert "乙乡、丙乡未达到，其中乙乡最低，为60%" in s and "均未达到" not in s
+    assert "乙乡、丙乡未达到，其中乙乡最低，11月底为60%" in s and "均未达到" not in s
     one = _ind(_rows(last_checkpoint=dict(zip(towns, map(_cp, (100.0, 60.0, 100.0)))),
                      start_rate=dict.fromkeys(towns, 100.0)))
-    assert "只有乙乡未达到，为60%" in county_compare.funds(one)
+    assert "只有乙乡未达到，11月底为60%" in county_compare.funds(one)
     none = _ind(_rows(last_checkpoint=dict(zip(towns, map(_cp, (100.0, 100.0, 100.0)))),
                       start_rate=dict.fromkeys(towns, 100.0)))
     assert county_compare.funds(none) is None                   # all on target: nothing to compare
@@ -334,3 +334,18 @@ def test_the_county_notebook_opens_no_paragraph_with_the_report_date(sample_coun
     said = _notebook_paragraphs(sample_county)
     assert len(said) >= 15
     assert not _time_openers(said, sample_county), _time_openers(said, sample_county)
+
+
+@pytest.mark.parametrize("report_date, later", [("2023-12-31", "，到年底为77.41%"), ("2023-11-30", "")])
+def test_the_spending_comparison_names_the_period_of_its_figure(report_date, later):
+    """The lowest township's rate is said at the checkpoint the comparison measures by
+    ("11月底为57.8%"), then at the report date, which the county's table shows ("到年底为
+    77.41%"); at the checkpoint itself, or when the rate has not moved, once."""
+    rows = {"甲镇": {"last_checkpoint": {"date": "2023-11-30", "paid_rate": 57.8, "target": 100.0}, "paid_rate": 77.41},
+            "乙乡": {"last_checkpoint": {"date": "2023-11-30", "paid_rate": 100.0, "target": 100.0}, "paid_rate": 100.0}}
+    ind = {"level": "county", "county": "甲县", "year": YEAR, "report_date": report_date, "by_township": rows,
+           "compare_targets": {}}
+    said = county_compare.funds(ind)
+    assert said == f"按11月底累计拨付率达到100%的序时进度衡量，只有甲镇未达到，11月底为57.8%{later}。"
+    rows["甲镇"]["paid_rate"] = 57.8
+    assert "到年底" not in county_compare.funds(dict(ind, report_date="2023-12-31"))

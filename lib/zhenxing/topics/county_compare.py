@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from zhenxing.topics.base import threshold_key
 from zhenxing.words.numbers import num, pct, round_half_up, yuan
-from zhenxing.words.wording import checkpoint, fill, sentences, target, wording, yuan_target
+from zhenxing.words.wording import asof_phrase, checkpoint, fill, sentences, target, wording, yuan_target
 
 
 def compare_targets(policy: dict) -> dict:
@@ -116,6 +116,17 @@ def employment(ind: dict) -> str | None:
     return sentences([_first(fill(w["zero_employment_some"], f), fill(w["zero_employment_some_plain"], f))])
 
 
+def later(ind: dict, checkpoint_date, town: str, at_checkpoint) -> str:
+    """The township's rate at the report date after its rate at a checkpoint before it
+    ("，到年底为77.41%", wording ``paid_later``): the county's table beside the sentence
+    shows the rate at the report date, so the sentence names both periods; "" when the
+    checkpoint is the report date, the rate has not moved since or is not known."""
+    now = ((ind.get("by_township") or {}).get(town) or {}).get("paid_rate")
+    if now is None or pct(now) == pct(at_checkpoint) or str(checkpoint_date)[:10] == str(ind.get("report_date") or "")[:10]:
+        return ""
+    return fill(_w(ind)["paid_later"], {"when": asof_phrase(ind), "value": pct(now)}) or ""
+
+
 def funds(ind: dict) -> str | None:
     """The townships behind the last spending checkpoint (all of them, some, or one) with
     the lowest and highest; the townships whose projects have not started to target."""
@@ -135,7 +146,10 @@ def funds(ind: dict) -> str | None:
                  "towns": "、".join(below)}
             key = "paid_one_below" if len(below) == 1 else "paid_all_below" if len(below) == len(rates) \
                 else "paid_some_below"
-            parts.append(fill(w[key], f))
+            said = fill(w[key], f)
+            parts.append(said and said + later(ind, next(iter(dates)), lo, below[lo]))
+            if key == "paid_all_below":
+                parts.append(fill(w["paid_all_high"], f))
     st = tg.get("start_progress")
     starts = _vals(ind, lambda r: r.get("start_rate"))
     slow = {t: v for t, v in starts.items() if st is not None and v < st}
