@@ -98,6 +98,7 @@ def test_county_overdue_rectification_is_a_problem_naming_its_township(ledger_co
     items = county_topic.county_problems(ind["flags"], ind)
     item = next(i for i in items if "整改" in i)
     assert "部分反馈问题整改超过时限" in item and "甲镇“乙事”" in item
+    assert item.count("时限") == 1, item   # not "整改超过时限。…超过整改时限仍未完成整改"
 
 
 def test_a_township_without_ledgers_is_named_once_in_a_note():
@@ -321,7 +322,7 @@ def test_the_report_date_opens_no_paragraph_once_it_is_said(d):
     said = [county_topic.dated_once(make(ind), ind, what) for what, make in county_topic.DATED]
     assert all(said) and as_of(ind) in said[0]   # 基本情况 says it
     assert not _time_openers(said, ind), said
-    assert said[1].startswith("全县累计识别认定") and said[4].startswith("全县公益性岗位在岗")
+    assert said[1].startswith("全县识别认定的监测对象中") and said[4].startswith("全县公益性岗位在岗")
     # the first paragraph that needs it keeps it when nothing before has said it
     bare = dict(ind, basic=None)
     assert county_topic.dated_once(county_topic.DATED[1][1](bare), bare, "monitoring").startswith(as_of(ind) + "，")

@@ -170,3 +170,13 @@ def test_sample_at_30_june_reads_no_figure_as_the_whole_years(midyear_reports):
     for name, text in midyear_reports.items():
         assert "年内社会救助：" in text and "年内（2022—2023学年春季）落实教育资助" in text, name
         assert "年内新发放脱贫人口小额信贷" in text, name
+
+
+def test_sample_at_30_june_says_the_report_date_once(midyear_reports):
+    """基本情况 says "截至6月底" and no later paragraph of 一 or 二 opens with it (each
+    township's report opened up to five with it)."""
+    for name, text in midyear_reports.items():
+        body = text.split("\n## 三、", 1)[0].split("\n## 一、基本情况\n", 1)[1]
+        paras = [p.strip() for p in body.split("\n\n") if p.strip() and not p.strip().startswith(("#", "|", ":::", "!"))]
+        assert "截至6月底" in paras[0], name
+        assert not [p[:20] for p in paras if p.startswith("截至6月底，")], name

@@ -274,9 +274,12 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     def narrative_after(anchor: str) -> list[str]:
         return [nar.text(anchor)] if nar and nar.text(anchor) else []
 
+    opens = wording.Openers(ind)    # the report date said once, the place not opening every paragraph
+    opens.seen(md[0])
     md.append("## 一、基本情况")
+    opens.section()
     basic = _outputs(nbs["monitoring"], "basic", charts_dir, "monitoring", n) if "monitoring" in nbs else []
-    md += basic or [monitoring.paragraph_basic(ind, ind.get("basic"))]
+    md += plain_openers(basic or [monitoring.paragraph_basic(ind, ind.get("basic"))], opens)
 
     md.append("## 二、工作开展情况及成效")
     i = 0
@@ -285,15 +288,18 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
         if topic in OPTIONAL_SECTIONS and not blocks and not narrative_after(topic):
             continue   # a section from the office's ledgers: absent (and not written), nothing of it
         md.append(f"### {sub_heading(i)}{headings.get(topic) or TOPIC_TITLES[topic]}")
+        opens.section()
         i += 1
         if blocks:
-            md += screen_tables(blocks, body_tables)
+            md += screen_tables(plain_openers(blocks, opens), body_tables)
             note = wording.note(ind, TOPICS[topic])
             if note:
                 md.append(f"::: {{.note}}\n{note}\n:::")
         elif blocks is None:
             md.append(f"本次未生成{TOPIC_TITLES[topic]}专题。")
-        md += narrative_after(topic)
+        for text in narrative_after(topic):
+            opens.seen(text)
+            md.append(text)
     if nar and nar.text("亮点"):
         md.append(f"### {sub_heading(i)}{headings.get('highlights') or '总结推广典型经验'}")
         md += narrative_after("亮点")
@@ -320,6 +326,19 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     nav = [(town, "report.html"), (f"{county or ''}汇总", "../county.html"), ("目录", "../../../index.html")]
     md.append(metadata(prov, nav))
     return title(town, year), "\n\n".join(md) + "\n"
+
+
+def plain_openers(blocks: list[str], opens: wording.Openers) -> list[str]:
+    """A section's blocks with its paragraphs opening as they should where they stand in
+    the report (``opens``, reading order): the report date once, the place not in every
+    paragraph. Tables, charts, notes and marked blocks are left as they are."""
+    out = []
+    for block in blocks:
+        if "\nTable: " in block or block.startswith(("::: ", "![", "|", "注：", "#", "<")):
+            out.append(block)
+        else:
+            out.append(opens.say(block))
+    return out
 
 
 def screen_tables(blocks: list[str], body_tables: list[str]) -> list[str]:
@@ -376,8 +395,12 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
 
     nar = writers.load((parameters or {}).get("dataset"), year, county, ind, county=True)
     md = [nar.text("开头")] if nar and nar.text("开头") else (out("intro") or [county_topic.county_intro(ind)])
+    opens = wording.Openers(ind)    # as a township's: the date once, not every paragraph "全县"
+    for text in md:
+        opens.seen(text)
     md.append("## 一、基本情况")
-    md += out("basic")
+    opens.section()
+    md += plain_openers(out("basic"), opens)
     md.append("## 二、工作开展情况及成效")
     k = 0
     for topic in TOPICS:
@@ -385,8 +408,10 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
         if not blocks and not (nar and nar.text(topic)):
             continue   # nothing computed and nothing written: no section
         md.append(f"### {sub_heading(k)}{cw['headings'].get(topic) or TOPIC_TITLES[topic]}")
-        md += blocks
+        opens.section()
+        md += plain_openers(blocks, opens)
         if nar and nar.text(topic):
+            opens.seen(nar.text(topic))
             md.append(nar.text(topic))
         k += 1
     if nar and nar.text("亮点"):

@@ -43,7 +43,6 @@ from zhenxing.words.numbers import (
     yuan,
 )
 from zhenxing.words.wording import (
-    as_of,
     at_year_end,
     each_phrase,
     fill,
@@ -55,6 +54,9 @@ from zhenxing.words.wording import (
     with_note,
     wording,
     yuan_target,
+)
+from zhenxing.words.wording import (
+    dated_once as said_once,
 )
 
 
@@ -404,21 +406,17 @@ def with_held(paragraph: str, ind: dict, what: str) -> str:
 
 
 def dated_once(paragraph: str, ind: dict, what: str) -> str:
-    """A county paragraph without the report date at its start ("截至年底，", words.wording.
-    as_of) when a paragraph before it has said it: the time is said where it is first needed
-    (基本情况's 监测对象, as a rule) and later paragraphs open with their subject ("全县公益性
-    岗位在岗…", not five paragraphs of section 二 each opening "截至年底"). ``what`` names the
-    paragraph in :data:`DATED`; the paragraphs before it are made again to see what they say
-    (string work on the indicators, nothing recomputed)."""
-    phrase = as_of(ind)
-    if not paragraph or not paragraph.startswith(phrase + "，"):
-        return paragraph or ""
+    """A county paragraph without the report date at its start when a paragraph before it
+    has said it (words.wording.dated_once, the rule a township's report follows too):
+    "全县公益性岗位在岗…", not five paragraphs of section 二 each opening "截至年底". ``what``
+    names the paragraph in :data:`DATED`; the paragraphs before it are made again to see
+    what they say (string work on the indicators, nothing recomputed)."""
+    before = []
     for key, make in DATED:
         if key == what:
             break
-        if phrase in (make(ind) or ""):
-            return paragraph.removeprefix(phrase + "，")
-    return paragraph
+        before.append(make)
+    return said_once(paragraph, ind, before)
 
 
 #: the county's paragraphs that can state the report date, in reading order (基本情况, then

@@ -129,7 +129,7 @@ def paragraph_credit(ind: dict) -> str:
         s.append(f"，贷款余额{count(c['outstanding']['count'], '笔')}、{wan(c['outstanding']['amount'])}")
     s.append("。")
     if od is not None and not lead:
-        s.append(f"逾期贷款{count(od['count'], '笔')}、{wan(od['amount'])}，需逐笔督促还款、防范风险。"
+        s.append(f"逾期贷款{count(od['count'], '笔')}、{wan(od['amount'])}。"
                  if od["count"] else "无逾期贷款。")
     s += not_stated(ind, "credit")
     return "".join(s)

@@ -167,7 +167,7 @@ def paragraph_education(ind: dict) -> str:
         if led:
             pass
         elif k:
-            s.append(f"义务教育阶段适龄（6至15周岁）人员中登记为非在校生的{persons(k)}，需逐人核实，落实劝返复学或送教上门。")
+            s.append(f"义务教育阶段适龄（6至15周岁）人员中登记为非在校生的{persons(k)}，是否失学辍学有待核实。")
         else:
             s.append("义务教育阶段适龄（6至15周岁）人员均在校，未发现失学辍学。")
     s += not_stated(ind, "education")

@@ -278,13 +278,32 @@ def _households(obj: dict | None) -> int:
     return int((obj or {}).get("households") or 0)
 
 
+def said_in_basic(ind: dict, total: dict | None) -> bool:
+    """基本情况 (:func:`paragraph_basic`) states this count of monitoring objects, the same
+    户 and 人: the monitoring paragraph then does not state it again."""
+    said = ((ind.get("basic") or {}) if isinstance(ind.get("basic"), dict) else {}).get("monitoring_objects")
+    return bool(said and total and said.get("households") == total.get("households")
+                and said.get("persons") == total.get("persons"))
+
+
 def paragraph_monitoring(ind: dict) -> str:
     m = ind.get("monitoring")
     if not m:
         return no_data(ind, "monitoring")
     un, el = m.get("unresolved"), m.get("eliminated")
-    s = [f"{as_of(ind)}，{place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"]
-    if un is not None and el is not None and m["total"].get("households"):
+    split = un is not None and el is not None and m["total"].get("households")
+    if split and said_in_basic(ind, m["total"]):
+        # 基本情况 has stated the count (the same 户/人): not again, only how it divides
+        s = [f"{as_of(ind)}，{place(ind)}识别认定的监测对象"]
+        if not _households(el):
+            s.append("目前均未消除风险")
+        elif not _households(un):
+            s.append("均已消除风险")
+        else:
+            s.append(f"中，已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
+    else:
+        s = [f"{as_of(ind)}，{place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"]
+    if split and len(s) == 1:
         # 0 is said in words ("均未消除风险"), never "已消除风险0户0人"
         if not _households(el):
             s.append("，目前均未消除风险")

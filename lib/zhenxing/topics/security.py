@@ -367,7 +367,7 @@ def paragraph_security(ind: dict) -> str:
         s.append(unstated(ind, "assistance", "未统计救助资金发放情况"))
     if gap is not None and not lead:
         if gap["households"]:
-            s.append(f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(gap)}，需逐户评估纳入兜底保障。")
+            s.append(f"风险未消除的监测对象中，家中无劳动力且未纳入低保或特困供养的{hp(gap)}。")
         else:
             s.append("风险未消除且家中无劳动力的监测对象均已纳入低保或特困供养。")
     s += not_stated(ind, "security")

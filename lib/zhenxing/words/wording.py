@@ -189,6 +189,61 @@ def as_of(ind: dict) -> str:
     return w["day"].format(month=d.month, day=d.day)
 
 
+def dated_once(paragraph: str, ind: dict, before) -> str:
+    """``paragraph`` without the report date at its start (:func:`as_of`'s "截至年底，") when a
+    paragraph before it in reading order has said it: the date is said where it is first
+    needed (基本情况's 监测对象, as a rule) and later paragraphs open with their subject.
+    ``before``: the paragraphs before it — texts, or functions making one from ``ind``
+    (made only until one says the date). The one rule of both summaries: the county's
+    (topics.county.dated_once) and a township's, in the order report.assemble puts its
+    notebooks' paragraphs (:class:`Openers`)."""
+    phrase = as_of(ind)
+    if not paragraph or not paragraph.startswith(phrase + "，"):
+        return paragraph or ""
+    for p in before:
+        if phrase in ((p(ind) if callable(p) else p) or ""):
+            return paragraph.removeprefix(phrase + "，")
+    return paragraph
+
+
+class Openers:
+    """What the paragraphs of a summary open with, in reading order (report.assemble feeds
+    them one by one): the report date once (:func:`dated_once`), and the place itself
+    (全镇/全乡/全县, :func:`place`) opening a paragraph only as the first of its
+    subsection and when none of the :data:`APART` paragraphs before it opened with it —
+    not twelve of twenty-one paragraphs each opening "全县". A paragraph that is not the
+    program's (the writer's own words) is only read (:meth:`seen`): what it says counts as
+    said, its words are kept."""
+
+    #: after the place, words that need it as their subject ("全镇有…", "全县共…")
+    KEEPS_PLACE = ("有", "共")
+    #: how many paragraphs before one must not have opened with the place for it to open it
+    APART = 3
+
+    def __init__(self, ind: dict):
+        self.ind, self.said, self.phrase, self.place = ind, False, as_of(ind), place(ind)
+        self.first, self.placed = True, [False] * self.APART
+
+    def section(self) -> None:
+        """A heading: the next paragraph is the first of its subsection."""
+        self.first = True
+
+    def seen(self, text: str) -> None:
+        """A paragraph read as written (the writer's)."""
+        self.said = self.said or self.phrase in (text or "")
+        self.first = False
+        self.placed = [*self.placed[1:], (text or "").startswith(self.place)]
+
+    def say(self, text: str) -> str:
+        """The program's paragraph as it opens here."""
+        text = dated_once(text, self.ind, [self.phrase] if self.said else [])
+        rest = text.removeprefix(self.place)
+        if rest != text and (any(self.placed) or not self.first) and rest and not rest.startswith(self.KEEPS_PLACE):
+            text = rest
+        self.seen(text)
+        return text
+
+
 def at_year_end(ind: dict) -> bool:
     """The report is made at 31 December (or without a date): a flow counted to the report
     date is the whole year's."""
