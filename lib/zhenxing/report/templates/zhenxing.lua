@@ -179,9 +179,10 @@ end
 
 -- Word and WPS break Chinese text anywhere: a header kept in pieces whose column is too
 -- narrow for it on one line gets a line break before its unit (Typst's boxes break there
--- by themselves). `room` is the column's text width, in half-em units.
+-- by themselves). `room` is the column's text width, in half-em units; a header within
+-- half an em of it is broken too (Word's and LibreOffice's measures are not Typst's).
 local function break_cell(cell, pieces, room)
-  if not is_docx() or #pieces < 2 or text_width(table.concat(pieces)) <= room then
+  if not is_docx() or #pieces < 2 or text_width(table.concat(pieces)) <= room - 1 then
     return
   end
   local out = pandoc.Inlines {}
