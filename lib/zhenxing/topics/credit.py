@@ -27,7 +27,6 @@ from zhenxing.topics.flags import gap_of, make_flag
 from zhenxing.words.numbers import count, pct, wan, wan_cell
 from zhenxing.words.wording import (
     as_of,
-    asof_phrase,
     fill,
     flow_period,
     no_data,
@@ -124,7 +123,8 @@ def paragraph_credit(ind: dict) -> str:
                  f"获贷率{pct(c['coverage'])}" if base["borrowers"] else f"；{kinds}{got}均未获贷")
     s.append("。")
     cum = c["cumulative"]
-    s.append(f"截至{asof_phrase(ind)}，累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
+    # cumulative to the report date, said once in 基本情况: "累计发放…" after the year's "新发放"
+    s.append(f"累计发放{count(cum['count'], '笔')}、{wan(cum['amount'])}")
     if c.get("outstanding") is not None:
         s.append(f"，贷款余额{count(c['outstanding']['count'], '笔')}、{wan(c['outstanding']['amount'])}")
     s.append("。")

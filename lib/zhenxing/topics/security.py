@@ -360,7 +360,7 @@ def paragraph_security(ind: dict) -> str:
             s.append(f"社会救助数据中{flow_period(ind)}没有{place(ind)}的救助记录。")
         base = a.get("covered_base") or {}
         if a.get("covered_share") is not None:
-            s.append(f"脱贫户和监测对象{count(base['covered'], '户')}中，截至{asof_phrase(ind)}正在享受低保或特困供养的"
+            s.append(f"脱贫户和监测对象{count(base['covered'], '户')}中，正在享受低保或特困供养的"
                      f"{count(base['secured'], '户')}，占{pct(a['covered_share'])}。")
         s += not_stated(ind, "assistance")
     else:
