@@ -222,7 +222,7 @@ def test_sample_summary_sections_and_formats(sample_county):
     # townships named where they stand out (never by a count of flags)
     zero = {t: r["zero_employment"] for t, r in ind["by_township"].items() if r.get("zero_employment")}
     most = max(zero, key=zero.get)
-    assert f"{most}最多，有{zero[most]}户" in md
+    assert f"{most}零就业家庭最多，有{zero[most]}户" in md
     assert "问题数" not in md
     # what the county and its townships did, from the ledgers, leads its sections
     w = ind["work"]
