@@ -425,6 +425,14 @@ def paragraph_insurance(ind: dict) -> str:
     return sentences(s)
 
 
+def basic_states_relocated(ind: dict, households: dict) -> bool:
+    """基本情况 (monitoring.paragraph_basic) states these relocated households, the same 户
+    and 人."""
+    rel = (ind.get("monitoring") or {}).get("relocated") or {}
+    return bool(isinstance(ind.get("basic"), dict) and rel.get("households")
+                and (rel.get("households"), rel.get("persons")) == (households.get("households"), households.get("persons")))
+
+
 def paragraph_relocation(ind: dict) -> str:
     """易地扶贫搬迁后续扶持 (its own subsection)."""
     r = ind.get("relocation")
@@ -433,17 +441,20 @@ def paragraph_relocation(ind: dict) -> str:
         return lead + no_data(ind, "relocation")
     if not r["households"]["households"]:
         return lead + f"{place(ind)}没有易地扶贫搬迁户。"
-    s = [lead, f"{place(ind)}有易地扶贫搬迁户{hp(r['households'])}"]
+    # 基本情况 states the relocated households (the same 户/人): not again, the work figures at once
+    again = r.get("labor_force") is None or not basic_states_relocated(ind, r["households"])
+    s = [lead, f"{place(ind)}有易地扶贫搬迁户{hp(r['households'])}，"] if again else [lead]
     if r.get("labor_force") == 0:   # 0 said in words, and no work figures over nobody
-        s.append("，搬迁家庭中没有劳动力")
+        s.append("搬迁家庭中没有劳动力")
     elif r.get("labor_force") is not None:
-        s.append(f"，搬迁家庭有劳动力{persons(r['labor_force'])}")
+        s.append(f"搬迁家庭有劳动力{persons(r['labor_force'])}")
         if r.get("workers") == 0:
             s.append(f"，{ind.get('year')}年没有务工就业的")
         elif r.get("workers") is not None:
             s.append(f"，{ind.get('year')}年务工就业{persons(r['workers'])}")
             if r.get("work_rate") is not None:
                 s.append(f"，务工就业率{pct(r['work_rate'])}")
+    s[-1] = s[-1].removesuffix("，")
     s.append("。")
     z = r.get("zero_employment_households")
     if z:
