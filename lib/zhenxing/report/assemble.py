@@ -282,6 +282,7 @@ def assemble(run_dir: Path, *, dataset_name: str, dataset_hash: str, parameters:
     md += plain_openers(basic or [monitoring.paragraph_basic(ind, ind.get("basic"))], opens)
 
     md.append("## 二、工作开展情况及成效")
+    opens.part()
     i = 0
     for topic in TOPICS:
         blocks = _outputs(nbs[topic], "report", charts_dir, topic, n) if topic in nbs else None
@@ -402,6 +403,7 @@ def assemble_county(county_dir: Path, *, dataset_name: str, dataset_hash: str,
     opens.section()
     md += plain_openers(out("basic"), opens)
     md.append("## 二、工作开展情况及成效")
+    opens.part()
     k = 0
     for topic in TOPICS:
         blocks = out(f"report-{topic}")

@@ -210,13 +210,14 @@ class Openers:
     """What the paragraphs of a summary open with, in reading order (report.assemble feeds
     them one by one): the report date once (:func:`dated_once`), and the place itself
     (全镇/全乡/全县, :func:`place`) opening a paragraph only as the first of its
-    subsection and when none of the :data:`APART` paragraphs before it opened with it —
+    subsection and when none of the :data:`APART` paragraphs before it in its part (一, 二)
+    opened with it —
     not twelve of twenty-one paragraphs each opening "全县". A paragraph that is not the
     program's (the writer's own words) is only read (:meth:`seen`): what it says counts as
     said, its words are kept."""
 
-    #: after the place, words that need it as their subject ("全镇有…", "全县共…")
-    KEEPS_PLACE = ("有", "共")
+    #: after the place, words that need it as their subject ("全镇有…", "全县共…", "全县42个村…")
+    KEEPS_PLACE = ("有", "共", *"0123456789")
     #: how many paragraphs before one must not have opened with the place for it to open it
     APART = 3
 
@@ -227,6 +228,11 @@ class Openers:
     def section(self) -> None:
         """A heading: the next paragraph is the first of its subsection."""
         self.first = True
+
+    def part(self) -> None:
+        """A part of the summary begins (二、工作开展情况及成效): its first paragraph may open
+        with the place whatever 一 opened with."""
+        self.first, self.placed = True, [False] * self.APART
 
     def seen(self, text: str) -> None:
         """A paragraph read as written (the writer's)."""
