@@ -88,7 +88,7 @@ def test_county_ledger_sentences_lead_their_sections(ledger_county):
     teams_, rect = county_work.paragraph_work(ind)
     assert teams_.startswith("全县2个村选派第一书记2名、工作队员1名")
     assert rect.startswith("对照省级成效考核、国家成效考核、自查反馈的4个问题（县本级1个、各乡镇3个），制定整改措施10条，"
-                           "已整改完成3个，尚有1个未完成，其中1个超过整改时限")
+                           "已整改完成3个，尚有1个未完成且已超过整改时限")
 
 
 def test_county_overdue_rectification_is_a_problem_naming_its_township(ledger_county):

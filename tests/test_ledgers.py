@@ -83,6 +83,39 @@ def test_overdue_item_is_a_problem_and_sentences_lead(ledgers):
     assert "第一书记1名、工作队员1名" in work.paragraph_teams(ind)
 
 
+def test_a_poverty_village_without_a_team_is_said_and_no_gap_is_claimed(ledgers):
+    """乙村 is a 脱贫村 whose only member was recalled in 2022: the teams paragraph names it
+    (a shortfall is named where its figures are, not only in the plan) and does not say
+    the rotation left no gap ("做到轮换衔接不断档"), which it says when every 脱贫村 has
+    someone posted."""
+    villages = conform("villages", [
+        {"县": "示例县", "乡镇": "青山镇", "村": "甲村", "是否脱贫村": True},
+        {"县": "示例县", "乡镇": "青山镇", "村": "乙村", "是否脱贫村": True},
+    ])
+    ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31",
+           "work": work.work({**ledgers, "villages": villages}, "青山镇", 2023, D)}
+    said = work.paragraph_teams(ind)
+    assert "脱贫村中乙村目前没有在岗的驻村工作队员" in said and "不断档" not in said
+    assert "年内新派驻1名、撤回1名" in said
+    ind["work"]["teams"]["unposted_poverty_villages"] = []
+    said = work.paragraph_teams(ind)
+    assert "没有在岗" not in said and "做到轮换衔接不断档" in said
+
+
+def test_overdue_sentence_fits_how_many_are_overdue():
+    """"尚有3个未完成，其中3个超过整改时限" reads as a slip: some overdue, all overdue, the one."""
+    base = {"problems": 5, "done": 2, "in_progress": 3, "not_started": 0, "measures": 9}
+    said = {}
+    for overdue, still in ((1, 3), (3, 3), (1, 1)):
+        tot = {**base, "done": 5 - still, "overdue": overdue}
+        ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31",
+               "work": {"rectification": {"total": tot, "by_source": {"自查": dict(tot)}}}}
+        said[(overdue, still)] = work.paragraph_rectification(ind)
+    assert "尚有3个未完成，其中1个超过整改时限" in said[(1, 3)]
+    assert "尚有3个未完成，均已超过整改时限" in said[(3, 3)] and "其中" not in said[(3, 3)]
+    assert "尚有1个未完成且已超过整改时限" in said[(1, 1)]
+
+
 def test_without_ledgers_nothing_is_said():
     ind = {"township": "青山镇", "year": 2023, "report_date": "2023-12-31", "work": None}
     assert work.lead_monitoring(ind) == "" and work.lead_employment(ind) == ""

@@ -13,7 +13,7 @@ summary says nothing about them.
 from __future__ import annotations
 
 from zhenxing.topics.base import COUNTY_LEVEL, get_path
-from zhenxing.topics.work import LEDGERS, paragraph_teams, rectification_fields, work
+from zhenxing.topics.work import LEDGERS, overdue_kind, paragraph_teams, rectification_fields, work
 from zhenxing.words.numbers import num, pct
 from zhenxing.words.wording import fill, self_ref, sentences, whole_year, wording
 
@@ -112,7 +112,7 @@ def paragraph_rectification(ind: dict) -> str:
     if tot["done"] == tot["problems"]:
         rest = w["all_done"]
     elif tot.get("overdue"):
-        rest = fill(w["overdue"], f)
+        rest = fill(w[overdue_kind(tot)], f)
     else:
         rest = fill(w["open"], f)
     return sentences([first + "，" + rest])

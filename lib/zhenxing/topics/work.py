@@ -239,8 +239,13 @@ def paragraph_teams(ind: dict) -> str:
                                "secretaries": num(t["first_secretaries"]), "members": num(members) if members else None})
              or fill(w["teams_plain"], {"all": self_ref(ind, "all"), "villages": num(t["villages"]),
                                         "persons": num(t["persons"])})]
+    unposted = t.get("unposted_poverty_villages")
+    if unposted:  # a 脱贫村 without anyone posted: said here, never "轮换衔接不断档"
+        named = "、".join(unposted[:5]) + (f"等{len(unposted)}个村" if len(unposted) > 5 else "")
+        parts.append(fill(w["teams_unposted"], {"villages": named}))
     if t.get("posted_in_year") or t.get("recalled_in_year"):
-        parts.append(fill(w["rotation"], {"posted": num(t["posted_in_year"]), "recalled": num(t["recalled_in_year"])}))
+        parts.append(fill(w["rotation_gap" if unposted else "rotation"],
+                          {"posted": num(t["posted_in_year"]), "recalled": num(t["recalled_in_year"])}))
     parts.append(w["teams_duty"])
     return sentences(parts)
 
@@ -257,10 +262,19 @@ def paragraph_rectification(ind: dict) -> str:
     if tot["done"] == tot["problems"]:
         rest = w["rectification_all_done"]
     elif tot.get("overdue"):
-        rest = fill(w["rectification_overdue"], fields)
+        rest = fill(w["rectification_" + overdue_kind(tot)], fields)
     else:
         rest = fill(w["rectification_open"], fields)
     return sentences([first, rest])
+
+
+def overdue_kind(tot: dict) -> str:
+    """Which overdue sentence: "其中2个超过整改时限" when some open items are overdue; when
+    all are, "均已超过…" (or, for one, "且已超过…"): "尚有3个未完成，其中3个…" reads as a slip."""
+    still = tot["problems"] - tot["done"]
+    if tot["overdue"] < still:
+        return "overdue"
+    return "one_overdue" if still == 1 else "all_overdue"
 
 
 def rectification_fields(r: dict) -> dict:
