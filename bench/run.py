@@ -404,7 +404,9 @@ def write_report(rows, vrows, args) -> None:
         "HTML; the PDF and DOCX are the 公文, charts there only with `--charts`), plus the data review, the "
         "county summary and index, on the "
         f"validated cache. On generated counties (a) ran {args.subset} townships and is scaled to the county. "
-        f"(b) is the median of {args.repeat} runs, one after another (all runs: "
+        f"(b) is the median of {args.repeat} runs of `zhenxing run --force`, one after another into one output "
+        "folder: the first builds the county summary, the later ones keep it (their townships are published "
+        "unchanged, so its inputs are the same) and rebuild every township (all runs, sorted: "
         + "; ".join(f"{r['dataset']} " + ", ".join(f"{x:.1f}" for x in r["b_runs"]) + " s" for r in rows) + ").", "",
         "Cold first run ((b) on an empty cache: validation, caching, every report, county summary):", "",
         "| dataset | seconds | per township (s) | peak memory (MB) |", "|---|---:|---:|---:|",
