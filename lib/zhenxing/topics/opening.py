@@ -12,6 +12,7 @@ from zhenxing.topics.base import get_path
 from zhenxing.topics.problems import themed
 from zhenxing.words.numbers import change, date_cn, hp, num, round_half_up, yuan
 from zhenxing.words.wording import (
+    at_year_end,
     fill,
     intro,
     policy_of,
@@ -47,17 +48,12 @@ def _w(ind: dict) -> dict:
     return wording(ind)["opening"]
 
 
-def _year_end(ind: dict) -> bool:
-    d = report_date_of(ind)
-    return d is None or (d.month, d.day) == (12, 31)
-
-
 def period(ind: dict) -> str:
     """The span the opening speaks of: "2023年" at the year's end, "2023年上半年" at 30 June,
     "2023年1至11月" at another month's end, "2023年1月1日至8月15日" on another day."""
     w, year = _w(ind)["period"], ind.get("year")
     d = report_date_of(ind)
-    if _year_end(ind):
+    if at_year_end(ind):
         return fill(w["year_end"], {"year": year})
     named = (w.get("named") or {}).get(f"{d.month:02d}-{d.day:02d}")
     if named:
@@ -89,7 +85,7 @@ def income_result(ind: dict) -> str | None:
     inc, w = ind.get("income") or {}, _w(ind)
     value = get_path(inc, "per_capita_net", "covered")
     growth = get_path(inc, "growth", "covered")
-    if not _year_end(ind) or value is None or growth is None:
+    if not at_year_end(ind) or value is None or growth is None:
         return None
     s = fill(w["income"], {"value": yuan(value), "change": change(growth)})
     gap = inc.get("growth_gap")
