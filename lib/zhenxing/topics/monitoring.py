@@ -294,23 +294,17 @@ def paragraph_monitoring(ind: dict) -> str:
     split = un is not None and el is not None and m["total"].get("households")
     if split and said_in_basic(ind, m["total"]):
         # 基本情况 has stated the count (the same 户/人): not again, only how it divides
-        s = [f"{as_of(ind)}，{place(ind)}识别认定的监测对象"]
-        if not _households(el):
-            s.append("目前均未消除风险")
-        elif not _households(un):
-            s.append("均已消除风险")
-        else:
-            s.append(f"中，已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
+        s, joins = [f"{as_of(ind)}，{place(ind)}识别认定的监测对象"], ("", "中，")
     else:
-        s = [f"{as_of(ind)}，{place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"]
-    if split and len(s) == 1:
+        s, joins = [f"{as_of(ind)}，{place(ind)}累计识别认定防止返贫监测对象{hp(m['total'])}"], ("，", "，其中")
+    if split:
         # 0 is said in words ("均未消除风险"), never "已消除风险0户0人"
         if not _households(el):
-            s.append("，目前均未消除风险")
+            s.append(joins[0] + "目前均未消除风险")
         elif not _households(un):
-            s.append("，均已消除风险")
+            s.append(joins[0] + "均已消除风险")
         else:
-            s.append(f"，其中已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
+            s.append(f"{joins[1]}已消除风险{with_cats(el)}，风险未消除{with_cats(un)}")
     s.append("。")
     new, ey = m.get("new_in_year"), m.get("eliminated_in_year")
     span = whole_year(ind)
