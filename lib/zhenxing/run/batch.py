@@ -343,7 +343,7 @@ def _pool_ahead(dataset: Path, meta: dict, year: int, report_date: str, out: Pat
     d = params.report_date(year, report_date)
     towns = meta["townships"]
     for county in sorted({towns[t] for t in running}):
-        mine = {t: k for t, k in (expected or {}).items() if towns.get(t) == county and t not in skip}
+        mine = {t: k for t, k in (expected or {}).items() if towns.get(t) == county}
         if expected is not None and not skip & set(expected) \
                 and site.summary_current_after(out, year, county, meta, formats, mine):
             continue
